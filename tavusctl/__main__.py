@@ -1,0 +1,3 @@
+from tavusctl.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""Exit codes and the user-facing error types.
+
+Every error a user can cause is a ``TavusctlError``: the CLI prints its message (one or more
+whole sentences naming the file, key or persona, and what to do) and exits with its code.
+Anything else that escapes is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in the README."""
+
+    OK = 0
+    ERROR = 1
+    CHANGES = 2  # plan --detailed-exitcode: the plan has changes
+    INTERRUPTED = 130
+
+
+class TavusctlError(Exception):
+    """Base of every error caused by input, configuration or the remote API."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(TavusctlError):
+    """Bad command-line usage that click itself cannot detect."""
+
+
+class ManifestError(TavusctlError):
+    """Manifests that cannot be loaded or are invalid."""
+
+
+class LockfileError(TavusctlError):
+    """A lockfile that cannot be read, is of an unknown version, or is held by another run."""
+
+
+class ApiError(TavusctlError):
+    """The Tavus API answered with an error or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PlanError(TavusctlError):
+    """A plan that cannot be made, or a saved plan that is stale or invalid."""
+
+
+class ApplyError(TavusctlError):
+    """One or more writes failed during apply."""
+
+
+class InternalError(TavusctlError):
+    """A bug in tavusctl, found by one of its own checks (e.g. a patch that does not verify)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"{message} This is a bug in tavusctl; please report it with the command you ran."
+        )

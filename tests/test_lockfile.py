@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tavusctl import lockfile
+from tavusctl.errors import LockfileError
+from tavusctl.lockfile import LockEntry, Lockfile
+
+
+def test_missing_lockfile_reads_as_empty(tmp_path: Path) -> None:
+    lock = lockfile.read(tmp_path / "tavus.lock")
+    assert lock.entries == {}
+    assert len(lock.salt) == 32
+
+
+def test_lockfile_round_trips_with_sorted_keys(tmp_path: Path) -> None:
+    path = tmp_path / "tavus.lock"
+    lock = Lockfile(salt="s" * 32).with_entry(
+        "Persona/b", LockEntry(id="p1", applied={"z": 1, "a": {"y": 2, "b": 3}})
+    )
+    lock = lock.with_entry(
+        "Persona/a", LockEntry(id=None, applied={}, intent_at="2026-01-01T00:00:00Z")
+    )
+    lockfile.write(path, lock)
+    assert lockfile.read(path) == lock
+    text = path.read_text()
+    assert text.index('"Persona/a"') < text.index('"Persona/b"')
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("{not json", "is not valid JSON (line 1, column 2"),
+        ('{"version": 99, "salt": "x", "resources": {}}', "is version 99"),
+        ('{"salt": "x"}', "has no version number"),
+        ('{"version": 1, "salt": "x", "resources": {"Persona/a": {}}}', "is malformed"),
+    ],
+)
+def test_bad_lockfile_is_an_error_and_left_untouched(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    path = tmp_path / "tavus.lock"
+    path.write_text(text)
+    with pytest.raises(LockfileError) as err:
+        lockfile.read(path)
+    assert fragment in err.value.message
+    assert "left untouched" in err.value.message
+    assert path.read_text() == text
+
+
+def test_second_holder_of_the_lock_fails_fast_naming_the_pid(tmp_path: Path) -> None:
+    path = tmp_path / "tavus.lock"
+    with (
+        lockfile.exclusive(path),
+        pytest.raises(LockfileError, match=r"in use by another tavusctl run \(pid \d+\)"),
+        lockfile.exclusive(path),
+    ):
+        pass
+    with lockfile.exclusive(path):  # released afterwards
+        pass
