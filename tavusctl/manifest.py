@@ -12,16 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tavusctl import discover, pointer, references, validate, yamlsource
-from tavusctl.describe import field_name
+from tavusctl import discover, yamlsource
 from tavusctl.diagnostics import Diagnostic
+from tavusctl.document import DocumentLoader, Loaded, Options
 from tavusctl.errors import ManifestError
-from tavusctl.model import PERSONA, Location, Resource
-from tavusctl.secrets import is_secret_path
-
-API_VERSION = "tavusctl/v1"
-KINDS = (PERSONA,)
-ALLOW_UNKNOWN_ANNOTATION = "tavusctl.io/allow-unknown-fields"
+from tavusctl.model import Location, Resource
 
 __all__ = ["Diagnostic", "LoadResult", "Options", "load", "load_or_raise"]
 
@@ -42,15 +37,6 @@ class LoadResult:
     def warnings(self) -> tuple[Diagnostic, ...]:
         """Diagnostics that are worth fixing but do not fail (unless ``--strict``)."""
         return tuple(d for d in self.diagnostics if d.severity == "warning")
-
-
-@dataclass(frozen=True)
-class Options:
-    """How strictly to load."""
-
-    allow_unknown_fields: bool
-    allow_plaintext_secrets: bool
-    environ: Mapping[str, str]
 
 
 def load(
@@ -86,179 +72,20 @@ def load_or_raise(paths: Sequence[Path], **options: Any) -> LoadResult:
     return result
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    """What one document gave: its resource if it is valid, its problems, and its identity."""
-
-    resource: Resource | None
-    diagnostics: list[Diagnostic]
-    identity: tuple[str, Location] | None = None  # (kind/name, where the name is written)
-
-
-def _load_file(source: discover.SourceFile, options: Options) -> Iterator[_Loaded]:
+def _load_file(source: discover.SourceFile, options: Options) -> Iterator[Loaded]:
     try:
         documents = yamlsource.read_file(source.path, source.display)
     except yamlsource.SourceError as exc:
-        yield _Loaded(None, [Diagnostic(exc.location, "error", exc.message)])
+        yield Loaded(None, [Diagnostic(exc.location, "error", exc.message)])
         return
     if not documents:
         message = "The file is empty: it holds no YAML document. Add a manifest or remove the file."
-        yield _Loaded(None, [Diagnostic(Location(source.display, 1, 1), "error", message)])
+        yield Loaded(None, [Diagnostic(Location(source.display, 1, 1), "error", message)])
     for document in documents:
-        yield _Document(document, source, options).load()
+        yield DocumentLoader(document, source, options).load()
 
 
-class _Document:
-    """Checks one YAML document and builds its resource."""
-
-    def __init__(self, doc: yamlsource.Document, source: discover.SourceFile, opts: Options):
-        self.doc, self.source, self.options = doc, source, opts
-        self.found: list[Diagnostic] = []
-        self.secrets: dict[str, str | None] = {}
-        self.failed: list[str] = []  # references that failed: no further checks below them
-
-    def load(self) -> _Loaded:
-        value = self.doc.value
-        if not self._is_manifest(value):
-            return _Loaded(None, self.found)
-        allow_unknown = self.options.allow_unknown_fields or _annotated(value)
-        if isinstance(value.get("spec"), dict):
-            value = {**value, "spec": self._resolve(value["spec"], "/spec")}
-            self._check_secrets(value["spec"])
-        for finding in validate.check(value, allow_unknown_fields=allow_unknown):
-            if not any(finding.path.startswith(p) for p in self.failed):
-                self._add(finding.path, finding.severity, finding.message, finding.at_key)
-        resource = self._resource(value, allow_unknown)
-        identity = (resource.key, self.doc.value_location("/metadata/name")) if resource else None
-        valid = not any(d.severity == "error" for d in self.found)
-        return _Loaded(resource if valid else None, self.found, identity)
-
-    def _add(self, path: str, severity: Any, message: str, at_key: bool = False) -> None:
-        where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
-        self.found.append(Diagnostic(where, severity, message))
-
-    def _is_manifest(self, value: Any) -> bool:
-        """Whether this is a tavusctl manifest at all (else one error, no further checks)."""
-        if not isinstance(value, dict):
-            problem = "it is not a mapping"
-        elif value.get("apiVersion") != API_VERSION:
-            found = value.get("apiVersion")
-            problem = (
-                f"apiVersion is '{found}'" if "apiVersion" in value else "apiVersion is missing"
-            )
-        elif value.get("kind") not in KINDS:
-            return self._bad_kind(value)
-        else:
-            return True
-        self._add(
-            "",
-            "error",
-            f"This document is not a tavusctl manifest: {problem}. "
-            f"A manifest starts with apiVersion: {API_VERSION} and kind: {PERSONA}.",
-        )
-        return False
-
-    def _bad_kind(self, value: dict[str, Any]) -> bool:
-        kind = value.get("kind")
-        path = "/kind" if "kind" in value else ""
-        shown = f"'{kind}'" if "kind" in value else "missing"
-        self._add(path, "error", f"kind is {shown}; tavusctl manages kind: {', '.join(KINDS)}.")
-        return False
-
-    def _resolve(self, node: Any, path: str) -> Any:
-        """``node`` with every reference in its strings resolved; problems are recorded."""
-        if isinstance(node, dict):
-            return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
-        if isinstance(node, list):
-            return [self._resolve(v, f"{path}/{i}") for i, v in enumerate(node)]
-        if isinstance(node, str) and references.has_reference(node):
-            return self._resolve_string(node, path)
-        return node
-
-    def _resolve_string(self, text: str, path: str) -> str:
-        spec_path = path.removeprefix("/spec")
-        ctx = references.Context(
-            root=self.source.root,
-            folder=self.source.path.parent,
-            environ=self.options.environ,
-            field=field_name(pointer.split(path)),
-            secret=is_secret_path(spec_path),
-        )
-        try:
-            resolved = references.resolve(text, ctx)
-        except references.ReferenceProblem as problem:
-            self.failed.append(path)
-            self._add(path, "error", str(problem))
-            return text
-        if resolved.env_names and ctx.secret:
-            self.secrets[spec_path] = resolved.env_names[0]
-        return resolved.value
-
-    def _check_secrets(self, spec: dict[str, Any]) -> None:
-        """A secret written in the manifest itself is an error unless explicitly allowed."""
-        for spec_path in _secret_strings(spec, ""):
-            path = "/spec" + spec_path
-            if spec_path in self.secrets or path in self.failed:
-                continue
-            if self.options.allow_plaintext_secrets:
-                self.secrets[spec_path] = None
-                continue
-            self._add(path, "error", _literal_secret(path))
-
-    def _resource(self, value: dict[str, Any], allow_unknown: bool) -> Resource | None:
-        name = (
-            value.get("metadata", {}).get("name")
-            if isinstance(value.get("metadata"), dict)
-            else None
-        )
-        if not isinstance(name, str) or not isinstance(value.get("spec"), dict):
-            return None
-        return Resource(
-            kind=value["kind"],
-            name=name,
-            spec=value["spec"],
-            location=self.doc.value_location(""),
-            locations=_spec_locations(self.doc),
-            secrets=dict(self.secrets),
-            allow_unknown_fields=allow_unknown,
-        )
-
-
-def _annotated(value: dict[str, Any]) -> bool:
-    metadata = value.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
-
-
-def _secret_strings(node: Any, path: str) -> Iterator[str]:
-    """Pointers (relative to spec) of non-empty strings in secret fields."""
-    if isinstance(node, str) and node and is_secret_path(path):
-        yield path
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _secret_strings(value, f"{path}/{pointer.escape(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _secret_strings(value, f"{path}/{index}")
-
-
-def _literal_secret(path: str) -> str:
-    field = field_name(pointer.split(path))
-    return (
-        f"{field} is a secret written in the manifest. Read it from the environment instead "
-        f"({pointer.split(path)[-1]}: ${{env:NAME}}), or pass --allow-plaintext-secrets."
-    )
-
-
-def _spec_locations(doc: yamlsource.Document) -> dict[str, Location]:
-    return {
-        path.removeprefix("/spec"): location
-        for path, location in doc.keys.items()
-        if path == "/spec" or path.startswith("/spec/")
-    }
-
-
-def _duplicates(loaded: Sequence[_Loaded]) -> Iterator[Diagnostic]:
+def _duplicates(loaded: Sequence[Loaded]) -> Iterator[Diagnostic]:
     """An error at every repeated kind/name, naming where it was first defined."""
     first: dict[str, Location] = {}
     for key, location in (item.identity for item in loaded if item.identity):
@@ -274,6 +101,6 @@ def _duplicates(loaded: Sequence[_Loaded]) -> Iterator[Diagnostic]:
             first[key] = location
 
 
-def _duplicate_names(loaded: Sequence[_Loaded]) -> set[str]:
+def _duplicate_names(loaded: Sequence[Loaded]) -> set[str]:
     keys = [item.identity[0] for item in loaded if item.identity]
     return {key.split("/", 1)[1] for key in keys if keys.count(key) > 1}

@@ -494,6 +494,14 @@ def test_secret_values_never_appear_in_messages(tmp_path: Path) -> None:
     assert "sk-live-abcdef" not in text
 
 
+def test_a_failed_reference_hides_only_the_checks_below_it(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"a.yaml": persona("  system_prompt: ${env:TAVUSCTL_NOPE}\n  system_prompts: x\n")},
+    )
+    assert [line.split(": ")[0] for line in lines(tmp_path)] == ["a.yaml:6:18", "a.yaml:7:3"]
+
+
 def test_echo_mode_needs_no_system_prompt(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": persona("  pipeline_mode: echo\n")})
     assert lines(tmp_path) == []
