@@ -177,6 +177,8 @@ def _value_message(error: _Error, tokens: list[Any]) -> str:
 
 def _enum_message(field: str, value: Any, allowed: list[Any]) -> str:
     names = [str(v) for v in allowed]
+    if isinstance(value, bool) and str(value).lower() in names:
+        return f'{field} must be a string: write "{str(value).lower()}" in quotes.'
     message = f"{field} is {describe(value)}, which is not allowed. Allowed: {', '.join(names)}."
     close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
     return f"{message} Did you mean '{close[0]}'?" if close else message

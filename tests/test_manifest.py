@@ -461,6 +461,18 @@ def test_unknown_fields_are_allowed_by_flag_or_annotation(tmp_path: Path) -> Non
     ]
 
 
+def test_an_unquoted_annotation_value_is_explained(tmp_path: Path) -> None:
+    annotated = persona().replace(
+        "  name: interviewer\n",
+        "  name: interviewer\n  annotations:\n    tavusctl.io/allow-unknown-fields: true\n",
+    )
+    write(tmp_path, {"a.yaml": annotated})
+    assert lines(tmp_path) == [
+        "a.yaml:6:39: metadata.annotations.tavusctl.io/allow-unknown-fields must be a string: "
+        'write "true" in quotes.'
+    ]
+
+
 def test_unknown_envelope_fields_stay_errors_with_allow_unknown_fields(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": persona() + "status: {}\n"})
     assert lines(tmp_path, allow_unknown_fields=True) == [
