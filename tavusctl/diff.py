@@ -17,17 +17,17 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Collection, Mapping
+from functools import cached_property
 from typing import Any
 
 from tavusctl import pointer
 from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
+from tavusctl.redact import IsSecret, secret_test
 from tavusctl.secrets import hash_secret, is_secret_path
 
 # Fields the server owns: never managed, whatever the documents say.
 SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
-
-IsSecret = Callable[[str], bool]
 
 
 def three_way(
@@ -45,15 +45,10 @@ def three_way(
     adds pointers to treat as secret besides :func:`tavusctl.secrets.is_secret_path`.
     ``name`` names the persona if the patch fails its own verification (a bug).
     """
-    ctx = _Context(desired, last_applied or {}, live, salt, _secret_test(secret_paths))
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
     ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
     _verify(ctx, ops, name)
     return tuple(ops)
-
-
-def _secret_test(extra: Collection[str]) -> IsSecret:
-    extra = frozenset(extra)
-    return lambda path: path in extra or is_secret_path(path)
 
 
 def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
@@ -91,6 +86,7 @@ class _Context:
     def live_at(self, path: str) -> Any:
         return pointer.resolve(self.live, path, MISSING)
 
+    @cached_property
     def differing(self) -> list[str]:
         """Desired leaves whose live value is not equivalent, in path order."""
         plain = {p: v for p, v in self.want.items() if not self.is_secret(p)}
@@ -147,7 +143,7 @@ def _within(paths: Mapping[str, Any], path: str) -> list[str]:
 def _update_ops(ctx: _Context) -> list[Operation]:
     """One ``replace`` or ``add`` per differing leaf, merged where they share a missing parent."""
     ops: dict[str, Operation] = {}
-    for leaf in ctx.differing():
+    for leaf in ctx.differing:
         path, kind = _anchor(ctx.live, leaf)
         if path not in ops:
             ops[path] = ctx.op(kind, path, copy.deepcopy(pointer.resolve(ctx.desired, path)))
@@ -245,7 +241,7 @@ def expected(ctx: _Context) -> dict[str, Any]:
     """Live with every differing desired leaf written (a missing object created whole from
     desired) and every dropped last-applied leaf removed."""
     doc = copy.deepcopy(dict(ctx.live))
-    for leaf in ctx.differing():
+    for leaf in ctx.differing:
         path, _ = _anchor(doc, leaf)
         _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
     for path in ctx.last:

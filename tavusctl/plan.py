@@ -14,7 +14,7 @@ import copy
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -23,7 +23,8 @@ from tavusctl import pointer
 from tavusctl.errors import PlanError
 from tavusctl.lockfile import LockEntry, Lockfile
 from tavusctl.model import Resource
-from tavusctl.secrets import hash_secret, is_secret_path, secret_paths
+from tavusctl.redact import hashed
+from tavusctl.secrets import secret_paths
 
 
 class Missing:
@@ -258,16 +259,6 @@ def _secrets_of(resource: Resource) -> frozenset[str]:
     return frozenset(secret_paths(resource.spec)) | frozenset(marked)
 
 
-def hashed(spec: Mapping[str, Any], salt: str, secret: Iterable[str] = ()) -> dict[str, Any]:
-    """A copy of ``spec`` with every secret value replaced by its salted hash."""
-    out = copy.deepcopy(dict(spec))
-    for path in set(secret) | set(secret_paths(spec)):
-        tokens = pointer.split(path)
-        parent = pointer.resolve(out, pointer.join(tokens[:-1]))
-        parent[tokens[-1]] = hash_secret(parent[tokens[-1]], salt)
-    return out
-
-
 def live_fingerprint(doc: Mapping[str, Any], salt: str) -> str:
     """A keyed hash of a live document, minus server-volatile fields, to spot later changes."""
     body = {k: v for k, v in doc.items() if k not in VOLATILE}
@@ -284,8 +275,3 @@ def _warning(action: Action, entry: LockEntry | None) -> str | None:
     if action.kind is ActionKind.DELETE and action.live_fingerprint is None:
         return f"{action.key} is already gone from the account; apply will only forget it."
     return None
-
-
-def is_sensitive(action: Action, path: str) -> bool:
-    """Whether ``path`` (a pointer within the spec) holds a secret of ``action``."""
-    return path in action.sensitive_paths or is_secret_path(path)
