@@ -21,8 +21,8 @@ OLD_KEY, NEW_KEY, BEARER, TTS_KEY = (
     "Bearer PLANTED-3333",
     "sk-tts-PLANTED-4444",
 )
-OLD = {"persona_name": "A", "layers": {"llm": {"model": "m", "api_key": OLD_KEY}}}
-NEW = {
+OLD: dict[str, Any] = {"persona_name": "A", "layers": {"llm": {"model": "m", "api_key": OLD_KEY}}}
+NEW: dict[str, Any] = {
     "persona_name": "B",
     "layers": {
         "llm": {"model": "m", "api_key": NEW_KEY, "headers": {"Authorization": BEARER}},
