@@ -23,7 +23,7 @@ from typing import Any
 from tavusctl import pointer
 from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
-from tavusctl.redact import IsSecret, secret_test
+from tavusctl.redact import IsSecret, has_secret, secret_test
 from tavusctl.secrets import hash_secret, is_secret_path
 
 # Fields the server owns: never managed, whatever the documents say.
@@ -133,6 +133,7 @@ class _Context:
         old = self.live_at(path) if op != "add" else MISSING
         sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
         sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
+        sensitive = sensitive or any(has_secret(v, path, self.is_secret) for v in (value, old))
         return Operation(op, path, value, old, self.drifted(path), sensitive)
 
 

@@ -113,12 +113,16 @@ class Action:
 
 @dataclass(frozen=True)
 class Plan:
-    """Every action, sorted by key; plus the options it was made with."""
+    """Every action, sorted by key; plus the options it was made with.
+
+    ``salt`` is the lockfile salt that the secret hashes and live fingerprints were made with.
+    """
 
     actions: tuple[Action, ...]
     prune: bool = False
     targets: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    salt: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -153,7 +157,7 @@ def make_plan(
     keys = _select(set(resources) | set(lock.entries), targets)
     actions = tuple(_action(k, resources.get(k), lock, live, prune) for k in sorted(keys))
     warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
-    return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings)
+    return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
 
 
 def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:

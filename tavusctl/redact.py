@@ -46,3 +46,10 @@ def hashed(spec: Mapping[str, Any], salt: str, secret: Iterable[str] = ()) -> di
     test = secret_test({*secret, *secret_paths(spec)})
     out: dict[str, Any] = swap(spec, "", test, lambda _, v: hash_secret(v, salt))
     return out
+
+
+def has_secret(value: Any, path: str, is_secret: IsSecret) -> bool:
+    """Whether ``value`` (found at ``path``) holds a secret anywhere, lists included."""
+    found: list[str] = []
+    swap(value, path, is_secret, lambda p, v: found.append(p))
+    return bool(found)
