@@ -102,6 +102,7 @@ class _Runner:
             if self.stopped:
                 self.emit(Event(action.key, "skipped", "not attempted after an earlier failure"))
                 return Outcome(action.key, action.kind, "skipped", action.persona_id)
+            self.emit(Event(action.key, "started", action.kind.value))
             try:
                 outcome = await self._run(action)
             except ApiError as exc:

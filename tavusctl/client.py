@@ -4,8 +4,8 @@ Nothing above this module sees httpx. Every HTTP error is translated here, by st
 an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona or request and
 the HTTP status, says what to do, and never contains the API key.
 
-Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/502/503/504 and
-on connection errors and timeouts. A POST is never retried blindly, because a POST that reached
+Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
+and on connection errors and timeouts. A POST is never retried blindly, because a POST that reached
 the server may have created a persona: only a refusal that proves nothing happened (429, or a
 connection that was never established) is retried; a timeout, a dropped connection or a 5xx
 raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
@@ -36,7 +36,7 @@ from tavusctl.errors import (
     PreconditionFailed,
     Unreachable,
 )
-from tavusctl.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from tavusctl.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 Json = dict[str, Any]
 
@@ -206,7 +206,7 @@ class TavusClient:
         status = response.status_code
         if call.method == "POST" and status >= 500:
             raise apiwire.outcome_unknown(call, f"HTTP {status}", self._key)
-        return status in RETRY_STATUSES and not final
+        return status in IDEMPOTENT_RETRY_STATUSES and not final
 
     def _on_transport_error(
         self, call: apiwire.Call, exc: httpx.TransportError, final: bool

@@ -13,6 +13,7 @@ from typing import Any
 
 from tavusctl.client import TavusClient
 from tavusctl.content import Difference, differences
+from tavusctl.errors import ApiError
 from tavusctl.fetch import fetch_live
 from tavusctl.outcome import Event, Outcome
 from tavusctl.plan import Action, ActionKind
@@ -36,7 +37,12 @@ async def read_back(
         for o in outcomes
         if o.status == "succeeded" and o.kind in WRITES and o.persona_id and o.key in by_key
     ]
-    docs = await _read(client, [pid for _, pid in written])
+    try:
+        docs = await _read(client, [pid for _, pid in written])
+    except ApiError as exc:
+        text = f"Could not read back what was written ({exc.message}); run plan to check."
+        emit(Event("", "warning", text))
+        return [text]
     warnings = []
     for action, persona_id in written:
         for text in _compare(action, persona_id, docs.get(persona_id)):

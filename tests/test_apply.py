@@ -387,3 +387,18 @@ async def test_read_back_of_many_personas_lists_instead_of_reading_each(lock_pat
     await apply(emu, lock_path, *(create(f"p{i:02}") for i in range(20)))
     gets = [path for method, path in await emu.requests() if method == "GET"]
     assert gets == ["/v2/personas"]
+
+
+@sync
+async def test_a_failed_read_back_is_a_warning_not_a_failed_apply(lock_path: Path) -> None:
+    emu = InProcess()
+
+    async def refuse(request: httpx.Request) -> None:
+        if request.method == "GET" and request.url.path.startswith("/v2/personas/"):
+            await emu.inject("GET", request.url.path, status=401)
+
+    emu.wrap(refuse)
+    result = await apply(emu, lock_path, create("ann"))
+    assert result.ok
+    [warning] = result.warnings
+    assert warning.startswith("Could not read back what was written (The Tavus API rejected")

@@ -127,6 +127,13 @@ def test_a_get_persona_400_for_another_reason_is_an_error() -> None:
         run(Script(reply(400, {"message": "limit is odd"})), "get_persona", "p1")
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_reads_retry_server_errors(status: int) -> None:
+    script = Script(reply(status, {"error": "boom"}), reply(200, PERSONA))
+    assert run(script, "get_persona", "p1") == PERSONA
+    assert script.made == 2
+
+
 def test_get_retries_503_honouring_retry_after() -> None:
     script = Script(reply(503, {"error": "busy"}, **{"Retry-After": "3"}), reply(200, PERSONA))
     assert run(script, "get_persona", "p1") == PERSONA
