@@ -26,6 +26,7 @@ from tavusctl.errors import (
     RateLimited,
     ServerError,
 )
+from tavusctl.retry import parse_retry_after
 from tavusctl.secrets import is_secret_path
 
 Json = dict[str, Any]
@@ -46,6 +47,7 @@ class Call:
     body: Any = None
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
+    retry_refused: bool = True  # POST only: whether a 429 may be retried here
 
     @property
     def label(self) -> str:
@@ -154,7 +156,10 @@ def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
         status=status,
         why=why,
     )
-    return kind(scrub(message, api_key), status=status)
+    exc = kind(scrub(message, api_key), status=status)
+    if isinstance(exc, RateLimited):
+        exc.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return exc
 
 
 def _kind(call: Call, status: int, why: str) -> type[ApiError]:

@@ -15,12 +15,15 @@ from typing import Any
 
 from tavusctl.client import TavusClient
 from tavusctl.content import created_since, leaves, matches, now_iso
-from tavusctl.errors import OutcomeUnknown
+from tavusctl.errors import OutcomeUnknown, RateLimited
 from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import LockEntry
 from tavusctl.outcome import Event, Outcome
 from tavusctl.plan import Action
 from tavusctl.recorder import Recorder
+
+# A create whose outcome stays unknown this many times is left for the next run to reconcile.
+MAX_UNKNOWN = 2
 
 
 class Creator:
@@ -81,21 +84,35 @@ class Creator:
     async def _post(
         self, action: Action, content: Mapping[str, Any], intent: str
     ) -> tuple[str, bool]:
-        """POST, and on an unknown outcome adopt or POST once more. Returns (id, adopted)."""
-        body = dict(action.body or {})
-        for attempt in (1, 2):
+        """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
+
+        After an unknown outcome, and after a 429 (which a server might send after the write),
+        the account is checked for the persona before the POST is sent again.
+        """
+        body, unknown, refused = dict(action.body or {}), 0, 0
+        while True:
             try:
-                return self._claim(await self.client.create_persona(body)), False
+                pid = await self.client.create_persona(body, retry_refused=False)
+                return self._claim(pid), False
             except OutcomeUnknown as exc:
-                found = await self._find(content, intent)
-                if found is not None:
+                unknown += 1
+                if unknown == MAX_UNKNOWN:
+                    found = await self._find(content, intent)
+                    if found is None:
+                        raise _gave_up(action, exc) from None
                     return found, True
-                if attempt == 2:
-                    raise _gave_up(action, exc) from None
-                self.emit(
-                    Event(action.key, "creating", f"{exc.message} Not on the account: retrying.")
-                )
-        raise AssertionError("unreachable")
+                note, settle = f"{exc.message} Checking the account before creating again.", True
+            except RateLimited as exc:
+                refused += 1
+                if refused == self.client.retry.attempts:
+                    raise
+                delay = self.client.retry.delay(refused - 1, exc.retry_after)
+                await self.client.retry.sleep(delay)
+                note, settle = "Rate limited (HTTP 429); checking the account first.", False
+            self.emit(Event(action.key, "creating", note))
+            found = await self._find(content, intent, settle=settle)
+            if found is not None:
+                return found, True
 
     async def _find(
         self, content: Mapping[str, Any], intent_at: str | None, *, settle: bool = True

@@ -275,8 +275,8 @@ async def test_an_adopted_intent_for_an_older_manifest_asks_for_another_apply(
 
 @pytest.mark.parametrize(
     "fault",
-    [{"status": 500}, {"status": 502}, {"status": 504}, {"drop": True}],
-    ids=["500", "502", "504", "dropped"],
+    [{"status": 500}, {"status": 502}, {"status": 504}, {"drop": True}, {"status": 429}],
+    ids=["500", "502", "504", "dropped", "429"],
 )
 @sync
 async def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated(
@@ -290,6 +290,16 @@ async def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated(
     assert {e.id for e in on_disk(lock_path).values()} == {p["persona_id"] for p in personas}
     assert [o.reason for o in result.outcomes].count("adopted after an unknown outcome") == 1
     assert (await emu.requests()).count(("POST", "/v2/personas")) == 2
+
+
+@sync
+async def test_a_create_refused_with_429_before_writing_is_sent_again(lock_path: Path) -> None:
+    emu = InProcess()
+    await emu.inject("POST", "/v2/personas", status=429, count=2, headers={"Retry-After": "1"})
+    result = await apply(emu, lock_path, create("ann"))
+    assert result.ok
+    assert len(await emu.personas()) == 1
+    assert (await emu.requests()).count(("POST", "/v2/personas")) == 3
 
 
 @sync
