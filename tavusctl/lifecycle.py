@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavusctl import export, lockfile, state
-from tavusctl.errors import ApiError, LockfileError, ManifestError, UsageError
+from tavusctl.errors import ApiError, LockfileError, ManifestError, NotFound, UsageError
 from tavusctl.lockfile import LockEntry, Lockfile
 from tavusctl.model import PERSONA, Resource
 
@@ -98,7 +98,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
 async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
     live = await client.get_persona(persona_id)
     if live is None:
-        raise ApiError(
+        raise NotFound(
             f"Persona {persona_id} does not exist on the Tavus account. Check the id with "
             "the Tavus dashboard or 'GET /v2/personas'.",
             status=404,
@@ -131,7 +131,7 @@ async def export_personas(
 def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
-        raise ApiError(
+        raise NotFound(
             f"Persona {', '.join(missing)} does not exist on the Tavus account; nothing was "
             "exported. Check the ids.",
             status=404,
