@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tavusctl import __version__
-from tavusctl.errors import ExitCode, TavusctlError
+from tavusctl.errors import ExitCode, TavusctlError, UsageError
+
+if TYPE_CHECKING:
+    from tavusctl.client import TavusClient
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -318,3 +322,146 @@ def validate(
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
     click.echo(summary, err=True)
     ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
+
+
+def _client(opts: GlobalOptions) -> TavusClient:
+    """The API client for the global options; a missing key is a clear error."""
+    from tavusctl.client import TavusClient
+
+    if not opts.api_key:
+        raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    return TavusClient(opts.api_url, opts.api_key)
+
+
+def _run(opts: GlobalOptions, job: Callable[[TavusClient], Awaitable[T]]) -> T:
+    """Run ``job`` with a client opened for it, in a fresh event loop."""
+    import asyncio
+
+    async def main() -> T:
+        async with _client(opts) as client:
+            return await job(client)
+
+    return asyncio.run(main())
+
+
+# --- lifecycle: state, import, export, conversation, destroy -------------------------------
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the lockfile (what tavusctl manages)."""
+
+
+@state.command("list")
+@click.pass_obj
+def state_list(opts: GlobalOptions) -> None:
+    """List every managed resource and its persona id."""
+    from tavusctl import lockfile
+    from tavusctl import state as state_mod
+
+    for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
+        click.echo(line)
+
+
+@state.command("show")
+@click.argument("name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.pass_obj
+def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
+    """Show the spec last applied to NAME (secrets shown as "(sensitive value)")."""
+    from tavusctl import lockfile
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+
+
+@state.command("rm")
+@click.argument("name")
+@click.pass_obj
+def state_rm(opts: GlobalOptions, name: str) -> None:
+    """Forget NAME; its persona stays on the Tavus account, unmanaged."""
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.remove(opts.lockfile, name))
+
+
+@state.command("mv")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
+    """Rename OLD to NEW (after renaming the manifest) so its persona is kept, not recreated."""
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.move(opts.lockfile, old, new))
+
+
+@cli.command("import")
+@click.argument("name")
+@click.argument("persona_id")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, ...]) -> None:
+    """Adopt the existing persona PERSONA_ID as NAME, which a manifest in PATHS must declare."""
+    from tavusctl.lifecycle import import_persona
+    from tavusctl.manifest import load
+
+    resources = load(list(paths) or [Path(".")])
+    click.echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+
+
+@cli.command("export")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the manifests into.",
+)
+@click.argument("persona_ids", nargs=-1)
+@click.pass_obj
+def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
+    """Write manifests from live personas (default: every user persona) and manage them."""
+    from tavusctl.lifecycle import export_personas
+
+    done = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    for item in done:
+        click.echo(f"Wrote {item.path} (persona {item.persona_id}).")
+        for note in item.notes:
+            click.echo(f"  {note}")
+    if not done:
+        click.echo("The account has no user personas; nothing was exported.")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
+@click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
+@click.pass_obj
+def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
+    """Start a conversation with the managed persona NAME and print its URL."""
+    from tavusctl import lockfile
+    from tavusctl.lifecycle import start_conversation
+
+    lock = lockfile.read(opts.lockfile)
+    url = _run(
+        opts,
+        lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
+    )
+    click.echo(url)
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.pass_obj
+def destroy(opts: GlobalOptions, auto_approve: bool) -> None:
+    """Delete every persona the lockfile records, after confirmation."""
+    from functools import partial
+
+    from tavusctl.confirm import approve
+    from tavusctl.destroy import destroy as run_destroy
+
+    ok = partial(approve, verb="destroy", auto_approve=auto_approve)
+    click.echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=click.echo)))
