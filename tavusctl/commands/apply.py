@@ -83,8 +83,10 @@ def summary(result: ApplyResult) -> str:
     done = result.having("succeeded")
     counts = {kind: sum(1 for o in done if o.kind.value == kind) for kind in _KINDS}
     text = ", ".join(f"{n} {_PAST[k]}" for k, n in counts.items())
-    lines = [f"Apply {'complete' if result.ok else 'incomplete'}: {text}. "
-             f"({result.requests} API requests)"]
+    lines = [
+        f"Apply {'complete' if result.ok else 'incomplete'}: {text}. "
+        f"({result.requests} API requests)"
+    ]
     for outcome in result.having("failed"):
         lines.append(f"  failed: {outcome.key}: {outcome.reason}")
     for outcome in result.having("skipped"):

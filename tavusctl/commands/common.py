@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +12,6 @@ from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import Lockfile
 from tavusctl.model import Resource
 from tavusctl.plan import Plan, make_plan
-from tavusctl.redact import hashed
 
 
 @dataclass(frozen=True)
@@ -77,21 +73,7 @@ async def prepare(
     lock, text = read_lock(lock_path)
     wanted = [e.id for e in lock.entries.values() if e.id is not None]
     live = await fetch_live(client, wanted)
-    plan = make_plan(
-        resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets
-    )
+    plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
     for warning in plan.warnings:
         console.err(f"warning: {warning}")
     return Planned(plan, resources, lock, text, live.requests)
-
-
-def manifests_fingerprint(resources: Sequence[Resource], salt: str) -> str:
-    """A keyed hash of every desired spec (secrets hashed), to spot manifests edited later."""
-    specs = {r.key: hashed(r.spec, salt, r.secrets) for r in resources}
-    text = json.dumps(specs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "hmac-sha256:" + hmac.new(salt.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def text_fingerprint(text: str) -> str:
-    """A hash of the lockfile text (which holds no secret)."""
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

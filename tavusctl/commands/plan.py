@@ -28,8 +28,10 @@ async def run(
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
         save(planned, inputs, output.plan_file)
-        console.err(f"Saved the plan to {output.plan_file}; apply it with: "
-                    f"tavusctl apply {output.plan_file}")
+        console.err(
+            f"Saved the plan to {output.plan_file}; apply it with: "
+            f"tavusctl apply {output.plan_file}"
+        )
     if output.detailed_exitcode and planned.plan.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
