@@ -103,7 +103,9 @@ def test_ten_thousand_personas_page_out_completely_newest_first(api, emulator):
     ).json()["persona_ids"]
     seen: list[str] = []
     for page in range(1, 101):
-        body = api.get("/v2/personas", params={"persona_type": "user", "limit": 100, "page": page}).json()
+        body = api.get(
+            "/v2/personas", params={"persona_type": "user", "limit": 100, "page": page}
+        ).json()
         assert body["total_count"] == 10_000
         seen += [p["persona_id"] for p in body["data"]]
     assert seen == seeded[::-1]
