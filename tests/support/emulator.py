@@ -41,8 +41,8 @@ class Emulator:
     """A handle on the (freshly reset) emulator for one test."""
 
     url: str
+    admin: httpx.Client = field(repr=False)
     api_key: str = API_KEY
-    admin: httpx.Client = field(repr=False, default_factory=httpx.Client)
 
     @property
     def env(self) -> dict[str, str]:
