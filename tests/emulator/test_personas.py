@@ -137,9 +137,12 @@ def test_a_trailing_slash_on_one_persona_is_accepted(api):
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-api-key": ""}])
-def test_a_missing_key_is_401_invalid_access_token(emulator, anonymous, headers):
-    for method, path in [("GET", "/v2/personas"), ("POST", "/v2/personas"), ("GET", "/v2/replicas"),
-                         ("PATCH", "/v2/personas/p1"), ("POST", "/v2/conversations")]:  # fmt: skip
+def test_a_missing_or_empty_key_is_401_invalid_access_token(emulator, anonymous, headers):
+    routes = [("GET", "/v2/personas"), ("POST", "/v2/personas"), ("GET", "/v2/personas/p9a95912"),
+              ("PATCH", "/v2/personas/p1"), ("DELETE", "/v2/personas/p1"), ("GET", "/v2/replicas"),
+              ("GET", "/v2/replicas/r90bbd427f71"), ("POST", "/v2/conversations"),
+              ("GET", "/v2/conversations")]  # fmt: skip
+    for method, path in routes:
         response = anonymous.request(method, path, headers=headers, json={})
         assert (response.status_code, response.json()) == (401, {"message": "Invalid access token"})
 
