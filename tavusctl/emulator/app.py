@@ -77,7 +77,9 @@ class Emulator:
     async def _troubled(self, req: Request) -> Response | None:
         # Decide in arrival order, before the (jittered) sleep reorders concurrent requests.
         wait = self.trouble.retry_after()
-        fault = self.trouble.draw(req.method, req.path, req.method in WRITES)
+        fault = self.trouble.draw(
+            req.method, req.path, req.method in WRITES, limited=wait is not None
+        )
         await self.trouble.delay()
         if wait is not None:
             return Response(429, {"error": "Too many requests"}, {"retry-after": str(wait)})
