@@ -355,3 +355,11 @@ def test_every_patch_applies_to_live_and_a_second_diff_is_empty(case) -> None:
     assert {k: after[k] for k in ("persona_id", "created_at", "updated_at")} == {
         k: live[k] for k in ("persona_id", "created_at", "updated_at")
     }
+
+
+def test_a_list_holding_a_secret_is_a_sensitive_operation() -> None:
+    tools = [{"type": "function", "api_key": "sk-in-a-list"}]
+    (op,) = three_way(
+        persona(layers={"llm": {"tools": tools}}), None, live_of(persona()), salt=SALT
+    )
+    assert (op.op, op.path, op.sensitive) == ("add", "/layers/llm/tools", True)
