@@ -95,6 +95,33 @@ CASES = [
         [],
     ),
     (
+        "an object dropped from the manifest whose live content was all ours is removed whole",
+        persona(layers={"llm": {"model": "m1"}}),
+        persona(),
+        live_of(persona()),
+        [{"op": "remove", "path": "/layers/tts"}],
+    ),
+    (
+        "an object dropped from the manifest keeps what the server added to it",
+        persona(layers={"llm": {"model": "m1"}}),
+        persona(),
+        live_of(
+            persona(layers={"llm": {"model": "m1"}, "tts": {"tts_engine": "cartesia", "x": 1}})
+        ),
+        [{"op": "remove", "path": "/layers/tts/tts_engine"}],
+    ),
+    (
+        "nested objects that were all ours are removed at the highest such object",
+        {"persona_name": "A"},
+        persona(layers={"llm": {"model": "m1", "extra_body": {"t": 1}}}),
+        live_of(persona(layers={"llm": {"model": "m1", "extra_body": {"t": 1}}})),
+        [
+            {"op": "remove", "path": "/layers"},
+            {"op": "replace", "path": "/persona_name", "value": "A"},
+            {"op": "remove", "path": "/system_prompt"},
+        ],
+    ),
+    (
         "server defaults the manifest never set are left alone",
         persona(),
         persona(),
