@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -50,6 +50,24 @@ def three_way(
     if ops:  # an empty patch leaves live as it is, which is then what is expected
         _verify(ctx, ops, name)
     return tuple(ops)
+
+
+def verify_patch(
+    desired: Mapping[str, Any],
+    last_applied: Mapping[str, Any] | None,
+    live: Mapping[str, Any],
+    ops: Sequence[Operation],
+    *,
+    salt: str,
+    secret_paths: Collection[str] = (),
+    name: str = "persona",
+) -> None:
+    """Raise InternalError unless ``ops`` turns ``live`` into exactly the expected document.
+
+    :func:`three_way` checks each patch it makes with this before returning it.
+    """
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    _verify(ctx, list(ops), name)
 
 
 def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from tavusctl.diff import three_way
+from tavusctl.diff import three_way, verify_patch
+from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
 from tavusctl.secrets import hash_secret
 
@@ -390,3 +391,37 @@ def test_a_list_holding_a_secret_is_a_sensitive_operation() -> None:
         persona(layers={"llm": {"tools": tools}}), None, live_of(persona()), salt=SALT
     )
     assert (op.op, op.path, op.sensitive) == ("add", "/layers/llm/tools", True)
+
+
+@pytest.mark.parametrize(
+    ("case", "ops", "fragment"),
+    [
+        ("a wrong value", [Operation("replace", "/persona_name", "Other")], "does not give"),
+        ("a missing operation", [], "does not give"),
+        ("a path live lacks", [Operation("replace", "/context", "c")], "does not apply"),
+        (
+            "an unmanaged field touched",
+            [Operation("replace", "/persona_name", "New"), Operation("remove", "/created_at")],
+            "does not give",
+        ),
+    ],
+)
+def test_a_patch_that_does_not_verify_is_an_internal_error_naming_the_persona(
+    case: str, ops: list[Operation], fragment: str
+) -> None:
+    with pytest.raises(InternalError) as err:
+        verify_patch(
+            persona(persona_name="New"),
+            persona(),
+            live_of(persona()),
+            ops,
+            salt=SALT,
+            name="Persona/interviewer",
+        )
+    assert f"The patch planned for Persona/interviewer {fragment}" in err.value.message
+    assert "This is a bug in tavusctl" in err.value.message
+
+
+def test_the_patch_three_way_makes_verifies() -> None:
+    desired, last, live = persona(persona_name="New"), persona(), live_of(persona())
+    verify_patch(desired, last, live, three_way(desired, last, live, salt=SALT), salt=SALT)
