@@ -32,6 +32,7 @@ import httpx
 from tavusctl import apiwire
 from tavusctl.errors import (
     ApiError,
+    AuthError,
     NotFound,
     OutcomeUnknown,
     PreconditionFailed,
@@ -75,6 +76,8 @@ class TavusClient:
         max_concurrency: int = 16,
     ) -> None:
         check_url(base_url, injected=transport is not None)
+        if not api_key or not api_key.strip():
+            raise AuthError("No Tavus API key: set TAVUS_API_KEY (or pass --api-key).")
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self.retry = retry or RetryPolicy()
