@@ -412,3 +412,30 @@ async def test_a_failed_read_back_is_a_warning_not_a_failed_apply(lock_path: Pat
     assert result.ok
     [warning] = result.warnings
     assert warning.startswith("Could not read back what was written (The Tavus API rejected")
+
+
+@sync
+async def test_updating_a_persona_deleted_meanwhile_fails_clearly(lock_path: Path) -> None:
+    emu = InProcess(missing_status=404)
+    op = Operation("replace", "/persona_name", "B", old="A")
+    result = await apply(emu, lock_path, update("ann", "p00000000000", op))
+    [outcome] = result.outcomes
+    assert outcome.status == "failed"
+    assert outcome.reason == (
+        "Persona/ann (p00000000000) is gone from the account; run plan again."
+    )
+
+
+@sync
+async def test_deleting_an_entry_with_only_an_intent_deletes_what_it_created(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    [pid, keep] = await emu.seed(body("ann"), body("bob"))
+    lock = Lockfile(salt=SALT).with_entry(
+        "Persona/ann", LockEntry(None, body("ann"), "2000-01-01T00:00:00.000Z")
+    )
+    result = await apply(emu, lock_path, delete("ann", None), lock=lock)
+    assert [(o.status, o.persona_id) for o in result.outcomes] == [("succeeded", pid)]
+    assert [p["persona_id"] for p in await emu.personas()] == [keep]
+    assert on_disk(lock_path) == {}
