@@ -35,9 +35,11 @@ def body(name: str, **more: Any) -> dict[str, Any]:
     return {"persona_name": name.title(), "system_prompt": f"You are {name}.", **more}
 
 
-def create(name: str, spec: dict[str, Any] | None = None, **kw: Any) -> Action:
+def create(
+    name: str, spec: dict[str, Any] | None = None, kind: ActionKind = ActionKind.CREATE
+) -> Action:
     spec = spec or body(name)
-    return Action(ActionKind.CREATE, f"Persona/{name}", name, body=spec, applied=spec, **kw)
+    return Action(kind, f"Persona/{name}", name, body=spec, applied=spec)
 
 
 def update(name: str, persona_id: str, *ops: Operation, applied: Any = None) -> Action:
@@ -439,3 +441,23 @@ async def test_deleting_an_entry_with_only_an_intent_deletes_what_it_created(
     assert [(o.status, o.persona_id) for o in result.outcomes] == [("succeeded", pid)]
     assert [p["persona_id"] for p in await emu.personas()] == [keep]
     assert on_disk(lock_path) == {}
+
+
+@sync
+async def test_a_refused_create_fails_naming_the_field_and_leaves_no_intent(
+    lock_path: Path,
+) -> None:
+    emu = InProcess(unknown_fields="reject")
+    previous = LockEntry("p00000000000", body("ann"))  # a recreate: the old entry comes back
+    lock = Lockfile(salt=SALT).with_entry("Persona/bob", previous)
+    result = await apply(
+        emu,
+        lock_path,
+        create("ann", body("ann", colour="blue")),
+        create("bob", body("bob", colour="red"), kind=ActionKind.RECREATE),
+        lock=lock,
+    )
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert "(HTTP 400: " in (result.outcomes[0].reason or "")
+    assert "colour" in (result.outcomes[0].reason or "")
+    assert on_disk(lock_path) == {"Persona/bob": previous}
