@@ -461,3 +461,64 @@ async def test_a_refused_create_fails_naming_the_field_and_leaves_no_intent(
     assert "(HTTP 400: " in (result.outcomes[0].reason or "")
     assert "colour" in (result.outcomes[0].reason or "")
     assert on_disk(lock_path) == {"Persona/bob": previous}
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """Counts POSTs in flight at once, holding each until ``target`` are (or a second passed),
+    so that the peak does not depend on how fast the machine is."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, target: int) -> None:
+        self.inner, self.target, self.active, self.peak = inner, target, 0, 0
+        self.reached = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "POST":
+            return await self.inner.handle_async_request(request)
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        if self.peak >= self.target:
+            self.reached.set()
+        try:
+            await asyncio.wait_for(self.reached.wait(), timeout=1)
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.active -= 1
+
+
+@pytest.mark.parametrize("parallelism", [1, 3])
+@sync
+async def test_writes_run_concurrently_up_to_the_parallelism(
+    lock_path: Path, parallelism: int
+) -> None:
+    emu = InProcess()
+    counting = Counting(emu.transport, parallelism)
+    emu.transport = counting
+    creates = [create(f"p{i}") for i in range(9)]
+    result = await apply(emu, lock_path, *creates, parallelism=parallelism)
+    assert result.ok
+    assert counting.peak == parallelism
+
+
+@sync
+async def test_nothing_apply_produces_holds_a_secret_or_the_api_key(lock_path: Path) -> None:
+    emu = InProcess(secrets="stored")
+    secret = "sk-live-0123456789abcdef"
+    spec = body("ann", layers={"llm": {"model": "m", "api_key": secret}})
+    applied = body("ann", layers={"llm": {"model": "m", "api_key": "sha256:" + "1" * 64}})
+    events: list[Event] = []
+    [pid] = await emu.seed(body("bob", layers={"llm": {"api_key": "old-secret-value"}}))
+    secret_op = Operation(
+        "replace", "/layers/llm/api_key", secret, old="old-secret-value", sensitive=True
+    )
+    await emu.inject("POST", "/v2/personas", status=502, after_write=True)
+    result = await apply(
+        emu,
+        lock_path,
+        Action(ActionKind.CREATE, "Persona/ann", "ann", body=spec, applied=applied),
+        update("bob", pid, secret_op, Operation("replace", "/persona_name", "X", old="Nope")),
+        on_event=events.append,
+    )
+    produced = repr(result) + repr(events) + lock_path.read_text()
+    for value in (secret, "old-secret-value", "test-key"):
+        assert value not in produced
+    assert {o.status for o in result.outcomes} == {"succeeded", "failed"}
