@@ -51,6 +51,12 @@ def test_differences_name_changed_and_dropped_fields_but_skip_secrets() -> None:
     assert matches({"persona_name": "A", "layers": {"llm": {"api_key": "k"}}}, live)
 
 
+def test_an_empty_object_sent_matches_whatever_the_server_filled_in() -> None:
+    assert differences({"layers": {}}, {"layers": {"llm": {"model": "default"}}}) == []
+    assert differences({"layers": {}}, {}) == [Difference("/layers", {}, ABSENT)]
+    assert differences({"layers": {}}, {"layers": "x"}) == [Difference("/layers", {}, "x")]
+
+
 def test_difference_descriptions_show_both_values() -> None:
     assert Difference("/a", "x", 2).describe() == 'the server changed /a from "x" to 2'
     assert Difference("/b", [1], ABSENT).describe() == "the server dropped /b (sent [1])"
