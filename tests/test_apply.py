@@ -522,3 +522,38 @@ async def test_nothing_apply_produces_holds_a_secret_or_the_api_key(lock_path: P
     for value in (secret, "old-secret-value", "test-key"):
         assert value not in produced
     assert {o.status for o in result.outcomes} == {"succeeded", "failed"}
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {"fill_defaults": True},
+        {"secrets": "masked"},
+        {"secrets": "omitted"},
+        {"get_shape": "wrapped", "create_response": "full", "missing_status": 404},
+        {"patch_response": "empty", "list_system_personas": False},
+    ],
+    ids=["defaults", "masked", "omitted", "wrapped-full-404", "empty-patch"],
+)
+@sync
+async def test_adoption_and_updates_work_under_every_server_variant(
+    lock_path: Path, switches: dict[str, Any]
+) -> None:
+    emu = InProcess(**switches)
+    spec = body("ann", layers={"llm": {"model": "m", "api_key": "sk-1234567890"}, "tts": {}})
+    applied = {
+        **spec,
+        "layers": {"llm": {"model": "m", "api_key": "sha256:" + "2" * 64}, "tts": {}},
+    }
+    action = Action(ActionKind.CREATE, "Persona/ann", "ann", body=spec, applied=applied)
+    await emu.inject("POST", "/v2/personas", drop=True, after_write=True)
+    first = await apply(emu, lock_path, action)
+    [live] = await emu.personas()
+    assert first.ok and first.outcomes[0].persona_id == live["persona_id"]
+    assert first.warnings == ()
+    op = Operation("replace", "/layers/llm/model", "m2", old="m")
+    second = await apply(
+        emu, lock_path, update("ann", live["persona_id"], op), lock=lockfile.read(lock_path)
+    )
+    assert second.ok and second.warnings == ()
+    assert (await emu.personas())[0]["layers"]["llm"]["model"] == "m2"
