@@ -52,7 +52,7 @@ class Trouble:
         self.config = config
         self._faults = random.Random(config.seed)
         self._jitter = random.Random(config.seed)
-        self._tokens = config.rate_limit or 0.0
+        self._tokens = bucket_size(config.rate_limit)
         self._refilled = time.monotonic()
         self.injections: deque[Injection] = deque()
 
@@ -62,7 +62,7 @@ class Trouble:
         if (old.seed, old.fault_rate) != (config.seed, config.fault_rate):
             self._faults = random.Random(config.seed)
         if old.rate_limit != config.rate_limit:
-            self._tokens, self._refilled = config.rate_limit or 0.0, time.monotonic()
+            self._tokens, self._refilled = bucket_size(config.rate_limit), time.monotonic()
 
     async def delay(self) -> None:
         """Sleep the configured latency, plus or minus up to the jitter."""
@@ -79,7 +79,7 @@ class Trouble:
         if rate is None:
             return None
         now = time.monotonic()
-        self._tokens = min(max(rate, 1.0), self._tokens + (now - self._refilled) * rate)
+        self._tokens = min(bucket_size(rate), self._tokens + (now - self._refilled) * rate)
         self._refilled = now
         if self._tokens >= 1:
             self._tokens -= 1
@@ -112,6 +112,11 @@ class Trouble:
                     self.injections.remove(injection)
                 return injection.fault
         return None
+
+
+def bucket_size(rate: float | None) -> float:
+    """The token bucket holds one second of requests, and at least one."""
+    return max(rate or 0.0, 1.0)
 
 
 def random_fault(kind: int | None, *, after_write: bool) -> Fault:

@@ -7,10 +7,15 @@ thread; ``emulator`` resets it and returns an :class:`Emulator` handle that driv
 
 from __future__ import annotations
 
+import contextlib
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -117,3 +122,28 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[Emulator]:
         handle = Emulator(emulator_server.url, admin=admin)
         handle._call("POST", "reset")
         yield handle
+
+
+@contextlib.contextmanager
+def emulator_process(
+    *args: str, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run the real ``tavusctl emulator --port 0 ARGS`` in a subprocess; yield it and its URL.
+
+    The process is killed on exit if it is still running.
+    """
+    command = [sys.executable, "-m", "tavusctl", "emulator", "--port", "0", *args]
+    proc = subprocess.Popen(command, cwd=cwd, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"http://\S+", line)
+        if match is None:
+            raise AssertionError(f"The emulator did not start: {line}{proc.stderr.read()}")
+        yield proc, match.group(0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
