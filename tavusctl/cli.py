@@ -265,8 +265,20 @@ def emulator(
 ) -> int:
     """Run a local Tavus API emulator (personas, replicas, conversations) for tests and CI.
 
-    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain;
-    trouble options add latency, rate limits and faults. Test hooks live under /_emulator/.
+    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain
+    (default first); trouble options add latency, rate limits and faults. Prints its URL on
+    stderr; stops cleanly on Ctrl-C or SIGTERM.
+
+    \b
+    Test hooks (JSON, no auth, not in the request log):
+      POST /_emulator/reset                 empty accounts, log and injections; starting switches
+      GET|DELETE /_emulator/requests        the request log: method, path, query, status, body
+      POST /_emulator/inject                {method, path, count, status, body, headers, drop,
+                                            after_write}: answer the next requests to a route
+      GET|POST /_emulator/config            read or change switches (partial JSON)
+      POST /_emulator/seed                  {api_key, personas: [bodies]} -> {persona_ids}
+      GET /_emulator/personas               the account's personas as stored (x-api-key)
+      PATCH /_emulator/personas/{id}        JSON Patch "in the dashboard" (x-api-key)
     """
     from tavusctl.emulator.config import EmulatorConfig
     from tavusctl.emulator.server import serve
