@@ -8,6 +8,9 @@ can scan everything the CLI printed and every file it left for either value.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +77,17 @@ class Workspace:
         result = run_cli(*args, cwd=self.root, env={**self.env, **env}, input=input)
         self.results.append(result)
         return result
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start ``tavusctl ARGS`` in ``root`` in the background, its output piped."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "tavusctl", *args],
+            cwd=self.root,
+            env={**os.environ, "NO_COLOR": "1", **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def apply(self, *args: str) -> Result:
         """``tavusctl apply manifests --auto-approve ARGS``."""
