@@ -66,7 +66,7 @@ def assert_account_matches_lockfile(ws: Workspace, emu: Emulator, names: list[st
 # --- random faults -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [5, 2026])
+@pytest.mark.parametrize("seed", [5])
 def test_apply_of_100_personas_under_faults_converges_by_rerunning(
     tmp_path: Path, seed: int
 ) -> None:
@@ -170,6 +170,39 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_pa
     )
     assert finished_alone == []  # every kill interrupted an apply, none came too late
     assert 0 < created_before_end < len(names)  # the kills fell during the creates
+
+
+def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
+    tmp_path: Path,
+) -> None:
+    """Kills between a PATCH landing and its record: the next apply has nothing to change, but
+    must record what is live, or taking the field out of the manifests later does nothing."""
+    names = [f"u{i:02d}" for i in range(24)]
+    rng = random.Random(CRASH_SEED + 1)
+    with emulator_with() as emu:
+        ws = Workspace(tmp_path, emu.url)
+        for name in names:
+            ws.write(name)
+        assert ws.apply().code == 0
+        for name in names:
+            ws.write(name, spec(name, default_replica_id="r90bbd427f71"))
+        emu.configure(latency_ms=200)
+        for _ in range(8):
+            running, result = kill_after(start_apply(ws), rng.uniform(0.5, 1.5))
+            ws.results.append(result)
+            assert running, result.output
+            wait_until_answered(emu)
+            lockfile.read(ws.lock_path)  # parses
+        emu.configure(latency_ms=0)
+        updated_before_end = sum("default_replica_id" in p for p in emu.list_personas())
+        apply_until_done(ws)
+        for name in names:
+            ws.write(name)  # default_replica_id taken out again
+        apply_until_done(ws)
+
+        assert_account_matches_lockfile(ws, emu, names)
+        assert [p["persona_id"] for p in emu.list_personas() if "default_replica_id" in p] == []
+    assert 0 < updated_before_end < len(names)  # the kills fell during the updates
 
 
 # --- two applies at once -------------------------------------------------------------------

@@ -236,6 +236,27 @@ def test_one_failing_persona_does_not_stop_the_others_and_a_rerun_finishes(
     assert changing(ws.plan_json()) == []
 
 
+def test_a_patch_that_landed_unrecorded_is_recorded_so_a_later_removal_is_applied(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    """Every answer to the PATCH is lost after the write: the next apply finds nothing to
+    change, but must record what is live now, or removing the field later does nothing."""
+    ws.write("bob", spec("bob", default_replica_id="r90bbd427f71"))
+    path = f"/v2/personas/{applied['bob']}"
+    emu.inject("PATCH", path, drop=True, after_write=True, count=RetryPolicy().attempts)
+
+    lost = ws.apply()
+    settled = ws.apply()
+    ws.write("bob")  # default_replica_id taken out of the manifest again
+    removed = ws.apply()
+
+    assert lost.code == 1 and "failed: Persona/bob" in lost.stdout
+    assert settled.code == 0, settled.output
+    assert removed.code == 0, removed.output
+    assert "default_replica_id" not in live(emu)[applied["bob"]]
+    assert "default_replica_id" not in ws.lock().entries["Persona/bob"].applied
+
+
 def test_a_dashboard_edit_during_apply_fails_the_patch_and_is_kept(
     ws: Workspace, emu: Emulator, applied: dict[str, str]
 ) -> None:

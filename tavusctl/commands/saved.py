@@ -62,6 +62,7 @@ async def run(
     plan = planfile.resolve_secrets(saved, resources)
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
+        apply.record_matches(plan, lock_path, lock, console)
         return ExitCode.OK
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
