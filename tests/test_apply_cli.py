@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tavusctl import lockfile
+from tavusctl import lockfile, pointer
 from tavusctl.apply import ApplyResult, execute
 from tavusctl.client import TavusClient
 from tavusctl.commands.common import Console, Inputs, prepare
@@ -357,23 +357,29 @@ def test_a_saved_plan_holds_no_secret_but_its_creates_send_it(ws: Workspace, emu
     assert persona["layers"]["llm"]["api_key"] == SECRET
 
 
+@pytest.mark.parametrize(
+    ("path", "sentence"),
+    [
+        ("/system_prompt", "/system_prompt is no longer what the plan saw"),  # the planned field
+        ("/persona_name", "edited outside tavusctl"),  # another field
+    ],
+)
 def test_a_saved_plan_is_refused_after_a_dashboard_edit_naming_the_persona(
-    ws: Workspace, emu: Emulator, applied: dict[str, str]
+    ws: Workspace, emu: Emulator, applied: dict[str, str], path: str, sentence: str
 ) -> None:
     ws.write("bob", spec("bob", system_prompt="You are Bob, from the manifest."))
     ws.run("plan", "manifests", "-o", "plan.json")
-    emu.edit_persona(
-        applied["bob"], [{"op": "replace", "path": "/persona_name", "value": "Dashboard Bob"}]
-    )
+    emu.edit_persona(applied["bob"], [{"op": "replace", "path": path, "value": "Dashboard"}])
     before = ws.lock_path.read_bytes()
 
     result = ws.run("apply", "plan.json")
 
     assert result.code == 1
     assert "Persona/bob" in result.stderr
+    assert sentence in result.stderr
     assert "plan -o" in result.stderr
     refused_and_untouched(ws, emu, before)
-    assert live(emu)[applied["bob"]]["persona_name"] == "Dashboard Bob"
+    assert pointer.resolve(live(emu)[applied["bob"]], path) == "Dashboard"
 
 
 def _edit_another_manifest(ws: Workspace) -> None:
@@ -407,17 +413,18 @@ def test_a_saved_plan_is_refused_when_its_manifests_or_lockfile_changed(
     refused_and_untouched(ws, emu, before)
 
 
-def test_a_saved_plan_is_refused_when_the_secret_changed_since(
+def test_a_saved_plan_is_refused_when_its_secret_changed_since_naming_the_variable(
     ws: Workspace, emu: Emulator, applied: dict[str, str]
 ) -> None:
-    ws.write("bob", spec("bob", system_prompt="You are Bob, planned."))
+    ws.write("dan")  # a create: the plan file holds a reference to the secret, with its hash
     ws.run("plan", "manifests", "-o", "plan.json")
     before = ws.lock_path.read_bytes()
 
     result = ws.run("apply", "plan.json", **{SECRET_ENV: "another-secret-value-0000"})
 
     assert result.code == 1
-    assert "changed" in result.stderr
+    assert "Persona/dan" in result.stderr
+    assert SECRET_ENV in result.stderr
     refused_and_untouched(ws, emu, before)
     assert "another-secret-value-0000" not in result.output
 
