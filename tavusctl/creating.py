@@ -155,8 +155,9 @@ def _content(action: Action) -> Mapping[str, Any]:
 
 
 def _gave_up(action: Action, exc: OutcomeUnknown) -> OutcomeUnknown:
+    # No key prefix: the apply summary prints "failed: <key>: <reason>" already.
     return OutcomeUnknown(
-        f"{action.key}: two attempts to create the persona gave no clear answer "
+        "Two attempts to create the persona gave no clear answer "
         f"({exc.message}) and it is not on the account yet. The intent is recorded in the "
         "lockfile; run apply again and it will look for the persona before creating it."
     )

@@ -46,10 +46,19 @@ def apply_until_done(ws: Workspace, *args: str) -> int:
     for run in range(1, MAX_RUNS + 1):
         result = ws.apply(*args)
         assert "Traceback" not in result.output, result.output
+        assert_failures_read_well(result)
         assert lockfile.read(ws.lock_path) is not None  # parses after every run
         if result.code == 0:
             return run
     raise AssertionError(f"apply did not succeed in {MAX_RUNS} runs:\n{result.output}")
+
+
+def assert_failures_read_well(result: Result) -> None:
+    """Each ``failed: KEY: reason`` line of the summary gives a reason that does not repeat KEY."""
+    for line in result.stdout.splitlines():
+        key, _, reason = line.strip().removeprefix("failed: ").partition(": ")
+        if line.strip().startswith("failed: "):
+            assert reason and not reason.startswith(key), line
 
 
 def assert_account_matches_lockfile(ws: Workspace, emu: Emulator, names: list[str]) -> None:
