@@ -1,0 +1,136 @@
+"""`tavusctl plan` end to end: the real CLI in a subprocess against the emulator over HTTP.
+
+The lockfile is written by the test, as an earlier apply would have left it; live personas are
+created through the emulator's Tavus API and changed behind tavusctl's back with its hooks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.emulator import Emulator
+from tests.support.planning import Workspace, actions, kinds, secret_spec, spec
+
+
+@pytest.fixture
+def ws(tmp_path: Path, emulator: Emulator) -> Workspace:
+    return Workspace(tmp_path, emulator)
+
+
+def test_manifests_with_no_lockfile_plan_all_creates(ws: Workspace) -> None:
+    ws.write("ann", spec("ann", context="Warm."))
+    ws.write("bob", spec("bob"))
+    doc = ws.plan_json("--detailed-exitcode", code=2)
+    assert kinds(doc) == {"ann": "create", "bob": "create"}
+    assert actions(doc)["ann"]["body"] == spec("ann", context="Warm.")
+    assert actions(doc)["bob"]["persona_id"] is None
+    assert (doc["has_changes"], doc["summary"]["create"]) == (True, 2)
+    assert not ws.lock_path.exists(), "plan must never write the lockfile"
+
+
+def test_a_plan_in_sync_with_lockfile_and_live_is_empty_and_exits_0(ws: Workspace) -> None:
+    ws.sync("ann", secret_spec("ann", context="Warm."))
+    ws.sync("bob", spec("bob", document_tags=["faq", "pricing"]))
+    doc = ws.plan_json("--detailed-exitcode", code=0)
+    assert kinds(doc) == {"ann": "noop", "bob": "noop"}
+    assert doc["has_changes"] is False
+    text = ws.plan("--detailed-exitcode")
+    assert text.code == 0, text.output
+    assert "No changes." in text.stdout
+
+
+def test_one_changed_field_is_one_operation_and_exits_2(ws: Workspace) -> None:
+    ws.sync("ann", secret_spec("ann"))
+    ws.sync("bob", spec("bob"))
+    ws.write("ann", secret_spec("ann", persona_name="Ann Marie"))
+    doc = ws.plan_json("--detailed-exitcode", code=2)
+    assert kinds(doc) == {"ann": "update", "bob": "noop"}
+    assert actions(doc)["ann"]["operations"] == [
+        {
+            "op": "replace",
+            "path": "/persona_name",
+            "value": "Ann Marie",
+            "old": "Ann",
+            "drift": False,
+            "sensitive": False,
+        }
+    ]
+
+
+def test_a_change_made_in_the_dashboard_is_shown_as_drift(ws: Workspace) -> None:
+    pid = ws.sync("ann", spec("ann"))
+    ws.emulator.edit_persona(pid, [{"op": "replace", "path": "/system_prompt", "value": "Hi!"}])
+    (op,) = actions(ws.plan_json())["ann"]["operations"]
+    assert op == {
+        "op": "replace",
+        "path": "/system_prompt",
+        "value": "You are ann.",
+        "old": "Hi!",
+        "drift": True,
+        "sensitive": False,
+    }
+    text = ws.plan()
+    line = next(x for x in text.stdout.splitlines() if "/system_prompt" in x)
+    assert "drift" in line, text.stdout
+
+
+def test_a_persona_deleted_out_of_band_is_recreated(ws: Workspace) -> None:
+    gone = ws.sync("ann", spec("ann"))
+    ws.sync("bob", spec("bob"))
+    ws.delete_live(gone)
+    doc = ws.plan_json("--detailed-exitcode", code=2)
+    assert kinds(doc) == {"ann": "recreate", "bob": "noop"}
+    assert actions(doc)["ann"]["persona_id"] == gone
+    assert actions(doc)["ann"]["body"] == spec("ann")
+
+
+def test_a_field_dropped_from_the_manifest_that_was_applied_is_removed(ws: Workspace) -> None:
+    ws.sync("ann", spec("ann", context="Warm.", document_tags=["faq"]))
+    ws.write("ann", spec("ann", document_tags=["faq"]))
+    (op,) = actions(ws.plan_json())["ann"]["operations"]
+    assert op == {"op": "remove", "path": "/context", "old": "Warm.", "drift": False, "sensitive": False}  # fmt: skip
+
+
+def test_fields_set_only_by_the_server_are_left_alone(ws: Workspace) -> None:
+    ws.emulator.configure(fill_defaults=True)
+    defaults = ws.sync("ann", spec("ann"))
+    edited = ws.sync("bob", spec("bob"))
+    ws.emulator.edit_persona(edited, [{"op": "add", "path": "/context", "value": "Set by hand."}])
+    live = {p["persona_id"]: p for p in ws.emulator.list_personas()}
+    assert "layers" in live[defaults], "the emulator should have filled layer defaults"
+    assert live[edited]["context"] == "Set by hand."
+    doc = ws.plan_json("--detailed-exitcode", code=0)
+    assert kinds(doc) == {"ann": "noop", "bob": "noop"}
+
+
+def test_a_lockfile_entry_without_manifest_is_an_orphan_unless_pruning(ws: Workspace) -> None:
+    ws.sync("ann", spec("ann"))
+    pid = ws.sync("bob", spec("bob"))
+    ws.forget_manifest("bob")
+    doc = ws.plan_json("--detailed-exitcode", code=0)  # an orphan is not a change
+    assert kinds(doc) == {"ann": "noop", "bob": "orphan"}
+    pruned = ws.plan_json("--prune", "--detailed-exitcode", code=2)
+    assert kinds(pruned) == {"ann": "noop", "bob": "delete"}
+    assert actions(pruned)["bob"]["persona_id"] == pid
+
+
+def test_target_limits_the_plan_to_the_named_personas(ws: Workspace) -> None:
+    for name in ("ann", "bob", "cid"):
+        ws.sync(name, spec(name))
+        ws.write(name, spec(name, context="New."))
+    doc = ws.plan_json("--target", "ann", "--target", "Persona/cid")
+    assert kinds(doc) == {"ann": "update", "cid": "update"}
+    assert doc["targets"] == ["ann", "Persona/cid"]
+
+
+def test_an_unknown_target_is_an_error_naming_the_known_names(ws: Workspace) -> None:
+    ws.sync("ann", spec("ann"))
+    ws.write("bob", spec("bob"))
+    result = ws.plan("--target", "carl")
+    assert result.code == 1
+    assert result.stdout == ""
+    assert "Unknown target 'carl'" in result.stderr
+    assert "ann, bob" in result.stderr
+    assert "Traceback" not in result.stderr
