@@ -24,8 +24,9 @@ from tests.support.cli import Result, run_cli
 from tests.support.emulator import Emulator
 
 SALT = "5a175a175a175a175a175a175a175a17"
-# Secret values used by the tests; none of them may ever be written anywhere.
-SECRETS = {"LLM_API_KEY": "sk-live-Qm2xZp9vRw41", "LLM_HEADER": "Bearer hdr-Jk8sTq3LnY70"}
+# Secret values used by the tests; none of them may ever be written anywhere. Their last four
+# characters (what a masking API shows) are not hex digits, so no hash can contain them by chance.
+SECRETS = {"LLM_API_KEY": "sk-live-Qm2xZp9vRw4z", "LLM_HEADER": "Bearer hdr-Jk8sTq3LnYpq"}
 _ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 

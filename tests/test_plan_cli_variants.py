@@ -1,0 +1,78 @@
+"""`tavusctl plan` end to end under each emulator switch variant the Tavus docs leave open:
+GET shape flat or wrapped, secrets stored/masked/omitted, server defaults filled, and an
+unknown persona id answered with 400 or 404. The plans must be the same under all of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.emulator import Emulator
+from tests.support.planning import Workspace, actions, kinds, secret_spec
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "defaults-flat-stored-400": {},
+    "get-wrapped": {"get_shape": "wrapped"},
+    "secrets-masked": {"secrets": "masked"},
+    "secrets-omitted": {"secrets": "omitted"},
+    "fill-defaults": {"fill_defaults": True},
+    "missing-404": {"missing_status": 404},
+}
+
+
+@pytest.fixture
+def ws(tmp_path: Path, emulator: Emulator) -> Workspace:
+    return Workspace(tmp_path, emulator)
+
+
+def _ops(action: dict[str, Any]) -> list[tuple[str, str, Any, bool]]:
+    return [(o["op"], o["path"], o.get("value"), o["drift"]) for o in action["operations"]]
+
+
+@pytest.mark.parametrize("switches", list(VARIANTS.values()), ids=list(VARIANTS))
+def test_core_scenarios_plan_the_same_under_each_emulator_variant(
+    ws: Workspace, switches: dict[str, Any]
+) -> None:
+    ws.emulator.configure(**switches)
+    names = ("same", "edited", "drifted", "gone")
+    ids = {name: ws.sync(name, secret_spec(name)) for name in names}
+    in_sync = ws.plan_json("--detailed-exitcode", code=0)
+    assert kinds(in_sync) == dict.fromkeys(names, "noop")
+
+    ws.write("edited", secret_spec("edited", persona_name="Renamed"))
+    edit = [{"op": "replace", "path": "/system_prompt", "value": "Changed in the dashboard."}]
+    ws.emulator.edit_persona(ids["drifted"], edit)
+    ws.delete_live(ids["gone"])
+    plan = actions(ws.plan_json("--detailed-exitcode", code=2))
+    assert {n: a["action"] for n, a in plan.items()} == {
+        "same": "noop",
+        "edited": "update",
+        "drifted": "update",
+        "gone": "recreate",
+    }
+    assert _ops(plan["edited"]) == [("replace", "/persona_name", "Renamed", False)]
+    assert _ops(plan["drifted"]) == [("replace", "/system_prompt", "You are drifted.", True)]
+    assert plan["gone"]["persona_id"] == ids["gone"]
+
+
+@pytest.mark.parametrize("shape", ["flat", "wrapped"])
+def test_a_persona_the_list_leaves_out_is_read_by_id_in_either_get_shape(
+    ws: Workspace, shape: str
+) -> None:
+    ws.emulator.configure(get_shape=shape)
+    ws.sync("ann", secret_spec("ann"))
+    unlisted = ws.sync("bob", secret_spec("bob"))
+    edit = [{"op": "replace", "path": "/persona_name", "value": "Robert"}]
+    ws.emulator.edit_persona(unlisted, edit)
+    page = ws.api("GET", "/v2/personas?limit=100&persona_type=user").json()
+    shown = [p for p in page["data"] if p["persona_id"] != unlisted]
+    ws.emulator.inject("GET", "/v2/personas", status=200, body={"data": shown, "total_count": 1})
+    ws.emulator.clear_requests()
+    plan = actions(ws.plan_json())
+    assert plan["ann"]["action"] == "noop"
+    assert _ops(plan["bob"]) == [("replace", "/persona_name", "Bob", True)]
+    reads = [(r["method"], r["path"]) for r in ws.emulator.requests()]
+    assert reads.count(("GET", f"/v2/personas/{unlisted}")) == 1
