@@ -103,8 +103,28 @@ class Workspace:
 
     def record(self, name: str, persona_id: str, body: Mapping[str, Any]) -> None:
         """Record ``name`` in the lockfile as applied with ``body`` (secrets hashed)."""
+        self._remember(name, persona_id, body)
+        self._save_lock()
+
+    def sync_many(self, bodies: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """:meth:`sync` for many personas at once: one manifest file, one seed call, one
+        lockfile write (seeding is the emulator's bulk hook, so these creates are not logged)."""
+        path = self.root / "manifests" / "many.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("---\n".join(manifest_text(n, b) for n, b in bodies.items()))
+        seed = {"api_key": self.emulator.api_key, "personas": [resolved(b, self.env) for b in bodies.values()]}  # fmt: skip
+        answer = self.emulator.admin.post(f"{self.emulator.url}/_emulator/seed", json=seed)
+        ids = dict(zip(bodies, answer.json()["persona_ids"], strict=True))
+        for name, body in bodies.items():
+            self._remember(name, ids[name], body)
+        self._save_lock()
+        return ids
+
+    def _remember(self, name: str, persona_id: str, body: Mapping[str, Any]) -> None:
         applied = hashed(resolved(body, self.env), SALT)
         self.entries[f"Persona/{name}"] = LockEntry(persona_id, applied)
+
+    def _save_lock(self) -> None:
         lockfile.write(self.lock_path, Lockfile(salt=SALT, entries=dict(self.entries)))
 
     def sync(self, name: str, body: Mapping[str, Any]) -> str:
