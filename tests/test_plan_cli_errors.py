@@ -88,3 +88,11 @@ def test_plain_http_to_a_non_loopback_host_is_refused(ws: Workspace, url: str) -
     env = {"TAVUS_API_URL": url, "TAVUS_API_KEY": ws.emulator.api_key}
     error = _failed_cleanly(run_cli("plan", "manifests", cwd=ws.root, env=env, timeout=20))
     assert url in error and "https://" in error, error
+
+
+def test_a_plan_file_that_cannot_be_written_is_a_clear_error(ws: Workspace) -> None:
+    ws.write("ann", spec("ann"))
+    result = ws.plan("-o", "no-such-folder/out.plan")
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: Cannot write the plan file no-such-folder/out.plan")
