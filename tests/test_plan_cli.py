@@ -7,11 +7,14 @@ created through the emulator's Tavus API and changed behind tavusctl's back with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.emulator import Emulator
 from tests.support.planning import Workspace, actions, kinds, secret_spec, spec
+
+LLM: dict[str, Any] = {"llm": {"model": "m1", "base_url": "https://llm.example.com/v1"}}
 
 
 @pytest.fixture
@@ -41,39 +44,60 @@ def test_a_plan_in_sync_with_lockfile_and_live_is_empty_and_exits_0(ws: Workspac
     assert "No changes." in text.stdout
 
 
-def test_one_changed_field_is_one_operation_and_exits_2(ws: Workspace) -> None:
-    ws.sync("ann", secret_spec("ann"))
-    ws.sync("bob", spec("bob"))
-    ws.write("ann", secret_spec("ann", persona_name="Ann Marie"))
-    doc = ws.plan_json("--detailed-exitcode", code=2)
-    assert kinds(doc) == {"ann": "update", "bob": "noop"}
-    assert actions(doc)["ann"]["operations"] == [
+# One persona per row: how it was applied, the one field changed in its manifest, and the one
+# operation expected (a missing parent object is added whole; lists are replaced whole).
+ONE_FIELD_CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "top": ({}, {"persona_name": "Renamed"}, {"op": "replace", "path": "/persona_name", "value": "Renamed", "old": "Top"}),
+    "nested": ({"layers": LLM}, {"layers": {"llm": {**LLM["llm"], "model": "m2"}}}, {"op": "replace", "path": "/layers/llm/model", "value": "m2", "old": "m1"}),
+    "listed": ({"document_tags": ["faq"]}, {"document_tags": ["faq", "sales"]}, {"op": "replace", "path": "/document_tags", "value": ["faq", "sales"], "old": ["faq"]}),
+    "parent": ({"layers": LLM}, {"layers": {**LLM, "perception": {"perception_model": "raven-1"}}}, {"op": "add", "path": "/layers/perception", "value": {"perception_model": "raven-1"}}),
+    "prompt": ({"system_prompt": "One.\nTwo.\n"}, {"system_prompt": "One.\n2.\n"}, {"op": "replace", "path": "/system_prompt", "value": "One.\n2.\n", "old": "One.\nTwo.\n"}),
+}  # fmt: skip
+
+
+def test_one_changed_field_is_one_operation_on_that_path_and_exits_2(ws: Workspace) -> None:
+    for name, (before, after, _) in ONE_FIELD_CHANGES.items():
+        ws.sync(name, spec(name, **before))
+        ws.write(name, spec(name, **after))
+    ws.sync("same", secret_spec("same"))
+    plan = actions(ws.plan_json("--detailed-exitcode", code=2))
+    assert plan["same"]["action"] == "noop"
+    for name, (_, _, expected) in ONE_FIELD_CHANGES.items():
+        want = {**expected, "drift": False, "sensitive": False}
+        assert (name, plan[name]["operations"]) == (name, [want])
+
+
+def test_changes_made_in_the_dashboard_are_shown_as_drift(ws: Workspace) -> None:
+    edited = ws.sync("ann", spec("ann"))
+    ws.emulator.edit_persona(edited, [{"op": "replace", "path": "/system_prompt", "value": "Hi!"}])
+    removed = ws.sync("bob", spec("bob", context="Kind."))
+    ws.emulator.edit_persona(removed, [{"op": "remove", "path": "/context"}])
+    plan = actions(ws.plan_json())
+    assert plan["ann"]["operations"] == [
         {
             "op": "replace",
-            "path": "/persona_name",
-            "value": "Ann Marie",
-            "old": "Ann",
-            "drift": False,
+            "path": "/system_prompt",
+            "value": "You are ann.",
+            "old": "Hi!",
+            "drift": True,
             "sensitive": False,
         }
     ]
+    assert plan["bob"]["operations"] == [
+        {"op": "add", "path": "/context", "value": "Kind.", "drift": True, "sensitive": False}
+    ]
+    text = ws.plan().stdout
+    for path in ("/system_prompt", "/context"):
+        line = next(x for x in text.splitlines() if path in x)
+        assert "drift" in line, text
 
 
-def test_a_change_made_in_the_dashboard_is_shown_as_drift(ws: Workspace) -> None:
-    pid = ws.sync("ann", spec("ann"))
-    ws.emulator.edit_persona(pid, [{"op": "replace", "path": "/system_prompt", "value": "Hi!"}])
-    (op,) = actions(ws.plan_json())["ann"]["operations"]
-    assert op == {
-        "op": "replace",
-        "path": "/system_prompt",
-        "value": "You are ann.",
-        "old": "Hi!",
-        "drift": True,
-        "sensitive": False,
-    }
-    text = ws.plan()
-    line = next(x for x in text.stdout.splitlines() if "/system_prompt" in x)
-    assert "drift" in line, text.stdout
+def test_a_string_boolean_set_in_the_dashboard_is_no_change(ws: Workspace) -> None:
+    layers = {"llm": {"model": "m1", "speculative_inference": True}}
+    pid = ws.sync("ann", spec("ann", layers=layers))
+    edit = [{"op": "replace", "path": "/layers/llm/speculative_inference", "value": "true"}]
+    assert ws.emulator.edit_persona(pid, edit) is not None
+    assert kinds(ws.plan_json("--detailed-exitcode", code=0)) == {"ann": "noop"}
 
 
 def test_a_persona_deleted_out_of_band_is_recreated(ws: Workspace) -> None:

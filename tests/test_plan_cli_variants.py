@@ -32,30 +32,44 @@ def _ops(action: dict[str, Any]) -> list[tuple[str, str, Any, bool]]:
     return [(o["op"], o["path"], o.get("value"), o["drift"]) for o in action["operations"]]
 
 
+# Flow siblings are what the server fills when one flow field is set (with fill_defaults).
+FLOW = {"conversational_flow": {"turn_detection_model": "sparrow-1"}}
+
+
+def _body(name: str, **more: Any) -> dict[str, Any]:
+    return secret_spec(name, key_var=f"{name.upper()}_KEY", layers=FLOW, **more)
+
+
 @pytest.mark.parametrize("switches", list(VARIANTS.values()), ids=list(VARIANTS))
 def test_core_scenarios_plan_the_same_under_each_emulator_variant(
     ws: Workspace, switches: dict[str, Any]
 ) -> None:
     ws.emulator.configure(**switches)
-    names = ("same", "edited", "drifted", "gone")
-    ids = {name: ws.sync(name, secret_spec(name)) for name in names}
+    names = ("same", "edited", "drifted", "gone", "rotated")
+    ws.env.update({f"{n.upper()}_KEY": f"sk-{n}-Vq8Lm2Ztxw" for n in names})
+    ids = {name: ws.sync(name, _body(name)) for name in names}
     in_sync = ws.plan_json("--detailed-exitcode", code=0)
     assert kinds(in_sync) == dict.fromkeys(names, "noop")
 
-    ws.write("edited", secret_spec("edited", persona_name="Renamed"))
+    ws.write("edited", _body("edited", persona_name="Renamed"))
     edit = [{"op": "replace", "path": "/system_prompt", "value": "Changed in the dashboard."}]
     ws.emulator.edit_persona(ids["drifted"], edit)
     ws.delete_live(ids["gone"])
+    ws.env["ROTATED_KEY"] = "sk-rotated-Pn4Rk7Wsxy"
     plan = actions(ws.plan_json("--detailed-exitcode", code=2))
     assert {n: a["action"] for n, a in plan.items()} == {
         "same": "noop",
         "edited": "update",
         "drifted": "update",
         "gone": "recreate",
+        "rotated": "update",
     }
     assert _ops(plan["edited"]) == [("replace", "/persona_name", "Renamed", False)]
     assert _ops(plan["drifted"]) == [("replace", "/system_prompt", "You are drifted.", True)]
     assert plan["gone"]["persona_id"] == ids["gone"]
+    (rotation,) = plan["rotated"]["operations"]
+    assert rotation["op"] in ("add", "replace")  # add when the API omits secrets on read
+    assert (rotation["path"], rotation["sensitive"]) == ("/layers/llm/api_key", True)
 
 
 @pytest.mark.parametrize("shape", ["flat", "wrapped"])

@@ -35,15 +35,18 @@ def spec(name: str, **more: Any) -> dict[str, Any]:
     return {"persona_name": name.title(), "system_prompt": f"You are {name}.", **more}
 
 
-def secret_spec(name: str, **more: Any) -> dict[str, Any]:
-    """A spec whose LLM layer reads an API key and a header from the environment."""
+def secret_spec(
+    name: str, key_var: str = "LLM_API_KEY", layers: Mapping[str, Any] = {}, **more: Any
+) -> dict[str, Any]:
+    """A spec whose LLM layer reads an API key (from ``key_var``) and a header from the
+    environment; ``layers`` adds other layers."""
     llm = {
         "model": "my-model",
         "base_url": "https://llm.example.com/v1",
-        "api_key": "${env:LLM_API_KEY}",
+        "api_key": f"${{env:{key_var}}}",
         "headers": {"Authorization": "${env:LLM_HEADER}"},
     }
-    return spec(name, layers={"llm": llm}, **more)
+    return spec(name, layers={"llm": llm, **layers}, **more)
 
 
 def manifest_text(name: str, body: Mapping[str, Any]) -> str:
