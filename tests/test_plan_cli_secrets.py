@@ -5,6 +5,7 @@ verbosity, in saved plans, and in errors: every byte of stdout, stderr and the f
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,6 +77,8 @@ def test_no_secret_or_api_key_in_any_output_or_file(ws: Workspace, secrets: str)
         results = list(pool.map(lambda i: _run(ws, RUNS[i], i), range(len(RUNS))))
     for flags, result in zip(RUNS, results, strict=True):
         assert result.code == 0, f"{flags}: {result.output}"
+        if flags[-1] == "json":  # scripts read stdout: nothing else may be mixed into it
+            assert json.loads(result.stdout)["has_changes"] is True
     outputs = [(f"{f} {stream}", getattr(r, stream)) for f, r in zip(RUNS, results, strict=True) for stream in ("stdout", "stderr")]  # fmt: skip
     assert _leaks([*outputs, *_files(ws.root)]) == []
     assert len(list(ws.root.glob("run*.plan"))) == len(RUNS)
