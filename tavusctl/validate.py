@@ -127,11 +127,30 @@ def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
             f"{key} is set by Tavus and cannot be written in spec. Remove it; tavusctl keeps "
             "the persona id in tavus.lock (tavusctl import adopts an existing persona)."
         )
+    elsewhere = _field_index().get(key)
+    if tokens[:1] == ["spec"] and elsewhere:
+        return f"Unknown field '{key}' in {where}; it belongs in {' or '.join(elsewhere)}."
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
         return f"Unknown field '{key}' in {where}. Did you mean '{close[0]}'?"
     message = f"Unknown field '{key}' in {where}. Valid fields here: {', '.join(known)}."
     return f"{message} {OPT_OUT}" if tokens[:1] == ["spec"] else message
+
+
+@cache
+def _field_index() -> dict[str, list[str]]:
+    """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
+    index: dict[str, list[str]] = {}
+    schema = load_schema(SPEC_SCHEMA)
+    pending: list[tuple[str, dict[str, Any]]] = [("spec", schema)]
+    while pending:
+        where, node = pending.pop()
+        for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():
+            if sub.get("deprecated"):
+                continue  # never suggest a legacy place
+            index.setdefault(key, []).append(where)
+            pending.append((f"{where}.{key}", sub))
+    return {key: sorted(places) for key, places in index.items()}
 
 
 def _missing(error: _Error, tokens: list[Any]) -> Iterator[Finding]:

@@ -79,6 +79,13 @@ CASES = {
         {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    llm:\n      modle: x\n")},
         ["a.yaml:9:7: Unknown field 'modle' in spec.layers.llm. Did you mean 'model'?"],
     ),
+    "known key in the wrong place": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    llm:\n      tts_engine: x\n")},
+        [
+            "a.yaml:9:7: Unknown field 'tts_engine' in spec.layers.llm; it belongs in "
+            "spec.layers.tts."
+        ],
+    ),
     "unknown key with no close match lists the valid keys and the opt-out": (
         {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    stt:\n      zzz: 1\n")},
         [
@@ -243,6 +250,10 @@ CASES = {
             "a.yaml:6:18: The YAML tag !!python/object/apply:os.system is not allowed; tavusctl "
             "reads plain YAML values only (strings, numbers, booleans, lists, mappings). Remove it."
         ],
+    ),
+    "explicit tag with a value it cannot hold": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  persona_name: !!int abc\n")},
+        ["a.yaml:7:17: 'abc' cannot be read as !!int. Fix the value or remove the tag."],
     ),
     "key written twice": (
         {"a.yaml": persona("  system_prompt: a\n  system_prompt: b\n")},
