@@ -150,7 +150,15 @@ CASES = {
         {"a.yaml": persona("  system_prompt: ${file:/etc/passwd}\n")},
         [
             "a.yaml:6:18: spec.system_prompt reads '${file:/etc/passwd}': ${file:} takes a path "
-            "relative to the manifest, not an absolute path."
+            "relative to the manifest, such as ${file:prompts/persona.md}."
+        ],
+    ),
+    "file reference to a hidden file": (
+        {"a.yaml": persona("  system_prompt: ${file:.git/config}\n"), ".git/config": "token"},
+        [
+            "a.yaml:6:18: spec.system_prompt reads '${file:.git/config}', a hidden file or "
+            "folder. ${file:} never reads hidden files (they often hold credentials, like "
+            ".git/config or .env); rename it."
         ],
     ),
     "missing file reference": (
