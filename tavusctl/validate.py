@@ -103,19 +103,24 @@ def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
     tokens = error.tokens
     path = pointer.join(tokens)
     if error.keyword == "additionalProperties":
-        if not (allow_unknown and tokens[:1] == ["spec"]):
-            yield from _unknown_fields(error, tokens)
+        yield from _unknown_fields(error, tokens, allow_unknown and tokens[:1] == ["spec"])
     elif error.keyword == "required":
         yield from _missing(error, tokens)
-    elif error.keyword == "type" and error.instance in ("true", "false"):
+    elif (
+        error.keyword == "type" and error.rule == "boolean" and error.instance in ("true", "false")
+    ):
         yield Finding(path, "warning", _string_boolean(tokens, error.instance))
     else:
         yield Finding(path, "error", _value_message(error, tokens))
 
 
-def _unknown_fields(error: _Error, tokens: list[Any]) -> Iterator[Finding]:
+def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator[Finding]:
+    """Unknown keys; with ``allowed`` only the fields Tavus sets (never sent on create)."""
     known = sorted(error.schema.get("properties", {}))
-    for key in sorted(set(error.instance) - set(known)):
+    unknown = set(error.instance) - set(known)
+    if allowed:
+        unknown &= set(READ_ONLY) if tokens == ["spec"] else set()
+    for key in sorted(unknown):
         path = pointer.join([*tokens, key])
         yield Finding(path, "error", _unknown_message(key, tokens, known), at_key=True)
 

@@ -492,6 +492,18 @@ def test_an_unquoted_annotation_value_is_explained(tmp_path: Path) -> None:
     ]
 
 
+def test_fields_set_by_tavus_stay_errors_with_allow_unknown_fields(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": persona("  system_prompt: Hi.\n  created_at: x\n  other: 1\n")})
+    assert [line[:50] for line in lines(tmp_path, allow_unknown_fields=True)] == [
+        "a.yaml:7:3: created_at is set by Tavus and cannot "
+    ]
+
+
+def test_a_string_that_is_not_a_boolean_field_gets_no_boolean_warning(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": persona('  system_prompt: Hi.\n  layers: "true"\n')})
+    assert lines(tmp_path) == ["a.yaml:7:11: spec.layers must be a mapping, not the string 'true'."]
+
+
 def test_unknown_envelope_fields_stay_errors_with_allow_unknown_fields(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": persona() + "status: {}\n"})
     assert lines(tmp_path, allow_unknown_fields=True) == [
