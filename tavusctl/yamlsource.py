@@ -69,7 +69,8 @@ def _read_text(path: Path, display: str) -> str:
 
 def _offset_location(data: bytes, offset: int, display: str) -> Location:
     line_start = data.rfind(b"\n", 0, offset) + 1
-    return Location(display, data.count(b"\n", 0, offset) + 1, offset - line_start + 1)
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1  # characters
+    return Location(display, data.count(b"\n", 0, offset) + 1, column)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, display: str) -> SourceError:
