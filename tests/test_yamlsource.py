@@ -20,7 +20,7 @@ SCALARS = (
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+    | st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
 )
 DOCS = st.recursive(
     SCALARS,
