@@ -105,12 +105,19 @@ def _file(relative: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} does not exist or is "
             "not a file."
         )
-    if target.stat().st_size > MAX_FILE_BYTES:
+    try:
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which cannot be read: {exc.strerror}."
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
         )
     try:
-        return target.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is not UTF-8 text. Save it as UTF-8."

@@ -48,15 +48,7 @@ def _compose_slowly(text: str, display: str) -> list[yaml.Node]:
 
 
 def _read_text(path: Path, display: str) -> str:
-    start = Location(display, 1, 1)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise SourceError(
-            start,
-            f"The file is {size} bytes; tavusctl reads manifests of at most "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MiB. Split it into smaller files.",
-        )
-    data = path.read_bytes()
+    data = _read_bytes(path, Location(display, 1, 1))
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -65,6 +57,21 @@ def _read_text(path: Path, display: str) -> str:
             f"The file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded. "
             "Save the file as UTF-8.",
         ) from None
+
+
+def _read_bytes(path: Path, start: Location) -> bytes:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims
+    except OSError as exc:
+        raise SourceError(start, f"The file cannot be read: {exc.strerror}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(
+            start,
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the most tavusctl "
+            "reads in one manifest file. Split it into smaller files.",
+        )
+    return data
 
 
 def _offset_location(data: bytes, offset: int, display: str) -> Location:

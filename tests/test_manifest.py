@@ -379,6 +379,16 @@ def test_file_reference_through_a_symlink_out_of_the_tree_is_refused(tmp_path: P
     assert "outside the folder the manifests were loaded from (.)" in line
 
 
+def test_a_broken_symlink_and_a_large_file_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "gone.yaml")
+    (tmp_path / "b.yaml").write_text("# " + "x" * (5 * 1024 * 1024) + "\n")
+    assert lines(tmp_path) == [
+        "a.yaml:1:1: The file cannot be read: No such file or directory.",
+        "b.yaml:1:1: The file is larger than 5 MiB, the most tavusctl reads in one manifest "
+        "file. Split it into smaller files.",
+    ]
+
+
 def test_references_resolve_from_the_manifest_folder_inside_the_tree(tmp_path: Path) -> None:
     write(
         tmp_path,
