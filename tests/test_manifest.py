@@ -202,6 +202,13 @@ CASES = {
             "tavusctl refuses to read it. Remove the aliases that repeat large parts."
         ],
     ),
+    "file of too many values": (
+        {"a.yaml": "a: [" + "1, " * 100_000 + "1]\n"},
+        [
+            "a.yaml:1:299996: The file holds more than 100000 values; tavusctl refuses to read it. "
+            "Split it into smaller files."
+        ],
+    ),
     "alias that contains itself": (
         {"a.yaml": "a: &x [*x]\n"},
         ["a.yaml:1:4: A YAML alias refers to itself; remove it."],
