@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tavusctl.secrets import remember
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
@@ -94,6 +96,8 @@ def _env(name: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
             "Set it before running tavusctl."
         )
+    if ctx.secret:
+        remember(ctx.environ[name])
     return ctx.environ[name]
 
 
