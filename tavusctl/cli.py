@@ -39,6 +39,7 @@ class GlobalOptions:
     lockfile: Path
     color: bool
     verbose: int
+    timeout: float = 30.0
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
@@ -100,6 +101,14 @@ class TavusctlGroup(click.Group):
     "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
 )
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    envvar="TAVUSCTL_TIMEOUT",
+    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -108,12 +117,13 @@ def cli(
     lockfile: Path,
     no_color: bool,
     verbose: int,
+    timeout: float,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if api_key:
         remember(api_key)
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose)
+    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -361,7 +371,9 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
-    return TavusClient(opts.api_url, opts.api_key, max_concurrency=max_concurrency)
+    return TavusClient(
+        opts.api_url, opts.api_key, timeout=opts.timeout, max_concurrency=max_concurrency
+    )
 
 
 def _run(
