@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl import apply as executor
@@ -16,15 +15,7 @@ from tavusctl.outcome import ApplyResult, Event
 from tavusctl.plan import Plan
 
 Approve = Callable[[str], None]  # raises to refuse
-
-
-@dataclass(frozen=True)
-class Execution:
-    """How to execute: concurrency, preconditions, stopping at the first failure."""
-
-    parallelism: int = 8
-    preconditions: bool = True
-    fail_fast: bool = False
+Execution = executor.Options
 
 
 async def run(
