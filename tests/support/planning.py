@@ -7,10 +7,12 @@ personas through the emulator's Tavus API as any client would, then runs the rea
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +150,16 @@ class Workspace:
         assert result.code == code, result.output
         assert "Traceback" not in result.stderr, result.stderr
         doc: dict[str, Any] = json.loads(result.stdout)
+        _plan_validator().validate(doc)  # every JSON plan the tests see keeps to its schema
         return doc
+
+
+@functools.cache
+def _plan_validator() -> Any:
+    import jsonschema
+
+    text = resources.files("tavusctl").joinpath("schemas/plan.schema.json").read_text()
+    return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def actions(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
