@@ -100,6 +100,24 @@ def test_a_string_boolean_set_in_the_dashboard_is_no_change(ws: Workspace) -> No
     assert kinds(ws.plan_json("--detailed-exitcode", code=0)) == {"ann": "noop"}
 
 
+def test_a_long_prompt_kept_in_its_own_file_changes_as_a_line_diff(ws: Workspace) -> None:
+    prompt = "".join(f"Rule {i}: be brief.\n" for i in range(30))
+    ws.write("ann", spec("ann", system_prompt="${file:prompts/ann.md}"))
+    (ws.root / "manifests" / "prompts").mkdir()
+    prompt_file = ws.root / "manifests" / "prompts" / "ann.md"
+    prompt_file.write_text(prompt)
+    ws.record("ann", ws.create_live(spec("ann", system_prompt=prompt)), spec("ann", system_prompt=prompt))  # fmt: skip
+    assert kinds(ws.plan_json("--detailed-exitcode", code=0)) == {"ann": "noop"}
+    prompt_file.write_text(prompt.replace("Rule 17: be brief.", "Rule 17: be thorough."))
+    result = ws.plan()
+    assert result.code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert "-Rule 17: be brief." in lines and "+Rule 17: be thorough." in lines
+    assert "Rule 16: be brief." in lines  # context around the change...
+    assert "Rule 3: be brief." not in lines  # ...but not the whole prompt
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 to recreate." in result.stdout
+
+
 def test_a_persona_deleted_out_of_band_is_recreated(ws: Workspace) -> None:
     gone = ws.sync("ann", spec("ann"))
     ws.sync("bob", spec("bob"))
