@@ -69,7 +69,8 @@ def test_a_corrupt_lockfile_stops_the_plan_and_is_left_untouched(
 
 def test_an_api_failing_with_500_is_a_clear_error_naming_the_status(ws: Workspace) -> None:
     ws.sync("ann", spec("ann"))
-    ws.emulator.inject("GET", "/v2/personas", status=500, count=20)
+    # Retry-After: 0 keeps the retries (which must all fail too) from slowing the suite.
+    ws.emulator.inject("GET", "/v2/personas", status=500, count=20, headers={"Retry-After": "0"})
     error = _failed_cleanly(ws.plan())
     assert "HTTP 500" in error and "GET /v2/personas" in error, error
 

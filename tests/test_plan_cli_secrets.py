@@ -102,7 +102,8 @@ def test_the_plan_still_sends_the_rotated_and_reverted_secrets(ws: Workspace) ->
 def test_an_api_error_echoing_the_key_at_high_verbosity_shows_no_key(ws: Workspace) -> None:
     _scenario(ws)
     echo = {"message": f"upstream failed for key {API_KEY}"}
-    ws.emulator.inject("GET", "/v2/personas", status=500, body=echo, count=5)
+    fast = {"Retry-After": "0"}
+    ws.emulator.inject("GET", "/v2/personas", status=500, body=echo, count=20, headers=fast)
     result = ws.plan(options=("-vv",))
     assert result.code == 1
     assert "HTTP 500" in result.stderr
