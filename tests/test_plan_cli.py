@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from tavusctl import lockfile
+from tavusctl.lockfile import LockEntry, Lockfile
 from tests.support.emulator import Emulator
-from tests.support.planning import Workspace, actions, kinds, secret_spec, spec
+from tests.support.planning import SALT, Workspace, actions, kinds, secret_spec, spec
 
 LLM: dict[str, Any] = {"llm": {"model": "m1", "base_url": "https://llm.example.com/v1"}}
 
@@ -156,6 +158,18 @@ def test_a_lockfile_entry_without_manifest_is_an_orphan_unless_pruning(ws: Works
     pruned = ws.plan_json("--prune", "--detailed-exitcode", code=2)
     assert kinds(pruned) == {"ann": "noop", "bob": "delete"}
     assert actions(pruned)["bob"]["persona_id"] == pid
+
+
+def test_a_create_whose_result_was_never_recorded_is_planned_again_with_a_warning(
+    ws: Workspace,
+) -> None:
+    ws.write("ann", spec("ann"))
+    ws.entries["Persona/ann"] = LockEntry(None, spec("ann"), intent_at="2026-11-25T09:00:00Z")
+    lockfile.write(ws.lock_path, Lockfile(salt=SALT, entries=ws.entries))
+    doc = ws.plan_json("--detailed-exitcode", code=2)
+    assert kinds(doc) == {"ann": "create"}
+    (warning,) = doc["warnings"]
+    assert "Persona/ann" in warning and "2026-11-25T09:00:00Z" in warning
 
 
 def test_target_limits_the_plan_to_the_named_personas(ws: Workspace) -> None:
