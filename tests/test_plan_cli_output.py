@@ -79,3 +79,16 @@ def test_markdown_has_the_summary_table_first_then_a_section_per_changed_persona
     sections = [line for line in text.splitlines() if line.startswith("<details>")]
     assert [s.split("<code>")[1].split("</code>")[0] for s in sections] == ["Persona/ann", "Persona/bob"]  # fmt: skip
     assert "Persona/cid" not in text  # in sync: neither a row nor a section
+
+
+def test_plan_with_vv_logs_each_request_on_stderr_without_bodies_or_key(ws: Workspace) -> None:
+    result = ws.plan(options=("-vv",))
+    lines = [line for line in result.stderr.splitlines() if " -> HTTP " in line]
+    assert lines, result.stderr
+    assert any(
+        line.startswith("GET /v2/personas?page=1&limit=100&persona_type=user -> HTTP 200")
+        for line in lines
+    )
+    assert ws.emulator.api_key not in result.output
+    quiet = ws.plan()
+    assert " -> HTTP " not in quiet.stderr
