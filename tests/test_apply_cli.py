@@ -200,10 +200,38 @@ def test_apply_without_a_terminal_or_auto_approve_refuses_and_writes_nothing(
     result = ws.run("apply", "manifests", input="yes\n")  # a pipe, even one saying yes
 
     assert result.code == 1
+    assert "Persona/ann will be created" in result.stdout  # the plan is shown, then refused
     assert "--auto-approve" in result.stderr
     assert "Traceback" not in result.output
     refused_and_untouched(ws, emu, None)
     assert emu.list_personas() == []
+
+
+def test_a_target_limits_apply_to_that_persona(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    for name in NAMES:
+        ws.write(name, spec(name, system_prompt=f"You are {name}, version 2."))
+
+    result = ws.apply("--target", "bob")
+
+    assert result.code == 0, result.output
+    assert [r["path"] for r in writes(emu)] == [f"/v2/personas/{applied['bob']}"]
+    assert changing(ws.plan_json()) == [("update", "Persona/ann"), ("update", "Persona/cid")]
+
+
+def test_an_unreadable_lockfile_stops_apply_and_is_left_as_it_was(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    ws.write("dan")
+    ws.lock_path.write_text('{"version": 1, "resources": {', encoding="utf-8")
+
+    result = ws.apply()
+
+    assert result.code == 1
+    assert "tavus.lock" in result.stderr and "not valid JSON" in result.stderr
+    assert "Traceback" not in result.output
+    refused_and_untouched(ws, emu, b'{"version": 1, "resources": {')
 
 
 @pytest.mark.parametrize(
