@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tavusctl import lockfile, pointer
@@ -190,6 +191,39 @@ def test_prune_deletes_the_persona_of_a_removed_manifest_and_nothing_unmanaged(
     assert [(r["method"], r["path"]) for r in writes(emu)] == [
         ("DELETE", f"/v2/personas/{applied['cid']}")
     ]
+
+
+def test_a_persona_deleted_in_the_dashboard_is_created_again_under_a_new_id(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    gone = httpx.delete(f"{emu.url}/v2/personas/{applied['ann']}", headers={"x-api-key": API_KEY})
+    assert gone.status_code < 300
+
+    plan = ws.plan_json()
+    result = ws.apply()
+
+    assert changing(plan) == [("recreate", "Persona/ann")]
+    assert result.code == 0, result.output
+    new_id = ws.ids()["Persona/ann"]
+    assert new_id not in (None, applied["ann"])
+    assert set(live(emu)) == {new_id, applied["bob"], applied["cid"]}
+    assert changing(ws.plan_json()) == []
+
+
+def test_a_delete_that_landed_but_whose_answers_were_lost_is_finished_by_the_next_prune(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    (ws.manifests / "cid.yaml").unlink()
+    path = f"/v2/personas/{applied['cid']}"
+    emu.inject("DELETE", path, drop=True, after_write=True, count=RetryPolicy().attempts)
+
+    lost = ws.apply("--prune")
+    again = ws.apply("--prune")
+
+    assert lost.code == 1 and "failed: Persona/cid" in lost.stdout
+    assert again.code == 0, again.output
+    assert sorted(ws.ids()) == ["Persona/ann", "Persona/bob"]
+    assert set(live(emu)) == {applied["ann"], applied["bob"]}
 
 
 def test_apply_without_a_terminal_or_auto_approve_refuses_and_writes_nothing(
