@@ -123,6 +123,11 @@ def start_apply(ws: Workspace) -> subprocess.Popen[str]:
 def kill_after(proc: subprocess.Popen[str], delay: float) -> tuple[bool, Result]:
     """SIGKILL ``proc`` after ``delay`` seconds; (was it still running, what it printed)."""
     time.sleep(delay)
+    return kill(proc)
+
+
+def kill(proc: subprocess.Popen[str]) -> tuple[bool, Result]:
+    """SIGKILL ``proc`` now; (was it still running, what it printed)."""
     running = proc.poll() is None
     if running:
         proc.send_signal(signal.SIGKILL)
@@ -151,17 +156,22 @@ def assert_nothing_lost_or_doubled(ws: Workspace, emu: Emulator) -> None:
 
 
 def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_path: Path) -> None:
-    """50 personas, one create in flight at a time, each taking 200 ms: every kill lands in
-    the apply (loading, planning, between intent, POST and record). Re-run after each kill."""
+    """50 personas, one create in flight at a time, each request taking 300 ms: every kill
+    lands in the apply (loading, planning, between intent, POST and record), far from its end.
+    Re-run after each kill."""
     names = [f"c{i:02d}" for i in range(50)]
     rng = random.Random(CRASH_SEED)
-    with emulator_with("--latency-ms", "200") as emu:
+    with emulator_with("--latency-ms", "300") as emu:
         ws = Workspace(tmp_path, emu.url)
         for name in names:
             ws.write(name)
         finished_alone: list[Result] = []
+        posts_cut = 0  # kills made while a POST was in flight: it lands after the death
         for _ in range(KILLS):
-            running, result = kill_after(start_apply(ws), rng.uniform(0.3, 1.5))
+            proc = start_apply(ws)
+            time.sleep(rng.uniform(0.3, 1.6))
+            posts_cut += any(r["method"] == "POST" and r["status"] is None for r in emu.requests())
+            running, result = kill(proc)
             ws.results.append(result)
             if not running:
                 finished_alone.append(result)
@@ -173,7 +183,8 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_pa
 
         assert_account_matches_lockfile(ws, emu, names)
     print(
-        f"\ncrash: {KILLS - len(finished_alone)}/{KILLS} kills hit a running apply; "
+        f"\ncrash: {KILLS - len(finished_alone)}/{KILLS} kills hit a running apply, "
+        f"{posts_cut} with a POST in flight; "
         f"{created_before_end} personas existed after the kills; {adoptions} adopted; "
         f"{final_runs} run(s) to finish"
     )
@@ -195,9 +206,9 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
         assert ws.apply().code == 0
         for name in names:
             ws.write(name, spec(name, default_replica_id="r90bbd427f71"))
-        emu.configure(latency_ms=200)
+        emu.configure(latency_ms=300)
         for _ in range(8):
-            running, result = kill_after(start_apply(ws), rng.uniform(0.5, 1.5))
+            running, result = kill_after(start_apply(ws), rng.uniform(0.6, 1.6))
             ws.results.append(result)
             assert running, result.output
             wait_until_answered(emu)
@@ -211,6 +222,7 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
 
         assert_account_matches_lockfile(ws, emu, names)
         assert [p["persona_id"] for p in emu.list_personas() if "default_replica_id" in p] == []
+    print(f"\nupdate crash: {updated_before_end}/{len(names)} updated when the kills ended")
     assert 0 < updated_before_end < len(names)  # the kills fell during the updates
 
 
