@@ -241,6 +241,37 @@ def test_apply_without_a_terminal_or_auto_approve_refuses_and_writes_nothing(
     assert emu.list_personas() == []
 
 
+def run_on_a_terminal(ws: Workspace, typed: str, *args: str) -> Result:
+    """Run ``tavusctl ARGS`` with a pseudo-terminal as standard input, on which ``typed`` is typed."""
+    controller, terminal = os.openpty()
+    try:
+        proc = ws.start(*args, stdin=terminal)
+        os.write(controller, typed.encode())
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    result = Result(proc.returncode, out, err)
+    ws.results.append(result)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "created"), [("yes\n", 0, 1), ("y\n", 1, 0), ("\n", 1, 0)]
+)
+def test_on_a_terminal_apply_asks_and_only_a_typed_yes_approves(
+    ws: Workspace, emu: Emulator, typed: str, code: int, created: int
+) -> None:
+    ws.write("ann")
+
+    result = run_on_a_terminal(ws, typed, "apply", "manifests")
+
+    assert result.code == code, result.output
+    assert "Only 'yes' will be accepted" in result.stdout
+    assert len(emu.list_personas()) == created
+    assert ws.lock_path.exists() == bool(created)
+
+
 def test_a_target_limits_apply_to_that_persona(
     ws: Workspace, emu: Emulator, applied: dict[str, str]
 ) -> None:

@@ -78,10 +78,11 @@ class Workspace:
         self.results.append(result)
         return result
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, stdin: int | None = None) -> subprocess.Popen[str]:
         """Start ``tavusctl ARGS`` in ``root`` in the background, its output piped."""
         return subprocess.Popen(
             [sys.executable, "-m", "tavusctl", *args],
+            stdin=stdin,
             cwd=self.root,
             env={**os.environ, "NO_COLOR": "1", **self.env},
             stdout=subprocess.PIPE,
