@@ -450,6 +450,19 @@ def test_a_saved_plan_holds_no_secret_but_its_creates_send_it(ws: Workspace, emu
     assert persona["layers"]["llm"]["api_key"] == SECRET
 
 
+def test_a_saved_plan_made_with_prune_deletes_when_applied(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    (ws.manifests / "cid.yaml").unlink()
+
+    ws.run("plan", "manifests", "--prune", "-o", "plan.json")
+    result = ws.run("apply", "plan.json")
+
+    assert result.code == 0, result.output
+    assert set(live(emu)) == {applied["ann"], applied["bob"]}
+    assert sorted(ws.ids()) == ["Persona/ann", "Persona/bob"]
+
+
 @pytest.mark.parametrize(
     ("path", "sentence"),
     [
