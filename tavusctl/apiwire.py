@@ -26,6 +26,7 @@ from tavusctl.errors import (
     RateLimited,
     ServerError,
 )
+from tavusctl.retry import parse_retry_after
 from tavusctl.secrets import is_secret_path
 
 Json = dict[str, Any]
@@ -46,6 +47,7 @@ class Call:
     body: Any = None
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
+    retry_refused: bool = True  # POST only: whether a 429 may be retried here
 
     @property
     def label(self) -> str:
@@ -87,6 +89,16 @@ def unwrap(doc: Any) -> Json | None:
     return doc if isinstance(doc, dict) else None
 
 
+def one(doc: Any, call: Call, api_key: str) -> Json | None:
+    """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
+    not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
+    found = unwrap(doc)
+    if found is None and not (isinstance(doc, dict) and doc.get("data") in ([], None)):
+        what = f"Unexpected answer to {call.label} for {call.subject}: not a JSON object."
+        raise ApiError(scrub(f"{what} Try again; if it persists, the API changed.", api_key))
+    return found
+
+
 def persona_page(doc: Any, call: Call, api_key: str) -> tuple[list[Json], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
@@ -112,59 +124,66 @@ def succeeded(response: httpx.Response) -> bool:
 
 def is_gone(response: httpx.Response) -> bool:
     """404, or the documented 400 ``Invalid persona_id`` (``Invalid replica_uuid``, ...)."""
-    if response.status_code == 404:
-        return True
-    words = detail(response).lower()
-    return (
-        response.status_code == 400 and "invalid" in words and ("_id" in words or "uuid" in words)
-    )
+    return response.status_code == 404 or _invalid_id(response.status_code, detail(response))
+
+
+def _invalid_id(status: int, why: str) -> bool:
+    words = why.lower()
+    return status == 400 and "invalid" in words and ("_id" in words or "uuid" in words)
+
+
+_TEMPLATES: dict[int | type[ApiError], str] = {
+    401: "The Tavus API rejected the API key (HTTP 401 on {where}). "
+    "Check TAVUS_API_KEY (or --api-key).",
+    403: "The Tavus API refused access (HTTP 403 on {where}: {why}). "
+    "Check that the API key may be used from this address.",
+    NotFound: "Not found: {subject} does not exist on the Tavus account (HTTP {status} on "
+    "{label}: {why}). It may have been deleted outside tavusctl; run plan again.",
+    PreconditionFailed: "Conflict: {subject} was changed by someone else since the plan was "
+    "made; the PATCH's test preconditions failed (HTTP {status} on {label}: {why}). Nothing "
+    "was overwritten. Run plan again to see the change (if this API rejects test operations, "
+    "use --no-preconditions).",
+    InvalidRequest: "The Tavus API rejected {where} (HTTP {status}: {why}). "
+    "Fix the value it names; retrying will not help.",
+    RateLimited: "The Tavus API kept rate limiting {where} (HTTP 429) after every retry. "
+    "Wait a minute or lower --parallelism, then try again.",
+    ServerError: "The Tavus API failed on {where} (HTTP {status}: {why}) after every retry. "
+    "Try again later.",
+    ApiError: "Unexpected answer from the Tavus API to {where} (HTTP {status}: {why}).",
+}
 
 
 def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
-    """The ApiError for an unsuccessful answer to ``call``."""
+    """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
+    the request, the persona and the status, and no API key."""
     status, why = response.status_code, detail(response)
-    where = f"{call.label} for {call.subject}"
-    kind, message = _classify(call, status, why, where)
-    return kind(scrub(message, api_key), status=status)
+    kind = _kind(call, status, why)
+    template = _TEMPLATES.get(status) or _TEMPLATES[kind]
+    message = template.format(
+        where=f"{call.label} for {call.subject}",
+        label=call.label,
+        subject=call.subject,
+        status=status,
+        why=why,
+    )
+    exc = kind(scrub(message, api_key), status=status)
+    if isinstance(exc, RateLimited):
+        exc.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return exc
 
 
-def _classify(call: Call, status: int, why: str, where: str) -> tuple[type[ApiError], str]:
-    if status == 401:
-        return (
-            AuthError,
-            f"The Tavus API rejected the API key (HTTP 401 on {where}). Check TAVUS_API_KEY (or --api-key).",
-        )
-    if status == 403:
-        return (
-            AuthError,
-            f"The Tavus API refused access (HTTP 403 on {where}: {why}). Check that the API key may be used from this address.",
-        )
-    if status == 404 or (status == 400 and "invalid" in why.lower() and "_id" in why.lower()):
-        return (
-            NotFound,
-            f"Not found: {call.subject} does not exist on the Tavus account (HTTP {status} on {call.label}: {why}). It may have been deleted outside tavusctl; run plan again.",
-        )
+def _kind(call: Call, status: int, why: str) -> type[ApiError]:
+    if status in (401, 403):
+        return AuthError
+    if status == 404 or _invalid_id(status, why):
+        return NotFound
     if status in (400, 409, 412, 422) and _has_tests(call.body):
-        return (
-            PreconditionFailed,
-            f"Conflict: {call.subject} was changed by someone else since the plan was made; the PATCH's test preconditions failed (HTTP {status} on {call.label}: {why}). Nothing was overwritten. Run plan again to see the change (if this API rejects test operations, use --no-preconditions).",
-        )
+        return PreconditionFailed
     if status in (400, 409, 422):
-        return (
-            InvalidRequest,
-            f"The Tavus API rejected {where} (HTTP {status}: {why}). Fix the value it names; retrying will not help.",
-        )
+        return InvalidRequest
     if status == 429:
-        return (
-            RateLimited,
-            f"The Tavus API kept rate limiting {where} (HTTP 429) after every retry. Wait a minute or lower --parallelism, then try again.",
-        )
-    if status >= 500:
-        return (
-            ServerError,
-            f"The Tavus API failed on {where} (HTTP {status}: {why}) after every retry. Try again later.",
-        )
-    return ApiError, f"Unexpected answer from the Tavus API to {where} (HTTP {status}: {why})."
+        return RateLimited
+    return ServerError if status >= 500 else ApiError
 
 
 def _has_tests(body: Any) -> bool:

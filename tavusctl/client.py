@@ -4,13 +4,14 @@ Nothing above this module sees httpx. Every HTTP error is translated here, by st
 an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona or request and
 the HTTP status, says what to do, and never contains the API key.
 
-Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/502/503/504 and
-on connection errors and timeouts. A POST is never retried blindly, because a POST that reached
+Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
+and on connection errors and timeouts. A POST is never retried blindly, because a POST that reached
 the server may have created a persona: only a refusal that proves nothing happened (429, or a
 connection that was never established) is retried; a timeout, a dropped connection or a 5xx
 raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
 
-A retried PATCH or DELETE may have taken effect on an earlier attempt whose answer was lost.
+A retried PATCH or DELETE may have taken effect on an earlier attempt whose answer was lost
+(even a 429 may be sent after the change was made: the emulator's chaos mode does so).
 PATCH: if a later attempt then fails its ``test`` operations (or answers 304), the client reads
 the persona back and reports success when every non-secret value the patch sets is already
 there (that is what the lost attempt did); otherwise the failure stands. DELETE: "already gone"
@@ -31,12 +32,13 @@ import httpx
 from tavusctl import apiwire
 from tavusctl.errors import (
     ApiError,
+    AuthError,
     NotFound,
     OutcomeUnknown,
     PreconditionFailed,
     Unreachable,
 )
-from tavusctl.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from tavusctl.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 Json = dict[str, Any]
 
@@ -74,9 +76,11 @@ class TavusClient:
         max_concurrency: int = 16,
     ) -> None:
         check_url(base_url, injected=transport is not None)
+        if not api_key or not api_key.strip():
+            raise AuthError("No Tavus API key: set TAVUS_API_KEY (or pass --api-key).")
         self.base_url = base_url.rstrip("/")
         self._key = api_key
-        self._retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy()
         self._gate = asyncio.Semaphore(max_concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -112,13 +116,21 @@ class TavusClient:
 
     async def get_persona(self, persona_id: str) -> Json | None:
         """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
-        sent = await self._ok_or_gone(_persona_call("GET", persona_id))
-        return None if sent is None else apiwire.unwrap(apiwire.json_body(sent.response))
+        call = _persona_call("GET", persona_id)
+        sent = await self._ok_or_gone(call)
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
 
-    async def create_persona(self, body: Mapping[str, Any]) -> str:
-        """POST a persona and return its id. Raises OutcomeUnknown when it may have been created."""
+    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
+        """POST a persona and return its id. Raises OutcomeUnknown when it may have been created.
+
+        A 429 is retried unless ``retry_refused`` is false: then it raises RateLimited, for a
+        caller that checks the account first (a server might answer 429 after the write).
+        """
         name = body.get("persona_name")
-        call = apiwire.Call("POST", "/v2/personas", f"a new persona named {name!r}", body=body)
+        subject = f"a new persona named {name!r}"
+        call = apiwire.Call("POST", "/v2/personas", subject, body=body, retry_refused=retry_refused)
         sent = await self._ok(call)
         return apiwire.created_id(apiwire.json_body(sent.response), call, self._key)
 
@@ -148,7 +160,9 @@ class TavusClient:
         path = f"/v2/replicas/{quote(replica_id, safe='')}"
         call = apiwire.Call("GET", path, f"replica {replica_id}")
         sent = await self._ok_or_gone(call)
-        return None if sent is None else apiwire.unwrap(apiwire.json_body(sent.response))
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
 
     async def create_conversation(self, body: Mapping[str, Any]) -> Json:
         """Start a conversation (POST: never retried blindly)."""
@@ -180,19 +194,19 @@ class TavusClient:
 
     async def _send(self, call: apiwire.Call) -> _Sent:
         """Send with retries per the policy; the last response is returned whatever its status."""
-        for retry in range(self._retry.attempts):
-            final = retry == self._retry.attempts - 1
+        for retry in range(self.retry.attempts):
+            final = retry == self.retry.attempts - 1
             try:
                 response = await self._attempt(call)
             except httpx.TransportError as exc:
                 self._on_transport_error(call, exc, final)
-                await self._retry.sleep(self._retry.delay(retry))
+                await self.retry.sleep(self.retry.delay(retry))
                 continue
             if not self._should_retry(call, response, final):
                 return _Sent(response, call.uncertain)
-            call.uncertain |= response.status_code != 429
+            call.uncertain = True  # even a 429 may come after the write (the emulator's chaos)
             after = parse_retry_after(response.headers.get("retry-after"))
-            await self._retry.sleep(self._retry.delay(retry, after))
+            await self.retry.sleep(self.retry.delay(retry, after))
         raise AssertionError("unreachable: the final attempt always returns or raises")
 
     async def _attempt(self, call: apiwire.Call) -> httpx.Response:
@@ -206,7 +220,9 @@ class TavusClient:
         status = response.status_code
         if call.method == "POST" and status >= 500:
             raise apiwire.outcome_unknown(call, f"HTTP {status}", self._key)
-        return status in RETRY_STATUSES and not final
+        if call.method == "POST" and not call.retry_refused:
+            return False
+        return status in IDEMPOTENT_RETRY_STATUSES and not final
 
     def _on_transport_error(
         self, call: apiwire.Call, exc: httpx.TransportError, final: bool
@@ -219,7 +235,7 @@ class TavusClient:
             raise Unreachable(
                 apiwire.scrub(
                     f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
-                    f"({call.label}: {apiwire.describe(exc)}) after {self._retry.attempts} "
+                    f"({call.label}: {apiwire.describe(exc)}) after {self.retry.attempts} "
                     "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
                     self._key,
                 )

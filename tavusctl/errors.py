@@ -91,7 +91,9 @@ class PreconditionFailed(Conflict):
 
 
 class RateLimited(ApiError):
-    """Still rate limited (429) after every retry."""
+    """Still rate limited (429) after every retry; ``retry_after`` is the server's hint, if any."""
+
+    retry_after: float | None = None
 
 
 class ServerError(ApiError):

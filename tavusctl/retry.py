@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-# Statuses that mean "try again later" and say nothing about the request's effect.
+# Statuses that mean "try again later". A POST is retried on 429 only (see client.py).
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+# GET, PATCH and DELETE may also be retried on a plain 500: reads and deletes are idempotent,
+# and a PATCH starts with test operations, so a repeat cannot overwrite anything.
+IDEMPOTENT_RETRY_STATUSES = RETRY_STATUSES | {500}
 
 # The longest Retry-After we obey; a server asking for more is treated as asking for this.
 MAX_RETRY_AFTER = 60.0

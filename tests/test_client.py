@@ -122,9 +122,28 @@ def test_a_missing_persona_reads_as_none(answer: httpx.Response) -> None:
     assert run(Script(answer), "get_persona", "p1") is None
 
 
+@pytest.mark.parametrize(
+    "answer", [httpx.Response(200, text="<html>oops</html>"), httpx.Response(200), reply(200, [1])]
+)
+def test_an_unreadable_persona_is_an_error_never_gone(answer: httpx.Response) -> None:
+    with pytest.raises(ApiError, match="Unexpected answer to GET /v2/personas/p1 for persona p1"):
+        run(Script(answer), "get_persona", "p1")
+
+
+def test_an_empty_data_list_means_gone() -> None:
+    assert run(Script(reply(200, {"data": []})), "get_persona", "p1") is None
+
+
 def test_a_get_persona_400_for_another_reason_is_an_error() -> None:
     with pytest.raises(InvalidRequest, match="HTTP 400: limit is odd"):
         run(Script(reply(400, {"message": "limit is odd"})), "get_persona", "p1")
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_reads_retry_server_errors(status: int) -> None:
+    script = Script(reply(status, {"error": "boom"}), reply(200, PERSONA))
+    assert run(script, "get_persona", "p1") == PERSONA
+    assert script.made == 2
 
 
 def test_get_retries_503_honouring_retry_after() -> None:
@@ -301,10 +320,26 @@ def test_a_304_after_a_lost_patch_attempt_is_reported_as_our_change() -> None:
     assert run(script, "patch_persona", "p1", [{"op": "remove", "path": "/context"}]) is True
 
 
-def test_a_429_on_patch_is_retried_without_a_read_back() -> None:
-    script = Script(reply(429, {"error": "slow down"}), httpx.Response(304))
+def test_a_429_on_patch_is_retried_and_a_later_304_checked_by_reading_back() -> None:
+    # The emulator's chaos may answer 429 after making the change, so a 429 is not proof.
+    renamed = reply(200, {**PERSONA, "persona_name": "Two"})
+    script = Script(reply(429, {"error": "slow down"}), httpx.Response(304), renamed)
+    assert run(script, "patch_persona", "p1", TESTED) is True
+    assert [r.method for r in script.requests] == ["PATCH", "PATCH", "GET"]
+
+
+def test_a_patch_answered_304_at_once_is_no_change_without_a_read_back() -> None:
+    script = Script(httpx.Response(304))
     assert run(script, "patch_persona", "p1", TESTED) is False
-    assert [r.method for r in script.requests] == ["PATCH", "PATCH"]
+    assert [r.method for r in script.requests] == ["PATCH"]
+
+
+def test_a_create_may_leave_a_429_to_its_caller() -> None:
+    script = Script(reply(429, {"error": "slow down"}, **{"Retry-After": "4"}))
+    with pytest.raises(RateLimited) as caught:
+        run(script, "create_persona", {"persona_name": "One"}, retry_refused=False)
+    assert caught.value.retry_after == 4.0
+    assert len(script.requests) == 1
 
 
 @pytest.mark.parametrize(
