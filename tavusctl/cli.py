@@ -401,9 +401,9 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, ...]) -> None:
     """Adopt the existing persona PERSONA_ID as NAME, which a manifest in PATHS must declare."""
     from tavusctl.lifecycle import import_persona
-    from tavusctl.manifest import load
+    from tavusctl.manifest import load_or_raise
 
-    resources = load(list(paths) or [Path(".")])
+    resources = load_or_raise(list(paths) or [Path(".")]).resources
     click.echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 
@@ -450,16 +450,28 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
 
 @cli.command()
 @click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option("--parallelism", type=click.IntRange(1), default=8, show_default=True)
 @click.pass_obj
-def destroy(opts: GlobalOptions, auto_approve: bool) -> None:
+def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int) -> None:
     """Delete every persona the lockfile records, after confirmation."""
     from functools import partial
 
     from tavusctl.confirm import approve
     from tavusctl.destroy import destroy as run_destroy
 
-    ok = partial(approve, verb="destroy", auto_approve=auto_approve)
-    click.echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=click.echo)))
+    summary = _run(
+        opts,
+        lambda c: run_destroy(
+            c,
+            opts.lockfile,
+            approve=partial(approve, verb="destroy", auto_approve=auto_approve),
+            show=click.echo,
+            on_event=lambda e: click.echo(f"{e.key}: {e.what} {e.message}", err=True),
+            parallelism=parallelism,
+            color=opts.color,
+        ),
+    )
+    click.echo(summary)
 
 
 def main() -> None:

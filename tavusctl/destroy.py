@@ -1,7 +1,8 @@
 """``tavusctl destroy``: delete every persona the lockfile records.
 
-A Plan of delete actions, shown and confirmed exactly like apply, then run by the apply
-executor, which records each deletion in the lockfile as it succeeds. The lockfile is held
+The plan is the planner's own: no manifests, ``--prune``, so every lockfile entry becomes a
+delete action. It is shown and confirmed exactly like apply, then run by the apply executor,
+which drops each entry from the lockfile the moment its persona is deleted. The lockfile is held
 from the first read to the last write, so the plan shown is the plan executed.
 """
 
@@ -11,38 +12,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tavusctl import lockfile, state
+from tavusctl import lockfile
+from tavusctl.errors import ApplyError
 from tavusctl.lockfile import Lockfile
-from tavusctl.plan import Action, ActionKind, Plan
+from tavusctl.plan import Plan, make_plan
 
 if TYPE_CHECKING:
     from tavusctl.client import TavusClient
+    from tavusctl.outcome import ApplyResult, Event
+
+NOTHING = "The lockfile records no personas: nothing to destroy."
 
 
 def destroy_plan(lock: Lockfile) -> Plan:
-    """Delete every recorded persona. An intent-only entry (no id) cannot be deleted: it is
-    left alone with a warning, because only apply can tell whether that create happened."""
-    actions = tuple(
-        Action(ActionKind.DELETE, key, state.name_of(key), persona_id=entry.id)
-        for key, entry in sorted(lock.entries.items())
-        if entry.id is not None
-    )
-    warnings = tuple(
-        f"{key} has only a create intent recorded (no persona id); run 'tavusctl apply' to "
-        "settle it, or 'tavusctl state rm' if you know nothing was created."
-        for key, entry in sorted(lock.entries.items())
-        if entry.id is None
-    )
-    return Plan(actions, prune=True, warnings=warnings)
-
-
-def render_destroy(plan: Plan) -> str:
-    """The personas that destroy will delete, one per line, and a count."""
-    lines = ["tavusctl will delete these personas from the Tavus account:", ""]
-    lines += [f"  - {a.key} ({a.persona_id})" for a in plan.actions]
-    lines += ["", f"Plan: {len(plan.actions)} to delete."]
-    lines += [f"Warning: {w}" for w in plan.warnings]
-    return "\n".join(lines)
+    """A delete action for every lockfile entry (an intent-only entry included: the executor
+    deletes what an interrupted create left, if anything)."""
+    return make_plan([], lock, {}, prune=True)
 
 
 async def destroy(
@@ -51,16 +36,36 @@ async def destroy(
     *,
     approve: Callable[[str], None],
     show: Callable[[str], None],
+    on_event: Callable[[Event], None] | None = None,
+    parallelism: int = 8,
+    color: bool = False,
 ) -> str:
-    """Show the destroy plan, ``approve`` it, delete; return the closing summary."""
+    """Show the destroy plan, ``approve`` it, delete; return the closing summary.
+
+    Raises :class:`ApplyError` (exit 1) when any deletion failed; the lockfile keeps those.
+    """
     from tavusctl.apply import execute
+    from tavusctl.render import render_text
 
     with lockfile.exclusive(lock_path):
-        plan = destroy_plan(lockfile.read(lock_path))
-        if not plan.actions:
-            notes = "".join(f"\nWarning: {w}" for w in plan.warnings)
-            return f"The lockfile records no personas: nothing to destroy.{notes}"
-        show(render_destroy(plan))
+        lock = lockfile.read(lock_path)
+        plan = destroy_plan(lock)
+        if not plan.has_changes:
+            return NOTHING
+        show(render_text(plan, color=color, requests=None).rstrip("\n"))
         approve(f"Do you really want to delete these {len(plan.actions)} personas?")
-        result = await execute(plan, client, lock_path)
-    return str(result)
+        result = await execute(plan, client, lock_path, lock, parallelism=parallelism)
+    return summarize(result)
+
+
+def summarize(result: ApplyResult) -> str:
+    """One line for a complete destroy; an :class:`ApplyError` listing every failure."""
+    deleted = len(result.having("succeeded"))
+    if result.ok:
+        return f"Destroy complete: {deleted} persona{'' if deleted == 1 else 's'} deleted."
+    lines = [f"Destroy incomplete: {deleted} deleted, {len(result.outcomes) - deleted} not:"]
+    lines += [
+        f"  {o.key}: {o.reason or o.status}" for o in result.outcomes if o.status != "succeeded"
+    ]
+    lines.append("They are still in the lockfile; run 'tavusctl destroy' again to retry.")
+    raise ApplyError("\n".join(lines))

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from tavusctl.destroy import destroy_plan, render_destroy
+import pytest
+
+from tavusctl.destroy import destroy_plan, summarize
+from tavusctl.errors import ApplyError
 from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.outcome import ApplyResult, Outcome
 from tavusctl.plan import ActionKind
+from tavusctl.render import render_text
+
+DELETE = ActionKind.DELETE
 
 
 def lock() -> Lockfile:
@@ -16,29 +23,42 @@ def lock() -> Lockfile:
 
 def test_destroy_plan_deletes_every_recorded_persona_in_key_order() -> None:
     plan = destroy_plan(lock())
-    assert [(a.kind, a.key, a.name, a.persona_id) for a in plan.actions] == [
-        (ActionKind.DELETE, "Persona/a", "a", "p1"),
-        (ActionKind.DELETE, "Persona/b", "b", "p2"),
+    assert [(a.kind, a.key, a.persona_id) for a in plan.actions] == [
+        (DELETE, "Persona/a", "p1"),
+        (DELETE, "Persona/b", "p2"),
+        (DELETE, "Persona/c", None),  # the executor finds what an interrupted create left
     ]
-    assert plan.prune
 
 
-def test_destroy_plan_leaves_intent_only_entries_alone_with_a_warning() -> None:
-    plan = destroy_plan(lock())
-    assert all(a.key != "Persona/c" for a in plan.actions)
-    assert len(plan.warnings) == 1
-    assert "Persona/c" in plan.warnings[0]
-
-
-def test_destroy_of_an_empty_lockfile_is_an_empty_plan() -> None:
-    plan = destroy_plan(Lockfile(salt="s" * 32))
-    assert plan.actions == ()
-    assert not plan.has_changes
+def test_destroy_of_an_empty_lockfile_has_no_changes() -> None:
+    assert not destroy_plan(Lockfile(salt="s" * 32)).has_changes
 
 
 def test_rendered_destroy_plan_lists_each_persona_and_the_count() -> None:
-    text = render_destroy(destroy_plan(lock()))
-    assert "Persona/a (p1)" in text
-    assert "Persona/b (p2)" in text
-    assert "Plan: 2 to delete." in text
-    assert "Warning: Persona/c" in text
+    text = render_text(destroy_plan(lock()), color=False, requests=None)
+    assert "- Persona/a (p1) will be deleted" in text
+    assert "- Persona/b (p2) will be deleted" in text
+    assert "3 to delete" in text
+
+
+def result(*outcomes: Outcome) -> ApplyResult:
+    return ApplyResult(outcomes, Lockfile(salt="s" * 32))
+
+
+def test_summary_of_a_complete_destroy_counts_the_deletions() -> None:
+    done = result(Outcome("Persona/a", DELETE, "succeeded", "p1"))
+    assert summarize(done) == "Destroy complete: 1 persona deleted."
+
+
+def test_summary_of_a_partial_destroy_is_an_error_naming_each_failure() -> None:
+    partial = result(
+        Outcome("Persona/a", DELETE, "succeeded", "p1"),
+        Outcome("Persona/b", DELETE, "failed", "p2", "HTTP 500 from Tavus."),
+        Outcome("Persona/c", DELETE, "skipped", None),
+    )
+    with pytest.raises(ApplyError) as err:
+        summarize(partial)
+    message = err.value.message
+    assert "1 deleted, 2 not" in message
+    assert "Persona/b: HTTP 500 from Tavus." in message
+    assert "Persona/c: skipped" in message

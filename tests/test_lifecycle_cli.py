@@ -1,0 +1,241 @@
+"""End to end: the real CLI in a subprocess against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.cli import Result, Run
+
+LLM_SECRET = "sk-llm-very-secret-123"
+HEADER_SECRET = "Bearer hdr-very-secret-456"
+
+MANIFEST = """\
+apiVersion: tavusctl/v1
+kind: Persona
+metadata:
+  name: interviewer
+spec:
+  persona_name: Interviewer
+  system_prompt: Ask one question at a time.
+  layers:
+    llm:
+      model: my-model
+      api_key: ${env:LLM_KEY}
+"""
+
+LIVE_INTERVIEWER: dict[str, Any] = {
+    "persona_name": "Interviewer",
+    "system_prompt": "An older prompt.",
+    "context": "Set in the dashboard.",
+    "layers": {"llm": {"model": "my-model", "api_key": LLM_SECRET}},
+}
+
+
+def lock(tmp_path: Path) -> dict[str, Any]:
+    data = json.loads((tmp_path / "tavus.lock").read_text())
+    resources: dict[str, Any] = data["resources"]
+    return resources
+
+
+def assert_no_secret_anywhere(tmp_path: Path, *results: Result, secrets: tuple[str, ...]) -> None:
+    """No secret (nor the API key) in any output or any file written under ``tmp_path``."""
+    texts = [r.output for r in results]
+    texts += [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    for secret in secrets:
+        assert all(secret not in text for text in texts), secret
+
+
+def user_personas(emulator: Any) -> list[dict[str, Any]]:
+    return [p for p in emulator.list_personas() if p.get("persona_type", "user") == "user"]
+
+
+def test_import_records_the_live_fields_the_manifest_declares(emulator, tavusctl: Run, tmp_path):
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    persona_id = emulator.create_persona(LIVE_INTERVIEWER)
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+
+    result = tavusctl("import", "interviewer", persona_id, env=env)
+
+    assert result.code == 0, result.output
+    assert f"Imported persona {persona_id} as Persona/interviewer" in result.stdout
+    entry = lock(tmp_path)["Persona/interviewer"]
+    assert entry["id"] == persona_id
+    applied = entry["applied"]
+    assert applied["system_prompt"] == "An older prompt."  # live, not the manifest
+    assert "context" not in applied  # not declared: never ours, never removed
+    assert applied["layers"]["llm"]["api_key"].startswith("sha256:")
+    assert_no_secret_anywhere(tmp_path, result, secrets=(LLM_SECRET, emulator.api_key))
+
+
+def test_import_refuses_a_name_no_manifest_declares(emulator, tavusctl: Run, tmp_path):
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    persona_id = emulator.create_persona(LIVE_INTERVIEWER)
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+
+    result = tavusctl("import", "recruiter", persona_id, env=env)
+
+    assert result.code == 1
+    assert "write a manifest for recruiter first" in result.stderr
+    assert not (tmp_path / "tavus.lock").exists()
+
+
+def test_import_refuses_an_unknown_persona_and_a_persona_managed_twice(
+    emulator, tavusctl: Run, tmp_path
+):
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    (tmp_path / "other.yaml").write_text(MANIFEST.replace("name: interviewer", "name: other"))
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+    persona_id = emulator.create_persona(LIVE_INTERVIEWER)
+
+    missing = tavusctl("import", "interviewer", "p000000000000", env=env)
+    assert missing.code == 1
+    assert "p000000000000 does not exist" in missing.stderr
+
+    assert tavusctl("import", "interviewer", persona_id, env=env).code == 0
+    twice = tavusctl("import", "other", persona_id, env=env)
+    assert twice.code == 1
+    assert f"{persona_id} is already managed as Persona/interviewer" in twice.stderr
+    again = tavusctl("import", "interviewer", persona_id, env=env)
+    assert again.code == 1
+    assert "already in the lockfile" in again.stderr
+
+
+def test_export_writes_loadable_manifests_and_records_them(emulator, tavusctl: Run, tmp_path):
+    prompt = "You are a coach.\n\nBe brief.\n"
+    first = emulator.create_persona(
+        {
+            "persona_name": "Sales Coach",
+            "system_prompt": prompt,
+            "layers": {
+                "llm": {
+                    "model": "m",
+                    "api_key": LLM_SECRET,
+                    "headers": {"Authorization": HEADER_SECRET},
+                }
+            },
+        }
+    )
+    second = emulator.create_persona({"persona_name": "Sales Coach", "system_prompt": "Two."})
+
+    result = tavusctl("export", "--out", "manifests", env=emulator.env)
+
+    assert result.code == 0, result.output
+    text = (tmp_path / "manifests" / "sales-coach.yaml").read_text()
+    assert "system_prompt: |\n    You are a coach.\n\n    Be brief.\n" in text
+    assert "api_key: ${env:SALES_COACH_LLM_API_KEY}" in text
+    assert "Authorization: ${env:SALES_COACH_LLM_HEADERS_AUTHORIZATION}" in text
+    assert (tmp_path / "manifests" / "sales-coach-2.yaml").exists()
+    assert "SALES_COACH_LLM_API_KEY" in result.stdout
+    entries = lock(tmp_path)
+    assert entries["Persona/sales-coach"]["id"] == first
+    assert entries["Persona/sales-coach-2"]["id"] == second
+    assert entries["Persona/sales-coach"]["applied"]["system_prompt"] == prompt
+    assert_no_secret_anywhere(
+        tmp_path, result, secrets=(LLM_SECRET, HEADER_SECRET, emulator.api_key)
+    )
+
+
+def test_export_of_given_ids_only_and_never_over_an_existing_file(
+    emulator, tavusctl: Run, tmp_path
+):
+    wanted = emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    emulator.create_persona({"persona_name": "Other", "system_prompt": "No."})
+    (tmp_path / "tutor.yaml").write_text("# mine\n")
+
+    refused = tavusctl("export", wanted, env=emulator.env)
+    assert refused.code == 1
+    assert "tutor.yaml already exists" in refused.stderr
+    assert (tmp_path / "tutor.yaml").read_text() == "# mine\n"
+    assert not (tmp_path / "tavus.lock").exists()
+
+    done = tavusctl("export", "--out", "out", wanted, env=emulator.env)
+    assert done.code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tutor.yaml"]
+    assert list(lock(tmp_path)) == ["Persona/tutor"]
+
+
+def test_state_mv_keeps_the_persona_id_and_state_rm_keeps_the_persona(
+    emulator, tavusctl: Run, tmp_path
+):
+    persona_id = emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    assert tavusctl("export", env=emulator.env).code == 0
+
+    moved = tavusctl("state", "mv", "tutor", "math-tutor")
+    assert moved.code == 0, moved.output
+    assert lock(tmp_path) == {"Persona/math-tutor": lock(tmp_path)["Persona/math-tutor"]}
+    assert lock(tmp_path)["Persona/math-tutor"]["id"] == persona_id
+    listed = tavusctl("state", "list")
+    assert listed.stdout.split() == ["Persona/math-tutor", persona_id]
+
+    removed = tavusctl("state", "rm", "math-tutor")
+    assert removed.code == 0
+    assert f"{persona_id} stays on the Tavus account" in removed.stdout
+    assert lock(tmp_path) == {}
+    assert [p["persona_id"] for p in user_personas(emulator)] == [persona_id]
+
+
+def test_state_show_hides_secrets_and_suggests_names(emulator, tavusctl: Run, tmp_path):
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    persona_id = emulator.create_persona(LIVE_INTERVIEWER)
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+    assert tavusctl("import", "interviewer", persona_id, env=env).code == 0
+
+    shown = tavusctl("state", "show", "interviewer", "--format", "json")
+    assert shown.code == 0
+    doc = json.loads(shown.stdout)
+    assert doc["applied"]["layers"]["llm"]["api_key"] == "(sensitive value)"
+    typo = tavusctl("state", "show", "intervewer")
+    assert typo.code == 1
+    assert "Did you mean 'interviewer'?" in typo.stderr
+
+
+def test_conversation_prints_the_url_and_sends_the_persona_id(emulator, tavusctl: Run, tmp_path):
+    persona_id = emulator.create_persona(
+        {"persona_name": "Tutor", "system_prompt": "Teach.", "default_replica_id": "r90bbd427f71"}
+    )
+    assert tavusctl("export", env=emulator.env).code == 0
+    emulator.clear_requests()
+
+    result = tavusctl("conversation", "tutor", "--test-mode", env=emulator.env)
+
+    assert result.code == 0, result.output
+    assert result.stdout.startswith("https://")
+    assert result.stdout.count("\n") == 1
+    posts = [r for r in emulator.requests() if r["path"].startswith("/v2/conversations")]
+    assert [r["body"] for r in posts] == [{"persona_id": persona_id, "test_mode": True}]
+
+
+def test_destroy_refuses_without_a_terminal_then_empties_the_account(
+    emulator, tavusctl: Run, tmp_path
+):
+    for name in ("One", "Two", "Three"):
+        emulator.create_persona({"persona_name": name, "system_prompt": "Hi."})
+    unmanaged = emulator.create_persona({"persona_name": "Keep", "system_prompt": "Hi."})
+    assert tavusctl("export", env=emulator.env).code == 0
+    assert tavusctl("state", "rm", "keep").code == 0
+
+    refused = tavusctl("destroy", env=emulator.env)
+    assert refused.code == 1
+    assert "--auto-approve" in refused.stderr
+    assert len(user_personas(emulator)) == 4
+
+    done = tavusctl("destroy", "--auto-approve", env=emulator.env)
+    assert done.code == 0, done.output
+    for name in ("one", "two", "three"):
+        assert f"Persona/{name}" in done.stdout
+    assert [p["persona_id"] for p in user_personas(emulator)] == [unmanaged]
+    assert lock(tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("export",), ("conversation", "x"), ("destroy", "--auto-approve")],
+)
+def test_commands_that_call_the_api_need_a_key(tavusctl: Run, args: tuple[str, ...]):
+    result = tavusctl(*args, env={"TAVUS_API_URL": "http://127.0.0.1:9"})
+    assert result.code == 1
+    assert "No API key: set TAVUS_API_KEY or pass --api-key." in result.stderr
