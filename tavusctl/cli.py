@@ -21,6 +21,7 @@ from tavusctl.errors import ExitCode, TavusctlError, UsageError
 
 if TYPE_CHECKING:
     from tavusctl.client import TavusClient
+    from tavusctl.commands.common import Console, Inputs
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -45,16 +46,22 @@ def _fail(exc: TavusctlError) -> None:
 
 
 class TavusctlGroup(click.Group):
-    """Turns user errors into one clean line on stderr and an exit code; never a traceback."""
+    """Turns user errors into one clean line on stderr and an exit code; never a traceback.
+
+    A command that returns an int exits with it (commands return an ``ExitCode``).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except TavusctlError as exc:
             _fail(exc)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+        if isinstance(result, int) and result:
+            raise SystemExit(result)
+        return result
 
 
 @click.group(cls=TavusctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -271,6 +278,11 @@ def emulator(
     return int(ExitCode.OK)
 
 
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="tavusctl")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -319,24 +331,174 @@ def validate(
     ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
 
 
-def _client(opts: GlobalOptions) -> TavusClient:
+def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
     """The API client for the global options; a missing key is a clear error."""
     from tavusctl.client import TavusClient
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
-    return TavusClient(opts.api_url, opts.api_key)
+    return TavusClient(opts.api_url, opts.api_key, max_concurrency=max_concurrency)
 
 
-def _run(opts: GlobalOptions, job: Callable[[TavusClient], Awaitable[T]]) -> T:
+def _run(
+    opts: GlobalOptions, job: Callable[[TavusClient], Awaitable[T]], max_concurrency: int = 16
+) -> T:
     """Run ``job`` with a client opened for it, in a fresh event loop."""
     import asyncio
 
     async def main() -> T:
-        async with _client(opts) as client:
+        async with _client(opts, max_concurrency) as client:
             return await job(client)
 
     return asyncio.run(main())
+
+
+def _console(opts: GlobalOptions) -> Console:
+    from tavusctl.commands.common import Console
+
+    return Console(
+        out=lambda text: click.echo(text.rstrip("\n")),
+        err=lambda text: click.echo(text.rstrip("\n"), err=True),
+        color=opts.color,
+        verbose=opts.verbose,
+    )
+
+
+# --- plan and apply ------------------------------------------------------------------------
+
+
+def _manifest_options(fn: F) -> F:
+    """Options shared by plan and apply: what to load and what to plan."""
+    for option in reversed(
+        [
+            click.option(
+                "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
+            ),
+            click.option(
+                "--target",
+                "targets",
+                multiple=True,
+                metavar="NAME",
+                help="Plan only this persona (repeatable).",
+            ),
+            click.option(
+                "--parallelism",
+                type=click.IntRange(1, 256),
+                default=16,
+                show_default=True,
+                help="Concurrent API requests.",
+            ),
+            click.option(
+                "--allow-unknown-fields",
+                is_flag=True,
+                help="Accept spec fields this schema does not know.",
+            ),
+            click.option(
+                "--allow-plaintext-secrets",
+                is_flag=True,
+                help="Accept secrets written in manifests instead of ${env:NAME}.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+    from tavusctl.commands.common import Inputs
+
+    return Inputs(
+        paths=paths,
+        allow_unknown_fields=kwargs["allow_unknown_fields"],
+        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
+        prune=kwargs["prune"],
+        targets=tuple(kwargs["targets"]),
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan to this file, for `tavusctl apply FILE` (no secret is saved).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, markdown for PR comments.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@_manifest_options
+@click.pass_obj
+def plan(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    **kwargs: Any,
+) -> int:
+    """Show what apply would change on the Tavus account: a three-way diff of manifests,
+    lockfile and live personas. PATH: manifest files or folders (default: .)."""
+    from tavusctl.commands import plan as command
+
+    output = command.Output(fmt, plan_file, detailed_exitcode)
+    inputs = _inputs(paths, kwargs)
+    job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
+    return int(_run(opts, job, kwargs["parallelism"]))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option(
+    "--no-preconditions",
+    is_flag=True,
+    help="Send PATCHes without `test` operations (for an API that rejects them).",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_manifest_options
+@click.pass_obj
+def apply(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    no_preconditions: bool,
+    fail_fast: bool,
+    **kwargs: Any,
+) -> int:
+    """Make the Tavus account match the manifests: plan, confirm, write.
+
+    PATH: manifest files or folders (default: .), or one saved plan file (from plan -o),
+    which is applied exactly and without a question, or refused if anything changed since.
+    """
+    from functools import partial
+
+    from tavusctl import lockfile
+    from tavusctl.commands import apply as command
+    from tavusctl.commands import saved
+    from tavusctl.confirm import approve
+
+    console = _console(opts)
+    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    with lockfile.exclusive(opts.lockfile):
+        if len(paths) == 1 and paths[0].is_file() and paths[0].suffix not in (".yaml", ".yml"):
+            job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
+        else:
+            ok = partial(approve, verb="apply", auto_approve=auto_approve)
+            inputs = _inputs(paths, kwargs)
+            job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
+        return int(_run(opts, job, kwargs["parallelism"]))
 
 
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
@@ -450,30 +612,26 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
 
 @cli.command()
 @click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
-@click.option("--parallelism", type=click.IntRange(1), default=8, show_default=True)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Concurrent API requests.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
 @click.pass_obj
-def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int) -> None:
-    """Delete every persona the lockfile records, after confirmation."""
+def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast: bool) -> int:
+    """Delete every persona the lockfile records, after confirmation (like apply's)."""
     from functools import partial
 
+    from tavusctl.apply import Options
     from tavusctl.confirm import approve
-    from tavusctl.destroy import destroy as run_destroy
+    from tavusctl.destroy import destroy as command
 
-    summary = _run(
-        opts,
-        lambda c: run_destroy(
-            c,
-            opts.lockfile,
-            approve=partial(approve, verb="destroy", auto_approve=auto_approve),
-            show=click.echo,
-            on_event=lambda e: click.echo(f"{e.key}: {e.what} {e.message}", err=True),
-            parallelism=parallelism,
-            color=opts.color,
-        ),
+    ok = partial(approve, verb="destroy", auto_approve=auto_approve)
+    execution = Options(parallelism, fail_fast=fail_fast)
+    job = lambda c: command(  # noqa: E731
+        c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
     )
-    click.echo(summary)
-
-
-def main() -> None:
-    """Console entry point."""
-    cli(prog_name="tavusctl")
+    return int(_run(opts, job, parallelism))

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tavusctl import lockfile
-from tavusctl.errors import ApplyError
+from tavusctl.errors import ExitCode
 from tavusctl.lockfile import Lockfile
 from tavusctl.plan import Plan, make_plan
 
 if TYPE_CHECKING:
+    from tavusctl.apply import Options
     from tavusctl.client import TavusClient
+    from tavusctl.commands.common import Console
     from tavusctl.outcome import ApplyResult, Event
 
 NOTHING = "The lockfile records no personas: nothing to destroy."
@@ -35,14 +37,12 @@ async def destroy(
     lock_path: Path,
     *,
     approve: Callable[[str], None],
-    show: Callable[[str], None],
-    on_event: Callable[[Event], None] | None = None,
-    parallelism: int = 8,
-    color: bool = False,
-) -> str:
-    """Show the destroy plan, ``approve`` it, delete; return the closing summary.
+    console: Console,
+    execution: Options,
+) -> ExitCode:
+    """Show the destroy plan, ``approve`` it, delete; the summary goes to ``console.out``.
 
-    Raises :class:`ApplyError` (exit 1) when any deletion failed; the lockfile keeps those.
+    Exit 1 when any deletion failed; the lockfile keeps those entries for a re-run.
     """
     from tavusctl.apply import execute
     from tavusctl.render import render_text
@@ -51,21 +51,42 @@ async def destroy(
         lock = lockfile.read(lock_path)
         plan = destroy_plan(lock)
         if not plan.has_changes:
-            return NOTHING
-        show(render_text(plan, color=color, requests=None).rstrip("\n"))
-        approve(f"Do you really want to delete these {len(plan.actions)} personas?")
-        result = await execute(plan, client, lock_path, lock, parallelism=parallelism)
-    return summarize(result)
+            console.out(NOTHING)
+            return ExitCode.OK
+        console.out(render_text(plan, color=console.color, requests=None))
+        approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")
+        result = await execute(
+            plan,
+            client,
+            lock_path,
+            lock,
+            parallelism=execution.parallelism,
+            fail_fast=execution.fail_fast,
+            on_event=_progress(console),
+        )
+    console.out(summarize(result))
+    return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def _progress(console: Console) -> Callable[[Event], None]:
+    def show(event: Event) -> None:
+        if event.what != "started" or console.verbose:
+            console.err(f"{event.key}: {event.what}{': ' + event.message if event.message else ''}")
+
+    return show
 
 
 def summarize(result: ApplyResult) -> str:
-    """One line for a complete destroy; an :class:`ApplyError` listing every failure."""
+    """The closing lines: how many were deleted, then each failure with its reason."""
     deleted = len(result.having("succeeded"))
+    noun = "persona" if deleted == 1 else "personas"
     if result.ok:
-        return f"Destroy complete: {deleted} persona{'' if deleted == 1 else 's'} deleted."
-    lines = [f"Destroy incomplete: {deleted} deleted, {len(result.outcomes) - deleted} not:"]
+        return f"Destroy complete: {deleted} {noun} deleted. ({result.requests} API requests)"
+    lines = [f"Destroy incomplete: {deleted} {noun} deleted. ({result.requests} API requests)"]
     lines += [
-        f"  {o.key}: {o.reason or o.status}" for o in result.outcomes if o.status != "succeeded"
+        f"  {o.status}: {o.key}: {o.reason or 'not attempted'}"
+        for o in result.outcomes
+        if o.status != "succeeded"
     ]
-    lines.append("They are still in the lockfile; run 'tavusctl destroy' again to retry.")
-    raise ApplyError("\n".join(lines))
+    lines.append("They are still in the lockfile; run 'tavusctl destroy' again to finish.")
+    return "\n".join(lines)

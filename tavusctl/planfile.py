@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tavusctl import pointer
@@ -34,6 +34,7 @@ class SavedPlan:
     plan: Plan
     manifests_fingerprint: str
     lockfile_fingerprint: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)  # what the manifests were loaded from
 
 
 def fingerprint(text: str) -> str:
@@ -51,10 +52,20 @@ def manifests_fingerprint(resources: Iterable[Resource], salt: str) -> str:
     return fingerprint(json.dumps(state, sort_keys=True, ensure_ascii=False, default=repr))
 
 
-def dumps(plan: Plan, *, manifests_fingerprint: str, lockfile_fingerprint: str) -> str:
-    """The text of a saved plan. It holds no secret value."""
+def dumps(
+    plan: Plan,
+    *,
+    manifests_fingerprint: str,
+    lockfile_fingerprint: str,
+    inputs: Mapping[str, Any] | None = None,
+) -> str:
+    """The text of a saved plan. It holds no secret value.
+
+    ``inputs`` (JSON-able) records how the manifests were loaded, so apply can load them again.
+    """
     doc = {
         "format_version": FORMAT_VERSION,
+        "inputs": dict(inputs or {}),
         "manifests_fingerprint": manifests_fingerprint,
         "lockfile_fingerprint": lockfile_fingerprint,
         "salt": plan.salt,
@@ -122,7 +133,8 @@ def _saved(doc: dict[str, Any]) -> SavedPlan:
         warnings=tuple(str(w) for w in doc["warnings"]),
         salt=str(doc["salt"]),
     )
-    return SavedPlan(plan, str(doc["manifests_fingerprint"]), str(doc["lockfile_fingerprint"]))
+    fingerprints = str(doc["manifests_fingerprint"]), str(doc["lockfile_fingerprint"])
+    return SavedPlan(plan, *fingerprints, inputs=dict(doc.get("inputs", {})))
 
 
 def _action_in(item: dict[str, Any]) -> Action:
