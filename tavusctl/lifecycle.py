@@ -6,6 +6,7 @@ made under :func:`lockfile.exclusive`, so they never race an apply.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,8 +164,17 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
-    text, notes = export.persona_to_manifest(name, live)
+    text, notes = export.persona_to_manifest(name, live, schema_ref(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
+
+
+def schema_ref(out: Path) -> str:
+    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
+    working directory has one (portable in a repository), else the file tavusctl ships."""
+    local = Path("schemas/manifest.schema.json")
+    shipped = Path(__file__).parent / "schemas" / "manifest.schema.json"
+    target = local if local.is_file() else shipped
+    return os.path.relpath(target.resolve(), out.resolve())
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:

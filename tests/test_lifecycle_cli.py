@@ -239,3 +239,84 @@ def test_commands_that_call_the_api_need_a_key(tavusctl: Run, args: tuple[str, .
     result = tavusctl(*args, env={"TAVUS_API_URL": "http://127.0.0.1:9"})
     assert result.code == 1
     assert "No API key: set TAVUS_API_KEY or pass --api-key." in result.stderr
+
+
+def test_export_then_plan_is_empty(emulator, tavusctl: Run, tmp_path):
+    emulator.create_persona(
+        {
+            "persona_name": "Sales Coach",
+            "pipeline_mode": "full",
+            "system_prompt": "You are a coach.\n\nUse ${NAME} literally.\n",
+            "context": "word " * 40,
+            "default_replica_id": "r90bbd427f71",
+            "document_tags": ["sales"],
+            "layers": {
+                "llm": {
+                    "model": "m",
+                    "base_url": "https://llm.example.com/v1",
+                    "api_key": LLM_SECRET,
+                    "headers": {"Authorization": HEADER_SECRET},
+                },
+                "tts": {"tts_engine": "cartesia", "voice_settings": {"speed": 0.5}},
+                "conversational_flow": {"turn_detection_model": "sparrow-1"},
+            },
+        }
+    )
+    emulator.create_persona({"persona_name": "Echo", "pipeline_mode": "echo"})
+    exported = tavusctl("export", "--out", "manifests", env=emulator.env)
+    assert exported.code == 0, exported.output
+    env = {
+        **emulator.env,
+        "SALES_COACH_LLM_API_KEY": LLM_SECRET,
+        "SALES_COACH_LLM_HEADERS_AUTHORIZATION": HEADER_SECRET,
+    }
+
+    planned = tavusctl("plan", "manifests", "--detailed-exitcode", env=env)
+
+    assert planned.code == 0, planned.output
+    assert "No changes" in planned.stdout
+    assert_no_secret_anywhere(
+        tmp_path, exported, planned, secrets=(LLM_SECRET, HEADER_SECRET, emulator.api_key)
+    )
+
+
+def test_import_then_plan_shows_only_the_real_difference(emulator, tavusctl: Run, tmp_path):
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    persona_id = emulator.create_persona(LIVE_INTERVIEWER)
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+    assert tavusctl("import", "interviewer", persona_id, env=env).code == 0
+
+    planned = tavusctl("plan", "--format", "json", env=env)
+
+    assert planned.code == 0, planned.output
+    (action,) = json.loads(planned.stdout)["actions"]
+    assert action["action"] == "update"
+    assert action["persona_id"] == persona_id
+    assert [(op["op"], op["path"]) for op in action["operations"]] == [
+        ("replace", "/system_prompt")
+    ]
+
+
+def test_renamed_manifest_with_state_mv_keeps_its_persona(emulator, tavusctl: Run, tmp_path):
+    persona_id = emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    assert tavusctl("export", env=emulator.env).code == 0
+    old = tmp_path / "tutor.yaml"
+    (tmp_path / "math-tutor.yaml").write_text(
+        old.read_text().replace("name: tutor", "name: math-tutor")
+    )
+    old.unlink()
+
+    assert tavusctl("state", "mv", "tutor", "math-tutor").code == 0
+    planned = tavusctl("plan", "--detailed-exitcode", env=emulator.env)
+
+    assert planned.code == 0, planned.output
+    assert lock(tmp_path)["Persona/math-tutor"]["id"] == persona_id
+
+
+def test_exported_schema_comment_points_at_the_schema_file(emulator, tavusctl: Run, tmp_path):
+    emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    assert tavusctl("export", "--out", "a/b", env=emulator.env).code == 0
+    first = (tmp_path / "a" / "b" / "tutor.yaml").read_text().splitlines()[0]
+    ref = first.removeprefix("# yaml-language-server: $schema=")
+    assert not Path(ref).is_absolute()
+    assert json.loads((tmp_path / "a" / "b" / ref).read_text())["title"] == "tavusctl manifest"
