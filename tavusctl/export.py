@@ -176,11 +176,16 @@ def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any
 
 
 def _delete(doc: dict[str, Any], path: str) -> None:
+    """Delete ``path``, and the parents its deletion left empty (they were not ours either)."""
     *parents, last = pointer.split(path)
-    node = doc
+    nodes = [doc]
     for token in parents:
-        node = node[token]
-    del node[last]
+        nodes.append(nodes[-1][token])
+    del nodes[-1][last]
+    for node, token in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
+        if node[token]:
+            break
+        del node[token]
 
 
 def _copy(doc: Any) -> Any:

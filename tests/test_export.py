@@ -228,3 +228,10 @@ def test_a_manifest_with_only_known_fields_has_no_annotation() -> None:
     text, notes = export.persona_to_manifest("x", {"persona_id": "p1", "system_prompt": "s"})
     assert load(text)["metadata"] == {"name": "x"}
     assert notes == []
+
+
+def test_leaving_out_a_masked_secret_leaves_no_empty_parent_behind() -> None:
+    spec = {"layers": {"tts": {"api_key": "****abcd"}, "llm": {"model": "m"}}, "context": {}}
+    applied, masked = export.applied_from_live(spec, SALT)
+    assert applied == {"layers": {"llm": {"model": "m"}}, "context": {}}
+    assert masked == ["/layers/tts/api_key"]

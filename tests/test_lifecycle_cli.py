@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -320,3 +323,102 @@ def test_exported_schema_comment_points_at_the_schema_file(emulator, tavusctl: R
     ref = first.removeprefix("# yaml-language-server: $schema=")
     assert not Path(ref).is_absolute()
     assert json.loads((tmp_path / "a" / "b" / ref).read_text())["title"] == "tavusctl manifest"
+
+
+def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusctl: Run, tmp_path):
+    emulator.configure(secrets="masked")
+    emulator.create_persona(
+        {
+            "persona_name": "Coach",
+            "system_prompt": "Hi.",
+            "layers": {"llm": {"api_key": LLM_SECRET}},
+        }
+    )
+
+    exported = tavusctl("export", env=emulator.env)
+
+    assert exported.code == 0, exported.output
+    assert "COACH_LLM_API_KEY" in exported.stdout
+    assert "masked" in exported.stdout
+    assert lock(tmp_path)["Persona/coach"]["applied"] == {
+        "persona_name": "Coach",
+        "system_prompt": "Hi.",
+    }
+    planned = tavusctl(
+        "plan", "--format", "json", env={**emulator.env, "COACH_LLM_API_KEY": LLM_SECRET}
+    )
+    assert planned.code == 0, planned.output
+    (action,) = json.loads(planned.stdout)["actions"]
+    assert [op["path"] for op in action["operations"]] == ["/layers/llm/api_key"]
+    assert_no_secret_anywhere(tmp_path, exported, planned, secrets=(LLM_SECRET,))
+
+
+def on_terminal(args: list[str], cwd: Path, env: dict[str, str], typed: str) -> Result:
+    """Run the CLI with standard input on a pseudo-terminal, as a person at a shell."""
+    main, terminal = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tavusctl", *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **env},
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(terminal)
+    try:
+        os.write(main, typed.encode() + b"\n")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(main)
+    return Result(proc.returncode, out, err)
+
+
+@pytest.mark.parametrize("typed", ["y", "no", "YES"])
+def test_destroy_on_a_terminal_deletes_nothing_unless_yes_is_typed(
+    emulator, tavusctl: Run, tmp_path, typed: str
+):
+    emulator.create_persona({"persona_name": "One", "system_prompt": "Hi."})
+    assert tavusctl("export", env=emulator.env).code == 0
+
+    result = on_terminal(["destroy"], tmp_path, emulator.env, typed)
+
+    assert result.code == 1
+    assert "Only 'yes' will be accepted" in result.stdout
+    assert "Destroy cancelled" in result.stderr
+    assert len(user_personas(emulator)) == 1
+    assert list(lock(tmp_path)) == ["Persona/one"]
+
+
+def test_destroy_on_a_terminal_deletes_when_yes_is_typed(emulator, tavusctl: Run, tmp_path):
+    emulator.create_persona({"persona_name": "One", "system_prompt": "Hi."})
+    assert tavusctl("export", env=emulator.env).code == 0
+
+    result = on_terminal(["destroy"], tmp_path, emulator.env, "yes")
+
+    assert result.code == 0, result.output
+    assert "Persona/one" in result.stdout
+    assert "Destroy complete: 1 persona deleted." in result.stdout
+    assert user_personas(emulator) == []
+    assert lock(tmp_path) == {}
+
+
+def test_a_failed_deletion_stays_in_the_lockfile_and_a_rerun_finishes(
+    emulator, tavusctl: Run, tmp_path
+):
+    kept = emulator.create_persona({"persona_name": "One", "system_prompt": "Hi."})
+    emulator.create_persona({"persona_name": "Two", "system_prompt": "Hi."})
+    assert tavusctl("export", env=emulator.env).code == 0
+    emulator.inject("DELETE", f"/v2/personas/{kept}", status=500, count=5)
+
+    failed = tavusctl("destroy", "--auto-approve", env=emulator.env)
+
+    assert failed.code == 1
+    assert "Destroy incomplete: 1 persona deleted." in failed.stdout
+    assert "Persona/one" in failed.stdout
+    assert list(lock(tmp_path)) == ["Persona/one"]
+    assert [p["persona_id"] for p in user_personas(emulator)] == [kept]
+    again = tavusctl("destroy", "--auto-approve", env=emulator.env)
+    assert again.code == 0, again.output
+    assert user_personas(emulator) == []
+    assert lock(tmp_path) == {}
