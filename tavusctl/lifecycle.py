@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavusctl import export, lockfile, state
-from tavusctl.errors import ApiError, LockfileError, ManifestError, NotFound, UsageError
+from tavusctl.errors import (
+    ApiError,
+    InvalidRequest,
+    LockfileError,
+    ManifestError,
+    NotFound,
+    UsageError,
+)
 from tavusctl.lockfile import LockEntry, Lockfile
 from tavusctl.model import PERSONA, Resource
 
@@ -212,7 +219,11 @@ async def start_conversation(
     body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
-    reply = await client.create_conversation(body)
+    try:
+        reply = await client.create_conversation(body)
+    except InvalidRequest as exc:
+        hint = "" if replica_id else " If the persona has no default_replica_id, pass --replica-id."
+        raise InvalidRequest(f"{exc.message}{hint}", status=exc.status) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):
         raise ApiError(

@@ -422,3 +422,17 @@ def test_a_failed_deletion_stays_in_the_lockfile_and_a_rerun_finishes(
     assert again.code == 0, again.output
     assert user_personas(emulator) == []
     assert lock(tmp_path) == {}
+
+
+def test_conversation_without_a_replica_says_how_to_give_one(emulator, tavusctl: Run, tmp_path):
+    emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    assert tavusctl("export", env=emulator.env).code == 0
+
+    refused = tavusctl("conversation", "tutor", env=emulator.env)
+    assert refused.code == 1
+    assert "HTTP 400" in refused.stderr
+    assert "pass --replica-id" in refused.stderr
+
+    started = tavusctl("conversation", "tutor", "--replica-id", "r90bbd427f71", env=emulator.env)
+    assert started.code == 0, started.output
+    assert started.stdout.startswith("https://")
