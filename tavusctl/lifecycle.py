@@ -73,7 +73,10 @@ async def import_persona(
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
-    return f"Imported persona {persona_id} as {resource.key}.{after} Run 'tavusctl plan' to see how it differs from the manifest."
+    return (
+        f"Imported persona {persona_id} as {resource.key}.{after} "
+        "Run 'tavusctl plan' to see how it differs from the manifest."
+    )
 
 
 def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
@@ -114,7 +117,7 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, A
     if live.get("persona_type") == "system":
         raise UsageError(
             f"Persona {persona_id} is a Tavus system persona: it cannot be managed. "
-            "Export it and create your own copy instead."
+            "Write a manifest of your own from it and apply that to get a copy you can manage."
         )
     return live
 
@@ -148,7 +151,8 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
     personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
     if ids and len(personas) != len(wanted):
         raise UsageError(
-            "Tavus system personas cannot be exported or managed; nothing was exported."
+            "Tavus system personas cannot be exported or managed; nothing was exported. "
+            "Write a manifest of your own from one and apply that to get a copy you can manage."
         )
     return personas
 

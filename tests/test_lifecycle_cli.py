@@ -436,3 +436,20 @@ def test_conversation_without_a_replica_says_how_to_give_one(emulator, tavusctl:
     started = tavusctl("conversation", "tutor", "--replica-id", "r90bbd427f71", env=emulator.env)
     assert started.code == 0, started.output
     assert started.stdout.startswith("https://")
+
+
+def test_system_personas_are_never_exported_nor_imported(emulator, tavusctl: Run, tmp_path):
+    stock = "pdced222244b"  # a Tavus stock persona, seeded by the emulator
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+
+    exported = tavusctl("export", stock, env=env)
+    imported = tavusctl("import", "interviewer", stock, env=env)
+
+    assert exported.code == 1
+    assert "system personas cannot be exported" in exported.stderr
+    assert imported.code == 1
+    assert f"{stock} is a Tavus system persona" in imported.stderr
+    assert not (tmp_path / "tavus.lock").exists()
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name != "tavus.lock.lock")
+    assert written == ["interviewer.yaml"]
