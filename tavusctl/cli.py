@@ -527,7 +527,7 @@ def state_list(opts: GlobalOptions) -> None:
 )
 @click.pass_obj
 def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
-    """Show the spec last applied to NAME (secrets shown as "(sensitive value)")."""
+    """Show the spec last applied to NAME; secrets are never shown."""
     from tavusctl import lockfile
     from tavusctl import state as state_mod
 
@@ -549,7 +549,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 @click.argument("new")
 @click.pass_obj
 def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
-    """Rename OLD to NEW (after renaming the manifest) so its persona is kept, not recreated."""
+    """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
     from tavusctl import state as state_mod
 
     click.echo(state_mod.move(opts.lockfile, old, new))
@@ -559,13 +559,20 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 @click.argument("name")
 @click.argument("persona_id")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
+@click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
-def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, ...]) -> None:
-    """Adopt the existing persona PERSONA_ID as NAME, which a manifest in PATHS must declare."""
+def import_(
+    opts: GlobalOptions, /, name: str, persona_id: str, paths: tuple[Path, ...], **loader: bool
+) -> None:
+    """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
+
+    As in Terraform, the manifest comes first: one in PATHS (default: .) must declare NAME.
+    """
     from tavusctl.lifecycle import import_persona
     from tavusctl.manifest import load_or_raise
 
-    resources = load_or_raise(list(paths) or [Path(".")]).resources
+    resources = load_or_raise(list(paths), **loader).resources
     click.echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 
@@ -580,7 +587,11 @@ def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, 
 @click.argument("persona_ids", nargs=-1)
 @click.pass_obj
 def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
-    """Write manifests from live personas (default: every user persona) and manage them."""
+    """Write manifests from live personas (default: every user persona) and manage them.
+
+    Secrets become ${env:...} references (the variables to set are listed); an existing file
+    is never overwritten.
+    """
     from tavusctl.lifecycle import export_personas
 
     done = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))

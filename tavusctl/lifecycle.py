@@ -208,7 +208,8 @@ def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> lis
         with draft.path.open("x", encoding="utf-8") as handle:
             handle.write(draft.text)
         done.append(Exported(draft.path, draft.name, persona_id, draft.notes))
-    lockfile.write(lock_path, lock)
+    if done:
+        lockfile.write(lock_path, lock)
     return done
 
 
