@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tavusctl import export, lockfile, state
+from tavusctl import export, lockfile, pointer, secrets, state
 from tavusctl.errors import (
     ApiError,
     InvalidRequest,
@@ -69,6 +69,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
+        _remember_secrets(live)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
@@ -106,6 +107,14 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             )
 
 
+def _remember_secrets(live: Mapping[str, Any]) -> None:
+    """Let the CLI's last line of defence scrub the secrets the API returned in clear."""
+    for path in secrets.secret_paths(live):
+        value = pointer.resolve(live, path)
+        if isinstance(value, str):
+            secrets.remember(value)
+
+
 async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
     live = await client.get_persona(persona_id)
     if live is None:
@@ -132,6 +141,8 @@ async def export_personas(
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         live = await fetch_live(client, list(ids))
+        for persona in live.personas.values():
+            _remember_secrets(persona)
         personas = _chosen(live.personas, ids)
         names = _names(lock, personas)
         drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]

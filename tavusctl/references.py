@@ -2,7 +2,8 @@
 
 Security: a manifest from an untrusted pull request must not be able to copy CI secrets into
 plan output. So ``${file:}`` reads only files inside the folder tree the manifests were loaded
-from, and ``${env:}`` outside secret fields reads only variables named ``TAVUSCTL_*``.
+from (never hidden ones), and ``${env:}`` outside secret fields reads only variables named
+``TAVUSCTL_*``.
 ``$${`` writes a literal ``${``.
 """
 
@@ -12,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from tavusctl.secrets import remember
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
@@ -45,7 +48,6 @@ class Resolved:
 
     value: str
     env_names: tuple[str, ...]
-    has_reference: bool
 
 
 def has_reference(text: str) -> bool:
@@ -56,16 +58,13 @@ def has_reference(text: str) -> bool:
 def resolve(text: str, ctx: Context) -> Resolved:
     """Replace every reference in ``text``; raises ``ReferenceProblem`` for the first bad one."""
     env_names: list[str] = []
-    found = False
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal found
         if match.group(0) == "$${":
             return "${"
-        found = True
         return _resolve_one(match.group(1), ctx, env_names)
 
-    return Resolved(_REFERENCE.sub(replace, text), tuple(env_names), found)
+    return Resolved(_REFERENCE.sub(replace, text), tuple(env_names))
 
 
 def _resolve_one(body: str, ctx: Context, env_names: list[str]) -> str:
@@ -97,6 +96,8 @@ def _env(name: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
             "Set it before running tavusctl."
         )
+    if ctx.secret:
+        remember(ctx.environ[name])
     return ctx.environ[name]
 
 
@@ -108,10 +109,19 @@ def _file(relative: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} does not exist or is "
             "not a file."
         )
-    if target.stat().st_size > MAX_FILE_BYTES:
-        raise ReferenceProblem(f"{ctx.field} reads '{ref}', which is larger than 5 MiB.")
     try:
-        return target.read_text(encoding="utf-8")
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which cannot be read: {exc.strerror}."
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is not UTF-8 text. Save it as UTF-8."
@@ -119,18 +129,28 @@ def _file(relative: str, ctx: Context) -> str:
 
 
 def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
-    """The resolved target, if it stays inside the root tree (symlinks followed)."""
+    """The resolved target, if it stays inside the root tree (symlinks followed).
+
+    Hidden files and folders are refused too: ``.git/config`` holds the token that CI checkouts
+    persist, and ``.env`` files hold secrets.
+    """
     if not relative or Path(relative).is_absolute():
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "
-            "not an absolute path."
+            "such as ${file:prompts/persona.md}."
         )
     target = (ctx.folder / relative).resolve()
-    if not target.is_relative_to(ctx.root.resolve()):
+    root = ctx.root.resolve()
+    if not target.is_relative_to(root):
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is outside the folder the manifests were "
             f"loaded from ({ctx.root}). ${{file:}} may only read files inside that folder "
             "tree; move the file there."
+        )
+    if any(part.startswith(".") for part in target.relative_to(root).parts):
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', a hidden file or folder. ${{file:}} never reads "
+            "hidden files (they often hold credentials, like .git/config or .env); rename it."
         )
     return target
 

@@ -103,19 +103,24 @@ def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
     tokens = error.tokens
     path = pointer.join(tokens)
     if error.keyword == "additionalProperties":
-        if not (allow_unknown and tokens[:1] == ["spec"]):
-            yield from _unknown_fields(error, tokens)
+        yield from _unknown_fields(error, tokens, allow_unknown and tokens[:1] == ["spec"])
     elif error.keyword == "required":
         yield from _missing(error, tokens)
-    elif error.keyword == "type" and error.instance in ("true", "false"):
+    elif (
+        error.keyword == "type" and error.rule == "boolean" and error.instance in ("true", "false")
+    ):
         yield Finding(path, "warning", _string_boolean(tokens, error.instance))
     else:
         yield Finding(path, "error", _value_message(error, tokens))
 
 
-def _unknown_fields(error: _Error, tokens: list[Any]) -> Iterator[Finding]:
+def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator[Finding]:
+    """Unknown keys; with ``allowed`` only the fields Tavus sets (never sent on create)."""
     known = sorted(error.schema.get("properties", {}))
-    for key in sorted(set(error.instance) - set(known)):
+    unknown = set(error.instance) - set(known)
+    if allowed:
+        unknown &= set(READ_ONLY) if tokens == ["spec"] else set()
+    for key in sorted(unknown):
         path = pointer.join([*tokens, key])
         yield Finding(path, "error", _unknown_message(key, tokens, known), at_key=True)
 
@@ -127,11 +132,30 @@ def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
             f"{key} is set by Tavus and cannot be written in spec. Remove it; tavusctl keeps "
             "the persona id in tavus.lock (tavusctl import adopts an existing persona)."
         )
+    elsewhere = _field_index().get(key)
+    if tokens[:1] == ["spec"] and elsewhere:
+        return f"Unknown field '{key}' in {where}; it belongs in {' or '.join(elsewhere)}."
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
         return f"Unknown field '{key}' in {where}. Did you mean '{close[0]}'?"
     message = f"Unknown field '{key}' in {where}. Valid fields here: {', '.join(known)}."
     return f"{message} {OPT_OUT}" if tokens[:1] == ["spec"] else message
+
+
+@cache
+def _field_index() -> dict[str, list[str]]:
+    """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
+    index: dict[str, list[str]] = {}
+    schema = load_schema(SPEC_SCHEMA)
+    pending: list[tuple[str, dict[str, Any]]] = [("spec", schema)]
+    while pending:
+        where, node = pending.pop()
+        for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():
+            if sub.get("deprecated"):
+                continue  # never suggest a legacy place
+            index.setdefault(key, []).append(where)
+            pending.append((f"{where}.{key}", sub))
+    return {key: sorted(places) for key, places in index.items()}
 
 
 def _missing(error: _Error, tokens: list[Any]) -> Iterator[Finding]:

@@ -79,6 +79,13 @@ CASES = {
         {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    llm:\n      modle: x\n")},
         ["a.yaml:9:7: Unknown field 'modle' in spec.layers.llm. Did you mean 'model'?"],
     ),
+    "known key in the wrong place": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    llm:\n      tts_engine: x\n")},
+        [
+            "a.yaml:9:7: Unknown field 'tts_engine' in spec.layers.llm; it belongs in "
+            "spec.layers.tts."
+        ],
+    ),
     "unknown key with no close match lists the valid keys and the opt-out": (
         {"a.yaml": persona("  system_prompt: Hi.\n  layers:\n    stt:\n      zzz: 1\n")},
         [
@@ -143,7 +150,15 @@ CASES = {
         {"a.yaml": persona("  system_prompt: ${file:/etc/passwd}\n")},
         [
             "a.yaml:6:18: spec.system_prompt reads '${file:/etc/passwd}': ${file:} takes a path "
-            "relative to the manifest, not an absolute path."
+            "relative to the manifest, such as ${file:prompts/persona.md}."
+        ],
+    ),
+    "file reference to a hidden file": (
+        {"a.yaml": persona("  system_prompt: ${file:.git/config}\n"), ".git/config": "token"},
+        [
+            "a.yaml:6:18: spec.system_prompt reads '${file:.git/config}', a hidden file or "
+            "folder. ${file:} never reads hidden files (they often hold credentials, like "
+            ".git/config or .env); rename it."
         ],
     ),
     "missing file reference": (
@@ -185,6 +200,13 @@ CASES = {
         [
             "a.yaml:6:4: The document expands to more than 100000 values (through YAML aliases); "
             "tavusctl refuses to read it. Remove the aliases that repeat large parts."
+        ],
+    ),
+    "file of too many values": (
+        {"a.yaml": "a: [" + "1, " * 100_000 + "1]\n"},
+        [
+            "a.yaml:1:299996: The file holds more than 100000 values; tavusctl refuses to read it. "
+            "Split it into smaller files."
         ],
     ),
     "alias that contains itself": (
@@ -243,6 +265,10 @@ CASES = {
             "a.yaml:6:18: The YAML tag !!python/object/apply:os.system is not allowed; tavusctl "
             "reads plain YAML values only (strings, numbers, booleans, lists, mappings). Remove it."
         ],
+    ),
+    "explicit tag with a value it cannot hold": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  persona_name: !!int abc\n")},
+        ["a.yaml:7:17: 'abc' cannot be read as !!int. Fix the value or remove the tag."],
     ),
     "key written twice": (
         {"a.yaml": persona("  system_prompt: a\n  system_prompt: b\n")},
@@ -360,6 +386,16 @@ def test_file_reference_through_a_symlink_out_of_the_tree_is_refused(tmp_path: P
     assert "outside the folder the manifests were loaded from (.)" in line
 
 
+def test_a_broken_symlink_and_a_large_file_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "gone.yaml")
+    (tmp_path / "b.yaml").write_text("# " + "x" * (5 * 1024 * 1024) + "\n")
+    assert lines(tmp_path) == [
+        "a.yaml:1:1: The file cannot be read: No such file or directory.",
+        "b.yaml:1:1: The file is larger than 5 MiB, the most tavusctl reads in one manifest "
+        "file. Split it into smaller files.",
+    ]
+
+
 def test_references_resolve_from_the_manifest_folder_inside_the_tree(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -471,6 +507,18 @@ def test_an_unquoted_annotation_value_is_explained(tmp_path: Path) -> None:
         "a.yaml:6:39: metadata.annotations.tavusctl.io/allow-unknown-fields must be a string: "
         'write "true" in quotes.'
     ]
+
+
+def test_fields_set_by_tavus_stay_errors_with_allow_unknown_fields(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": persona("  system_prompt: Hi.\n  created_at: x\n  other: 1\n")})
+    assert [line[:50] for line in lines(tmp_path, allow_unknown_fields=True)] == [
+        "a.yaml:7:3: created_at is set by Tavus and cannot "
+    ]
+
+
+def test_a_string_that_is_not_a_boolean_field_gets_no_boolean_warning(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": persona('  system_prompt: Hi.\n  layers: "true"\n')})
+    assert lines(tmp_path) == ["a.yaml:7:11: spec.layers must be a mapping, not the string 'true'."]
 
 
 def test_unknown_envelope_fields_stay_errors_with_allow_unknown_fields(tmp_path: Path) -> None:

@@ -171,8 +171,8 @@ def test_alias_bomb_fails_fast(tavusctl: Run, tmp_path: Path) -> None:
     ("files", "stdout"),
     [
         (
-            {"a.yaml": b"apiVersion: tavusctl/v1\nkind: Persona # \xff\n"},
-            "a.yaml:2:17: The file is not UTF-8 text: byte 0xff cannot be decoded. "
+            {"a.yaml": "apiVersion: tavusctl/v1\nkind: Persona # é ".encode() + b"\xff\n"},
+            "a.yaml:2:19: The file is not UTF-8 text: byte 0xff cannot be decoded. "
             "Save the file as UTF-8.\n",
         ),
         (
