@@ -453,3 +453,37 @@ def test_system_personas_are_never_exported_nor_imported(emulator, tavusctl: Run
     assert not (tmp_path / "tavus.lock").exists()
     written = sorted(p.name for p in tmp_path.iterdir() if p.name != "tavus.lock.lock")
     assert written == ["interviewer.yaml"]
+
+
+def test_no_lifecycle_command_reveals_a_secret_even_verbose(emulator, tavusctl: Run, tmp_path):
+    emulator.create_persona(
+        {
+            "persona_name": "Coach",
+            "system_prompt": "Hi.",
+            "default_replica_id": "r90bbd427f71",
+            "layers": {
+                "llm": {"api_key": LLM_SECRET, "headers": {"Authorization": HEADER_SECRET}},
+                "tts": {"tts_engine": "cartesia", "api_key": LLM_SECRET + "-tts"},
+            },
+        }
+    )
+    env = {
+        **emulator.env,
+        "COACH_LLM_API_KEY": LLM_SECRET,
+        "COACH_LLM_HEADERS_AUTHORIZATION": HEADER_SECRET,
+        "COACH_TTS_API_KEY": LLM_SECRET + "-tts",
+    }
+    runs = [
+        tavusctl("-vv", "export", "--out", "m", env=env),
+        tavusctl("-vv", "plan", "m", env=env),
+        tavusctl("-vv", "state", "list", env=env),
+        tavusctl("-vv", "state", "show", "coach", env=env),
+        tavusctl("-vv", "state", "show", "coach", "--format", "json", env=env),
+        tavusctl("-vv", "conversation", "coach", "--test-mode", env=env),
+        tavusctl("-vv", "destroy", "--auto-approve", env=env),
+    ]
+
+    assert [r.code for r in runs] == [0] * len(runs), [r.output for r in runs]
+    assert_no_secret_anywhere(
+        tmp_path, *runs, secrets=(LLM_SECRET, HEADER_SECRET, "hdr-very-secret", emulator.api_key)
+    )
