@@ -131,11 +131,23 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, A
     return live
 
 
+@dataclass(frozen=True)
+class ExportResult:
+    """The manifests written, and the keys of managed personas a full export left alone."""
+
+    exported: tuple[Exported, ...]
+    skipped: tuple[str, ...] = ()
+
+
 async def export_personas(
     client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
-) -> list[Exported]:
-    """Write one manifest per persona (all user personas when ``ids`` is empty) into ``out``
-    and record each in the lockfile. Existing files are never overwritten."""
+) -> ExportResult:
+    """Write one manifest per persona into ``out`` and record each new one in the lockfile.
+
+    Without ``ids``: every user persona not yet managed. A managed persona named in ``ids`` is
+    written under its recorded name and its lockfile entry is left as it is. Existing files are
+    never overwritten.
+    """
     from tavusctl.fetch import fetch_live
 
     with lockfile.exclusive(lock_path):
@@ -143,11 +155,14 @@ async def export_personas(
         live = await fetch_live(client, list(ids))
         for persona in live.personas.values():
             _remember_secrets(persona)
-        personas = _chosen(live.personas, ids)
+        managed = {e.id: k for k, e in lock.entries.items() if e.id}
+        personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
         drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]
         _refuse_existing(drafts)
-        return _write_all(lock_path, lock, drafts)
+        done = _write_all(lock_path, lock, drafts)
+    skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
+    return ExportResult(tuple(done), skipped)
 
 
 def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -158,9 +173,9 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
             "exported. Check the ids.",
             status=404,
         )
-    wanted = list(dict.fromkeys(ids)) or sorted(live)
+    wanted = sorted(dict.fromkeys(ids))
     personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
-    if ids and len(personas) != len(wanted):
+    if len(personas) != len(wanted):
         raise UsageError(
             "Tavus system personas cannot be exported or managed; nothing was exported. "
             "Write a manifest of your own from one and apply that to get a copy you can manage."
@@ -209,17 +224,21 @@ def _refuse_existing(drafts: Sequence[_Draft]) -> None:
 
 
 def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
-    """Write the manifests, then record them all in one lockfile write."""
-    done = []
+    """Write the manifests, then record the new ones in one lockfile write."""
+    done, before = [], lock
     for draft in drafts:
-        applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
-        persona_id = draft.live["persona_id"]
-        lock = lock.with_entry(state.key_of(draft.name), LockEntry(persona_id, applied))
+        persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
+        notes = draft.notes
+        if key in lock.entries:
+            notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
+        else:
+            applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
+            lock = lock.with_entry(key, LockEntry(persona_id, applied))
         draft.path.parent.mkdir(parents=True, exist_ok=True)
         with draft.path.open("x", encoding="utf-8") as handle:
             handle.write(draft.text)
-        done.append(Exported(draft.path, draft.name, persona_id, draft.notes))
-    if done:
+        done.append(Exported(draft.path, draft.name, persona_id, notes))
+    if lock != before:
         lockfile.write(lock_path, lock)
     return done
 

@@ -487,3 +487,22 @@ def test_no_lifecycle_command_reveals_a_secret_even_verbose(emulator, tavusctl: 
     assert_no_secret_anywhere(
         tmp_path, *runs, secrets=(LLM_SECRET, HEADER_SECRET, "hdr-very-secret", emulator.api_key)
     )
+
+
+def test_a_second_full_export_adds_only_the_new_personas(emulator, tavusctl: Run, tmp_path):
+    first = emulator.create_persona({"persona_name": "One", "system_prompt": "Hi."})
+    assert tavusctl("export", "--out", "a", env=emulator.env).code == 0
+    before = lock(tmp_path)["Persona/one"]
+    emulator.create_persona({"persona_name": "Two", "system_prompt": "Hi."})
+
+    again = tavusctl("export", "--out", "b", env=emulator.env)
+
+    assert again.code == 0, again.output
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["two.yaml"]
+    assert "Skipped personas already managed (Persona/one)" in again.stdout
+    named = tavusctl("export", "--out", "c", first, env=emulator.env)
+    assert named.code == 0, named.output
+    assert "Already managed as Persona/one" in named.stdout
+    assert (tmp_path / "c" / "one.yaml").exists()
+    assert lock(tmp_path)["Persona/one"] == before
+    assert sorted(lock(tmp_path)) == ["Persona/one", "Persona/two"]
