@@ -506,3 +506,24 @@ def test_a_second_full_export_adds_only_the_new_personas(emulator, tavusctl: Run
     assert (tmp_path / "c" / "one.yaml").exists()
     assert lock(tmp_path)["Persona/one"] == before
     assert sorted(lock(tmp_path)) == ["Persona/one", "Persona/two"]
+
+
+def test_import_of_a_matching_manifest_plans_nothing_despite_server_defaults(
+    emulator, tavusctl: Run, tmp_path
+):
+    emulator.configure(fill_defaults=True)  # the server adds fields the manifest never had
+    (tmp_path / "interviewer.yaml").write_text(MANIFEST)
+    persona_id = emulator.create_persona(
+        {**LIVE_INTERVIEWER, "system_prompt": "Ask one question at a time."}
+    )
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+
+    (live,) = user_personas(emulator)
+    assert set(live["layers"]) > {"llm"}  # defaults were filled in
+
+    assert tavusctl("import", "interviewer", persona_id, env=env).code == 0
+    planned = tavusctl("plan", "--detailed-exitcode", env=env)
+
+    assert planned.code == 0, planned.output
+    assert "No changes" in planned.stdout
+    assert set(lock(tmp_path)["Persona/interviewer"]["applied"]["layers"]) == {"llm"}
