@@ -8,14 +8,15 @@ from the first read to the last write, so the plan shown is the plan executed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tavusctl import lockfile
 from tavusctl.errors import ExitCode
 from tavusctl.lockfile import Lockfile
-from tavusctl.plan import Plan, make_plan
+from tavusctl.plan import Action, Plan, make_plan
 
 if TYPE_CHECKING:
     from tavusctl.apply import Options
@@ -26,10 +27,25 @@ if TYPE_CHECKING:
 NOTHING = "The lockfile records no personas: nothing to destroy."
 
 
-def destroy_plan(lock: Lockfile) -> Plan:
-    """A delete action for every lockfile entry (an intent-only entry included: the executor
-    deletes what an interrupted create left, if anything)."""
-    return make_plan([], lock, {}, prune=True)
+def destroy_plan(lock: Lockfile, live: Mapping[str, Mapping[str, Any]]) -> Plan:
+    """A delete action for every lockfile entry. ``live``: persona id → document.
+
+    An intent-only entry is included: the executor deletes what the interrupted create left, if
+    anything. The warnings are destroy's own (the planner's speak of apply).
+    """
+    plan = make_plan([], lock, live, prune=True)
+    return replace(plan, warnings=tuple(filter(None, map(_warning, plan.actions))))
+
+
+def _warning(action: Action) -> str | None:
+    if action.persona_id is None:
+        return (
+            f"{action.key}: a create was started but its result was never recorded; destroy "
+            "deletes the persona if it was created."
+        )
+    if action.live_fingerprint is None:
+        return f"{action.key} ({action.persona_id}) is already gone; destroy will only forget it."
+    return None
 
 
 async def destroy(
@@ -45,15 +61,17 @@ async def destroy(
     Exit 1 when any deletion failed; the lockfile keeps those entries for a re-run.
     """
     from tavusctl.apply import execute
+    from tavusctl.fetch import fetch_live
     from tavusctl.render import render_text
 
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
-        plan = destroy_plan(lock)
-        if not plan.has_changes:
+        if not lock.entries:
             console.out(NOTHING)
             return ExitCode.OK
-        console.out(render_text(plan, color=console.color, requests=None))
+        live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id])
+        plan = destroy_plan(lock, live.personas)
+        console.out(render_text(plan, color=console.color, requests=live.requests))
         approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")
         result = await execute(
             plan,

@@ -7,6 +7,7 @@ from tavusctl.plan import ActionKind
 from tavusctl.render import render_text
 
 DELETE = ActionKind.DELETE
+LIVE = {"p1": {"persona_id": "p1"}}  # p2 is gone from the account already
 
 
 def lock() -> Lockfile:
@@ -19,7 +20,7 @@ def lock() -> Lockfile:
 
 
 def test_destroy_plan_deletes_every_recorded_persona_in_key_order() -> None:
-    plan = destroy_plan(lock())
+    plan = destroy_plan(lock(), LIVE)
     assert [(a.kind, a.key, a.persona_id) for a in plan.actions] == [
         (DELETE, "Persona/a", "p1"),
         (DELETE, "Persona/b", "p2"),
@@ -28,11 +29,11 @@ def test_destroy_plan_deletes_every_recorded_persona_in_key_order() -> None:
 
 
 def test_destroy_of_an_empty_lockfile_has_no_changes() -> None:
-    assert not destroy_plan(Lockfile(salt="s" * 32)).has_changes
+    assert not destroy_plan(Lockfile(salt="s" * 32), {}).has_changes
 
 
 def test_rendered_destroy_plan_lists_each_persona_and_the_count() -> None:
-    text = render_text(destroy_plan(lock()), color=False, requests=None)
+    text = render_text(destroy_plan(lock(), LIVE), color=False, requests=None)
     assert "- Persona/a (p1) will be deleted" in text
     assert "- Persona/b (p2) will be deleted" in text
     assert "3 to delete" in text
@@ -58,3 +59,11 @@ def test_summary_of_a_partial_destroy_names_each_failure_and_says_to_rerun() -> 
     assert "failed: Persona/b: HTTP 500 from Tavus." in text
     assert "skipped: Persona/c: not attempted" in text
     assert "run 'tavusctl destroy' again" in text
+
+
+def test_destroy_plan_warns_about_what_is_gone_in_its_own_words() -> None:
+    warnings = destroy_plan(lock(), LIVE).warnings
+    assert "Persona/b (p2) is already gone; destroy will only forget it." in warnings
+    assert any("Persona/c" in w and "deletes the persona if it was created" in w for w in warnings)
+    assert not any("Persona/a" in w for w in warnings)
+    assert not any("apply will" in w for w in warnings)

@@ -527,3 +527,26 @@ def test_import_of_a_matching_manifest_plans_nothing_despite_server_defaults(
     assert planned.code == 0, planned.output
     assert "No changes" in planned.stdout
     assert set(lock(tmp_path)["Persona/interviewer"]["applied"]["layers"]) == {"llm"}
+
+
+def test_export_import_and_destroy_make_few_requests(emulator, tavusctl: Run, tmp_path):
+    ids = [
+        emulator.create_persona({"persona_name": f"P{i}", "system_prompt": "Hi."}) for i in range(5)
+    ]
+    (tmp_path / "extra.yaml").write_text(MANIFEST.replace("name: interviewer", "name: extra"))
+    extra = emulator.create_persona(LIVE_INTERVIEWER)
+
+    def calls() -> list[tuple[str, str]]:
+        done = [(r["method"], r["path"]) for r in emulator.requests()]
+        emulator.clear_requests()
+        return done
+
+    emulator.clear_requests()
+    assert tavusctl("export", "--out", "m", *ids, env=emulator.env).code == 0
+    assert calls() == [("GET", "/v2/personas")]  # one page of the list holds them all
+    env = {**emulator.env, "LLM_KEY": LLM_SECRET}
+    assert tavusctl("import", "extra", extra, env=env).code == 0
+    assert calls() == [("GET", f"/v2/personas/{extra}")]
+    assert tavusctl("destroy", "--auto-approve", env=emulator.env).code == 0
+    deletes = [("DELETE", f"/v2/personas/{i}") for i in [*ids, extra]]
+    assert sorted(calls()) == sorted([("GET", "/v2/personas"), *deletes])  # list, then deletes
