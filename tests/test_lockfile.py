@@ -62,3 +62,13 @@ def test_second_holder_of_the_lock_fails_fast_naming_the_pid(tmp_path: Path) -> 
         pass
     with lockfile.exclusive(path):  # released afterwards
         pass
+
+
+def test_locking_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "no-such-folder" / "tavus.lock"
+    with (
+        pytest.raises(LockfileError, match=r"Cannot lock .*Check that its folder exists"),
+        lockfile.exclusive(path),
+    ):
+        pass
+    assert not path.parent.exists()
