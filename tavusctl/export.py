@@ -95,23 +95,29 @@ def persona_to_manifest(
     where the first-line comment points editors (a path relative to the file, ideally).
     """
     spec = _escaped(spec_of(live))
-    notes = []
-    for path in list(secret_paths(spec)):
-        value = pointer.resolve(spec, path)
-        if value is None:
-            continue
-        var = env_var(name, path)
-        _set(spec, path, f"${{env:{var}}}")
-        notes.append(_secret_note(var, path, masked=looks_masked(value)))
-    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": name}}
+    notes = _refer_to_secrets(name, spec)
+    metadata: dict[str, Any] = {"name": name}
     unknown = unknown_fields(spec)
     if unknown:
-        document["metadata"] = {"name": name, "annotations": {ALLOW_UNKNOWN_ANNOTATION: "true"}}
+        metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
         notes.append(
             f"Fields this tavusctl does not know were kept as they are ({', '.join(unknown)}); "
             f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
         )
-    return _header(live, schema) + dump_yaml({**document, "spec": spec}), notes
+    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": metadata, "spec": spec}
+    return _header(live, schema) + dump_yaml(document), notes
+
+
+def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
+    """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
+    notes = []
+    for path in list(secret_paths(spec)):
+        value = pointer.resolve(spec, path)
+        if value is not None:
+            var = env_var(name, path)
+            _set(spec, path, f"${{env:{var}}}")
+            notes.append(_secret_note(var, path, masked=looks_masked(value)))
+    return notes
 
 
 def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
