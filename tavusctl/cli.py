@@ -633,7 +633,7 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     Secrets become ${env:...} references (the variables to set are listed); an existing file
     is never overwritten.
     """
-    from tavusctl.lifecycle import export_personas
+    from tavusctl.exporting import export_personas
 
     result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
     for item in result.exported:
