@@ -170,6 +170,7 @@ def test_a_removed_manifest_leaves_its_persona_alone_without_prune(
     result = ws.apply()
 
     assert result.code == 0, result.output
+    assert "Persona/cid" in result.stdout and "--prune" in result.stdout  # says how to delete
     assert applied["cid"] in live(emu)
     assert ws.ids()["Persona/cid"] == applied["cid"]
     assert writes(emu) == []
