@@ -242,7 +242,7 @@ def wait_for_holder(ws: Workspace, proc: subprocess.Popen[str]) -> None:
 def test_a_second_apply_on_the_same_lockfile_is_refused_naming_the_first(
     tmp_path: Path, emulator: Emulator
 ) -> None:
-    names = [f"d{i}" for i in range(6)]
+    names = [f"d{i}" for i in range(8)]
     emulator.configure(latency_ms=300)
     ws = Workspace(tmp_path, emulator.url)
     for name in names:
@@ -251,11 +251,15 @@ def test_a_second_apply_on_the_same_lockfile_is_refused_naming_the_first(
     wait_for_holder(ws, first)
 
     second = ws.apply()
+    state_rm = ws.run("state", "rm", "d0")  # the other lockfile writer is refused too
+    still_running = first.poll() is None
     out, err = first.communicate(timeout=60)
     ws.results.append(Result(first.returncode, out, err))
 
-    assert second.code == 1
-    assert f"pid {first.pid}" in second.stderr
+    assert still_running  # both were refused while the first held the lock
+    for refused in (second, state_rm):
+        assert refused.code == 1
+        assert f"pid {first.pid}" in refused.stderr
     assert first.returncode == 0, out + err
     emu = Emulator(emulator.url, api_key=API_KEY, admin=emulator.admin)
     emulator.configure(latency_ms=0)
