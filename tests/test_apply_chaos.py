@@ -56,8 +56,8 @@ def apply_until_done(ws: Workspace, *args: str) -> int:
 def assert_failures_read_well(result: Result) -> None:
     """Each ``failed: KEY: reason`` line of the summary gives a reason that does not repeat KEY."""
     for line in result.stdout.splitlines():
-        key, _, reason = line.strip().removeprefix("failed: ").partition(": ")
         if line.strip().startswith("failed: "):
+            key, _, reason = line.strip().removeprefix("failed: ").partition(": ")
             assert reason and not reason.startswith(key), line
 
 
@@ -102,11 +102,13 @@ def test_apply_of_100_personas_under_faults_converges_by_rerunning(
             (ws.manifests / f"{name}.yaml").unlink()
         prune_runs = apply_until_done(ws, "--prune")
         assert_account_matches_lockfile(ws, emu, names[10:])
+        faults = Counter(r["method"] for r in emu.requests() if (r["status"] or 599) >= 429)
 
     print(
         f"\nchaos seed {seed}: apply runs until exit 0: create 100 = {create_runs}, "
-        f"update 100 = {update_runs}, prune 10 = {prune_runs}"
+        f"update 100 = {update_runs}, prune 10 = {prune_runs}; faults met: {dict(faults)}"
     )
+    assert all(faults[method] > 0 for method in ("GET", "POST", "PATCH", "DELETE"))
 
 
 # --- SIGKILL -------------------------------------------------------------------------------
