@@ -8,7 +8,8 @@ Pure: no I/O. The rules (see README, "How plan decides"):
   parent with the whole missing subtree. A last-applied leaf that desired dropped is ``remove``d.
 - Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
 - ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
-  satisfied by any object. Secrets compare by salted hash (see :func:`_secret_differs`).
+  satisfied by any object. Secrets compare by salted hash, masks by their visible ends
+  (see :meth:`_Context.secret_differs`); a secret we set that live hides is still removed.
 - Every patch is applied to live with ``jsonpatch`` and must give the expected document.
 """
 
@@ -24,10 +25,13 @@ from tavusctl import pointer
 from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
 from tavusctl.redact import IsSecret, has_secret, secret_test
-from tavusctl.secrets import hash_secret, is_secret_path
+from tavusctl.secrets import compare_live, hash_secret, is_masked, is_secret_path, mask_fits
 
 # Fields the server owns: never managed, whatever the documents say.
 SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+
+# Stands for a secret the server stores but hides on read, while a patch is verified.
+_HIDDEN = "\x00hidden-secret"
 
 
 def three_way(
@@ -101,6 +105,30 @@ class _Context:
         self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
         self.want = leaves(desired, is_secret)
         self.last = leaves(last, is_secret)
+        self.stored = _with_hidden(live, self.hidden_drops())
+
+    def hidden_drops(self) -> list[str]:
+        """Secrets we set that desired dropped and live does not show, though the object that
+        holds them is there: the server stores them and only hides them on read."""
+        return [
+            p
+            for p in self.last
+            if self.is_secret(p) and not _still_wanted(self.want, p) and self._hides(p)
+        ]
+
+    def _hides(self, path: str) -> bool:
+        """Whether ``path`` is absent from live below an existing holder (see :meth:`_holder`),
+        at a point no desired leaf touches (so a placeholder there changes no other op)."""
+        tokens, node = pointer.split(path), self.live
+        depth = len(pointer.split(self._holder(path, self.last)))
+        for i, token in enumerate(tokens):
+            if not isinstance(node, Mapping):
+                return False
+            if token not in node:
+                missing = pointer.join(tokens[: i + 1])
+                return i >= depth and not any(_related(missing, d) for d in self.want)
+            node = node[token]
+        return False
 
     def live_at(self, path: str) -> Any:
         return pointer.resolve(self.live, path, MISSING)
@@ -118,32 +146,46 @@ class _Context:
     def secret_differs(self, path: str, value: Any) -> bool:
         """Whether a desired secret must be sent.
 
-        Live may return it in clear (compared by hash), masked (any other value) or not at all.
-        When live cannot tell, the lockfile decides: unchanged hash, nothing to send; unless
-        the object holding it is gone from live, in which case the secret is surely gone too.
+        Live may return it in clear, masked or not at all (:func:`compare_live`). In clear, or
+        masked with visible ends that do not fit, live decides. Otherwise the lockfile does:
+        unchanged hash, nothing to send; unless the object holding it is gone from live, in
+        which case the secret is surely gone too.
         """
-        want = hash_secret(value, self.salt)
         got = self.live_at(path)
-        if got is not MISSING and hash_secret(got, self.salt) == want:
-            return False
-        if want != self.last.get(path):
+        verdict = "unknown" if got is MISSING else compare_live(got, value, self.salt)
+        if verdict != "unknown":
+            return verdict == "different"
+        if hash_secret(value, self.salt) != self.last.get(path):
             return True
-        return got is MISSING and not pointer.exists(self.live, self._holder(path))
+        return got is MISSING and not pointer.exists(self.live, self._holder(path, self.want))
 
-    def _holder(self, path: str) -> str:
-        """The nearest ancestor of ``path`` whose desired content is not only secrets.
+    def secret_drifted(self, path: str, last_hash: Any) -> bool:
+        """Whether live shows a secret other than the one last applied: in clear with another
+        hash, or masked with visible ends that do not fit it (known only while desired still
+        holds that secret)."""
+        got = self.live_at(path)
+        if got is MISSING or hash_secret(got, self.salt) == last_hash:
+            return False
+        if is_masked(got):
+            want = self.want.get(path, MISSING)
+            same = want is not MISSING and hash_secret(want, self.salt) == last_hash
+            return same and not mask_fits(got, want)
+        return isinstance(got, str) and got != ""
+
+    def _holder(self, path: str, doc_leaves: Mapping[str, Any]) -> str:
+        """The nearest ancestor of ``path`` whose content in ``doc_leaves`` is not only secrets.
 
         A server that hides secrets may drop an object that held nothing else (``headers``).
         """
         parent = path.rsplit("/", 1)[0]
-        while parent and all(self.is_secret(p) for p in self.want if p.startswith(parent + "/")):
+        while parent and all(self.is_secret(p) for p in doc_leaves if p.startswith(parent + "/")):
             parent = parent.rsplit("/", 1)[0]
         return parent
 
     def drifted(self, path: str) -> bool:
         """Whether live changed ``path`` or any managed leaf under it since the last apply."""
         return any(
-            not self.is_secret(p) and not _same(self.live_at(p), last)
+            self.secret_drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
             for p, last in self.last.items()
             if p == path or p.startswith(path + "/")
         )
@@ -184,12 +226,12 @@ def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
 
 
 def _remove_ops(ctx: _Context) -> list[Operation]:
-    """A ``remove`` for each last-applied leaf that desired dropped and live still has; an
-    object left with nothing but such leaves is removed whole."""
+    """A ``remove`` for each last-applied leaf that desired dropped and live still has (or
+    hides); an object whose visible live content is all such leaves is removed whole."""
     dropped = [
         path
         for path in sorted(ctx.last, key=pointer.split)
-        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.live, path)
+        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.stored, path)
     ]
     return [ctx.op("remove", path) for path in _collapse(dropped, ctx)]
 
@@ -270,7 +312,7 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
     """Apply ``ops`` to live with jsonpatch; the result must be exactly the expected document."""
     import jsonpatch
 
-    live = copy.deepcopy(dict(ctx.live))
+    live = copy.deepcopy(dict(ctx.stored))
     try:
         got = jsonpatch.apply_patch(live, [op.to_patch() for op in ops])
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
@@ -282,9 +324,10 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
 
 
 def expected(ctx: _Context) -> dict[str, Any]:
-    """Live with every differing desired leaf written (a missing object created whole from
-    desired), every dropped last-applied leaf removed, and every object that left empty."""
-    doc = copy.deepcopy(dict(ctx.live))
+    """Live (hidden secrets we drop included) with every differing desired leaf written (a
+    missing object created whole from desired), every dropped last-applied leaf removed, and
+    every object that left empty, unless it was empty, or absent, in live as shown."""
+    doc = copy.deepcopy(dict(ctx.stored))
     for leaf in ctx.differing:
         path, _ = _anchor(doc, leaf)
         _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
@@ -296,6 +339,20 @@ def expected(ctx: _Context) -> dict[str, Any]:
         emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
         if emptied_now and not any(_related(path, d) for d in ctx.want):
             _delete(doc, path)
+    return doc
+
+
+def _with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
+    """``live`` with a placeholder at each hidden secret path (objects created), in a copy."""
+    if not paths:
+        return live
+    doc = copy.deepcopy(dict(live))
+    for path in paths:
+        *parents, last = pointer.split(path)
+        node = doc
+        for token in parents:
+            node = node.setdefault(token, {})
+        node[last] = _HIDDEN
     return doc
 
 
