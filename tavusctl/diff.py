@@ -9,7 +9,7 @@ Pure: no I/O. The rules (see README, "How plan decides"):
 - Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
 - ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
   satisfied by any object. Secrets compare by salted hash, masks by their visible ends
-  (see :meth:`_Context.secret_differs`); a secret we set that live hides is still removed.
+  (see :mod:`tavusctl.secretdiff`); a secret we set that live hides is still removed.
 - Every patch is applied to live with ``jsonpatch`` and must give the expected document.
 """
 
@@ -25,13 +25,11 @@ from tavusctl import pointer
 from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
 from tavusctl.redact import IsSecret, has_secret, secret_test
-from tavusctl.secrets import compare_live, hash_secret, is_masked, is_secret_path, mask_fits
+from tavusctl.secretdiff import SecretView, prune_unseen, related, with_hidden
+from tavusctl.secrets import is_secret_path
 
 # Fields the server owns: never managed, whatever the documents say.
 SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
-
-# Stands for a secret the server stores but hides on read, while a patch is verified.
-_HIDDEN = "\x00hidden-secret"
 
 
 def three_way(
@@ -105,30 +103,17 @@ class _Context:
         self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
         self.want = leaves(desired, is_secret)
         self.last = leaves(last, is_secret)
-        self.stored = _with_hidden(live, self.hidden_drops())
+        self.secrets = SecretView(self.want, self.last, live, salt, is_secret)
+        self.hidden = self.hidden_drops()
+        self.stored = with_hidden(live, self.hidden)
 
     def hidden_drops(self) -> list[str]:
-        """Secrets we set that desired dropped and live does not show, though the object that
-        holds them is there: the server stores them and only hides them on read."""
+        """Secrets we set that desired dropped and live hides (see :meth:`SecretView.hides`)."""
         return [
             p
             for p in self.last
-            if self.is_secret(p) and not _still_wanted(self.want, p) and self._hides(p)
+            if self.is_secret(p) and not _still_wanted(self.want, p) and self.secrets.hides(p)
         ]
-
-    def _hides(self, path: str) -> bool:
-        """Whether ``path`` is absent from live below an existing holder (see :meth:`_holder`),
-        at a point no desired leaf touches (so a placeholder there changes no other op)."""
-        tokens, node = pointer.split(path), self.live
-        depth = len(pointer.split(self._holder(path, self.last)))
-        for i, token in enumerate(tokens):
-            if not isinstance(node, Mapping):
-                return False
-            if token not in node:
-                missing = pointer.join(tokens[: i + 1])
-                return i >= depth and not any(_related(missing, d) for d in self.want)
-            node = node[token]
-        return False
 
     def live_at(self, path: str) -> Any:
         return pointer.resolve(self.live, path, MISSING)
@@ -139,53 +124,14 @@ class _Context:
         plain = {p: v for p, v in self.want.items() if not self.is_secret(p)}
         found = _differing_plain(plain, self.live_at)
         found += [
-            p for p, v in self.want.items() if self.is_secret(p) and self.secret_differs(p, v)
+            p for p, v in self.want.items() if self.is_secret(p) and self.secrets.differs(p, v)
         ]
         return sorted(found, key=pointer.split)
-
-    def secret_differs(self, path: str, value: Any) -> bool:
-        """Whether a desired secret must be sent.
-
-        Live may return it in clear, masked or not at all (:func:`compare_live`). In clear, or
-        masked with visible ends that do not fit, live decides. Otherwise the lockfile does:
-        unchanged hash, nothing to send; unless the object holding it is gone from live, in
-        which case the secret is surely gone too.
-        """
-        got = self.live_at(path)
-        verdict = "unknown" if got is MISSING else compare_live(got, value, self.salt)
-        if verdict != "unknown":
-            return verdict == "different"
-        if hash_secret(value, self.salt) != self.last.get(path):
-            return True
-        return got is MISSING and not pointer.exists(self.live, self._holder(path, self.want))
-
-    def secret_drifted(self, path: str, last_hash: Any) -> bool:
-        """Whether live shows a secret other than the one last applied: in clear with another
-        hash, or masked with visible ends that do not fit it (known only while desired still
-        holds that secret)."""
-        got = self.live_at(path)
-        if got is MISSING or hash_secret(got, self.salt) == last_hash:
-            return False
-        if is_masked(got):
-            want = self.want.get(path, MISSING)
-            same = want is not MISSING and hash_secret(want, self.salt) == last_hash
-            return same and not mask_fits(got, want)
-        return isinstance(got, str) and got != ""
-
-    def _holder(self, path: str, doc_leaves: Mapping[str, Any]) -> str:
-        """The nearest ancestor of ``path`` whose content in ``doc_leaves`` is not only secrets.
-
-        A server that hides secrets may drop an object that held nothing else (``headers``).
-        """
-        parent = path.rsplit("/", 1)[0]
-        while parent and all(self.is_secret(p) for p in doc_leaves if p.startswith(parent + "/")):
-            parent = parent.rsplit("/", 1)[0]
-        return parent
 
     def drifted(self, path: str) -> bool:
         """Whether live changed ``path`` or any managed leaf under it since the last apply."""
         return any(
-            self.secret_drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
+            self.secrets.drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
             for p, last in self.last.items()
             if p == path or p.startswith(path + "/")
         )
@@ -241,7 +187,7 @@ def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
     removing = set(dropped)
     live_leaves = leaves(ctx.live, ctx.is_secret)
     for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
-        if any(_related(parent, d) for d in ctx.want):
+        if any(related(parent, d) for d in ctx.want):
             continue
         inside = [p for p in live_leaves if p.startswith(parent + "/")]
         if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
@@ -252,10 +198,6 @@ def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
 def _ancestors(path: str) -> list[str]:
     tokens = pointer.split(path)
     return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
-
-
-def _related(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
@@ -319,14 +261,15 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
         raise InternalError(
             f"The patch planned for {name} does not apply to live: {exc}."
         ) from None
-    if _canonical(got) != _canonical(expected(ctx)):
+    if _canonical(prune_unseen(got, ctx.live, ctx.hidden)) != _canonical(expected(ctx)):
         raise InternalError(f"The patch planned for {name} does not give the desired document.")
 
 
 def expected(ctx: _Context) -> dict[str, Any]:
     """Live (hidden secrets we drop included) with every differing desired leaf written (a
     missing object created whole from desired), every dropped last-applied leaf removed, and
-    every object that left empty, unless it was empty, or absent, in live as shown."""
+    every object that left empty, unless it was empty, or absent, in live as shown (the
+    objects made to hold hidden secrets go when emptied: live does not show them)."""
     doc = copy.deepcopy(dict(ctx.stored))
     for leaf in ctx.differing:
         path, _ = _anchor(doc, leaf)
@@ -334,25 +277,12 @@ def expected(ctx: _Context) -> dict[str, Any]:
     dropped = [p for p in ctx.last if not _still_wanted(ctx.want, p) and pointer.exists(doc, p)]
     for path in dropped:
         _delete(doc, path)
+    prune_unseen(doc, ctx.live, ctx.hidden)
     emptied = {a for p in dropped for a in _ancestors(p)}
     for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
         emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
-        if emptied_now and not any(_related(path, d) for d in ctx.want):
+        if emptied_now and not any(related(path, d) for d in ctx.want):
             _delete(doc, path)
-    return doc
-
-
-def _with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
-    """``live`` with a placeholder at each hidden secret path (objects created), in a copy."""
-    if not paths:
-        return live
-    doc = copy.deepcopy(dict(live))
-    for path in paths:
-        *parents, last = pointer.split(path)
-        node = doc
-        for token in parents:
-            node = node.setdefault(token, {})
-        node[last] = _HIDDEN
     return doc
 
 

@@ -444,6 +444,12 @@ def test_a_hidden_secret_goes_with_its_layer_when_the_layer_is_dropped() -> None
     assert (op.op, op.path, op.sensitive) == ("remove", "/layers/llm", True)
 
 
+def test_a_hidden_secret_in_an_object_live_does_not_show_goes_with_its_emptied_parent() -> None:
+    last = {"layers": {"llm": {"api_key": hash_secret(KEY, SALT)}, "tts": {}}}
+    (op,) = three_way({}, last, live_of({"layers": {"tts": {}}}), salt=SALT)
+    assert (op.op, op.path, op.sensitive) == ("remove", "/layers", True)
+
+
 def test_a_dropped_secret_changed_in_the_dashboard_is_removed_as_drift() -> None:
     (op,) = three_way(
         with_key(MISSING), hashed_secrets(with_key(KEY)), live_of(with_key(NEW_KEY)), salt=SALT
