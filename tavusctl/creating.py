@@ -116,7 +116,8 @@ class Creator:
         started, now = parse_time(intent_at), parse_time(self.now())
         if started is None or now is None:
             return
-        wait = self.client.timeout - (now - started).total_seconds()
+        age = max((now - started).total_seconds(), 0.0)  # an intent "from the future": skew
+        wait = self.client.timeout - age
         if wait > 0:
             self.emit(
                 Event(

@@ -46,8 +46,11 @@ class Emulator:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for ``run_cli``: point tavusctl at this emulator."""
-        return {"TAVUS_API_URL": self.url, "TAVUS_API_KEY": self.api_key}
+        """Environment for ``run_cli``: point tavusctl at this emulator.
+
+        The timeout is short: the emulator answers fast, and a run that resumes a create
+        intent waits out the rest of the timeout before looking for the persona."""
+        return {"TAVUS_API_URL": self.url, "TAVUS_API_KEY": self.api_key, "TAVUSCTL_TIMEOUT": "5"}
 
     def requests(self) -> list[dict[str, Any]]:
         """Every Tavus API request so far: method, path, query, status, parsed body."""

@@ -35,6 +35,8 @@ class InProcess:
     def client(self, **options: Any) -> TavusClient:
         """A TavusClient over this emulator whose retries do not sleep."""
         options.setdefault("retry", RetryPolicy(sleep=no_sleep))
+        # In process nothing is slow; a short timeout keeps waits for in-flight creates short.
+        options.setdefault("timeout", 1.0)
         return TavusClient(BASE_URL, API_KEY, transport=self.transport, **options)
 
     def wrap(self, before: Callable[[httpx.Request], Any]) -> None:
