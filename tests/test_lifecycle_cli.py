@@ -353,6 +353,20 @@ def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusct
     assert_no_secret_anywhere(tmp_path, exported, planned, secrets=(LLM_SECRET,))
 
 
+def test_export_into_a_folder_that_cannot_exist_is_a_clear_error_and_records_nothing(
+    tavusctl: Run, emulator: Any, tmp_path: Path
+) -> None:
+    emulator.create_persona({"persona_name": "Coach", "system_prompt": "Hi."})
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+
+    exported = tavusctl("export", "--out", "notes.txt/manifests", env=emulator.env)
+
+    assert exported.code == 1, exported.output
+    assert exported.stderr.startswith("Error: Cannot write notes.txt/manifests/coach.yaml: ")
+    assert "Traceback" not in exported.output
+    assert not (tmp_path / "tavus.lock").exists()
+
+
 def on_terminal(args: list[str], cwd: Path, env: dict[str, str], typed: str) -> Result:
     """Run the CLI with standard input on a pseudo-terminal, as a person at a shell."""
     main, terminal = os.openpty()
