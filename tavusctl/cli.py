@@ -533,7 +533,7 @@ def apply(
     console = _console(opts)
     execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
     with lockfile.exclusive(opts.lockfile):
-        if len(paths) == 1 and paths[0].is_file() and paths[0].suffix not in (".yaml", ".yml"):
+        if saved.names_a_plan(paths):
             job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)

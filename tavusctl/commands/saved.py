@@ -10,9 +10,18 @@ from tavusctl import lockfile, planfile, render
 from tavusctl.client import TavusClient
 from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.discover import SUFFIXES
 from tavusctl.errors import ExitCode, PlanError
 from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import Lockfile
+
+
+def names_a_plan(paths: tuple[Path, ...]) -> bool:
+    """Whether ``apply PATHS`` means a saved plan: one file that is not a manifest.
+
+    The suffix is compared without case, as ``plan`` reads ``persona.YAML`` as a manifest.
+    """
+    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
 def write(path: Path, planned: Planned, inputs: Inputs) -> None:
