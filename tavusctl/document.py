@@ -14,7 +14,7 @@ from tavusctl import discover, pointer, references, validate, yamlsource
 from tavusctl.describe import field_name
 from tavusctl.diagnostics import Diagnostic, Severity
 from tavusctl.model import PERSONA, Location, Resource
-from tavusctl.secrets import is_secret_path
+from tavusctl.secrets import is_secret_path, remember
 
 API_VERSION = "tavusctl/v1"
 KINDS = (PERSONA,)
@@ -134,6 +134,7 @@ class DocumentLoader:
                 continue
             if self.options.allow_plaintext_secrets:
                 self.secrets[spec_path] = None
+                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
                 continue
             self._add(path, "error", _literal_secret(path))
 
