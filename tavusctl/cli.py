@@ -636,15 +636,8 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     from tavusctl.exporting import export_personas
 
     result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
-    for item in result.exported:
-        echo(f"Wrote {item.path} (persona {item.persona_id}).")
-        for note in item.notes:
-            echo(f"  {note}")
-    if result.skipped:
-        managed = ", ".join(result.skipped)
-        echo(f"Skipped personas already managed ({managed}); name their ids to export them again.")
-    elif not result.exported:
-        echo("The account has no user personas; nothing was exported.")
+    for line in result.lines():
+        echo(line)
 
 
 @cli.command()

@@ -39,6 +39,21 @@ class ExportResult:
     exported: tuple[Exported, ...]
     skipped: tuple[str, ...] = ()
 
+    def lines(self) -> list[str]:
+        """What ``export`` tells the user: each file written with its notes, or why none was."""
+        out = []
+        for item in self.exported:
+            out.append(f"Wrote {item.path} (persona {item.persona_id}).")
+            out.extend(f"  {note}" for note in item.notes)
+        if self.skipped:
+            managed = ", ".join(self.skipped)
+            out.append(
+                f"Skipped personas already managed ({managed}); name their ids to export them again."
+            )
+        elif not self.exported:
+            out.append("The account has no user personas; nothing was exported.")
+        return out
+
 
 async def export_personas(
     client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
