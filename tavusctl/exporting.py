@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from tavusctl import export, lockfile, state
 from tavusctl.errors import NotFound, UsageError
-from tavusctl.lifecycle import remember_secrets
 from tavusctl.lockfile import LockEntry, Lockfile
 
 if TYPE_CHECKING:
@@ -69,8 +68,6 @@ async def export_personas(
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         live = await fetch_live(client, list(ids))
-        for persona in live.personas.values():
-            remember_secrets(persona)
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
