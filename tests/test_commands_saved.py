@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tavusctl.commands.saved import names_a_plan
+from tavusctl.commands.saved import names_a_plan, read
+from tavusctl.errors import PlanError
 
 
 @pytest.mark.parametrize(
@@ -30,3 +31,14 @@ def test_apply_reads_a_saved_plan_only_from_one_file_that_is_not_a_manifest(
 
 def test_a_folder_is_never_a_saved_plan(tmp_path: Path) -> None:
     assert names_a_plan((tmp_path,)) is False
+
+
+def test_a_binary_file_given_to_apply_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tfplan"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(PlanError) as err:
+        read(path)
+    assert err.value.message == (
+        f"The plan file {path} is not UTF-8 text, so it is no saved plan. Name a plan made "
+        "with `tavusctl plan -o FILE`, or manifests."
+    )

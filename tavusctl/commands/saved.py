@@ -45,8 +45,15 @@ def read(path: Path) -> planfile.SavedPlan:
     """Read a saved plan; unreadable is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"Cannot read the plan file {path}: {exc}.") from None
+    except UnicodeDecodeError:
+        raise PlanError(
+            f"The plan file {path} is not UTF-8 text, so it is no saved plan. Name a plan made "
+            "with `tavusctl plan -o FILE`, or manifests."
+        ) from None
+    except OSError as exc:
+        raise PlanError(
+            f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
+        ) from None
     return planfile.loads(text, f"The plan file {path}")
 
 
