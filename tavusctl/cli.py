@@ -367,10 +367,12 @@ def validate(
 
 def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
     """The API client for the global options; a missing key is a clear error."""
+    from tavusctl.apiwire import check_key
     from tavusctl.client import TavusClient
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    check_key(opts.api_key)
     log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
     return TavusClient(
         opts.api_url,

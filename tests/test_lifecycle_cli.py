@@ -246,6 +246,18 @@ def test_commands_that_call_the_api_need_a_key(tavusctl: Run, args: tuple[str, .
     assert "No API key: set TAVUS_API_KEY or pass --api-key." in result.stderr
 
 
+@pytest.mark.parametrize("key", ["live-key-123\n", "live-kéy-123", "live key 123"])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+    emulator: Any, tavusctl: Run, key: str
+) -> None:
+    result = tavusctl("export", env={**emulator.env, "TAVUS_API_KEY": key})
+
+    assert result.code == 1, result.output
+    assert result.stderr.startswith("Error: The API key has a space, line break or non-ASCII")
+    assert "live" not in result.output
+    assert emulator.requests() == []
+
+
 def test_export_then_plan_is_empty(emulator, tavusctl: Run, tmp_path):
     emulator.create_persona(
         {
