@@ -530,6 +530,16 @@ def test_unknown_envelope_fields_stay_errors_with_allow_unknown_fields(tmp_path:
     ]
 
 
+@pytest.mark.parametrize("number", [".nan", ".inf", "-.Inf"])
+def test_numbers_json_cannot_carry_are_errors_at_their_line(tmp_path: Path, number: str) -> None:
+    spec = f"  system_prompt: Hi.\n  layers:\n    llm:\n      extra_body:\n        t: {number}\n"
+    write(tmp_path, {"a.yaml": persona(spec)})
+    assert lines(tmp_path) == [
+        "a.yaml:10:12: spec.layers.llm.extra_body.t is not a finite number (.nan or .inf), which "
+        "the Tavus API cannot receive. Write a number, or quote it to send a string."
+    ]
+
+
 def test_plaintext_secrets_are_allowed_by_flag_and_recorded(tmp_path: Path) -> None:
     write(
         tmp_path,
