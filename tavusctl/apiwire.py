@@ -25,6 +25,7 @@ from tavusctl.errors import (
     PreconditionFailed,
     RateLimited,
     ServerError,
+    UsageError,
 )
 from tavusctl.retry import parse_retry_after
 from tavusctl.secrets import is_secret_path
@@ -52,6 +53,18 @@ class Call:
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
+
+
+def check_key(api_key: str) -> None:
+    """Refuse a key an HTTP header cannot carry (a stray newline from a file, a pasted accent)
+    before any request: httpx would fail with a message quoting the key, or a traceback."""
+    bad = next((i for i, c in enumerate(api_key) if not " " < c < "\x7f"), None)
+    if bad is not None:
+        raise UsageError(
+            f"The API key has a space, line break or non-ASCII character at position {bad + 1}, "
+            "which no Tavus key has. Check TAVUS_API_KEY (or --api-key) for a stray newline "
+            "or space."
+        )
 
 
 def scrub(text: str, api_key: str) -> str:

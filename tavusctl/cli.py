@@ -367,10 +367,12 @@ def validate(
 
 def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
     """The API client for the global options; a missing key is a clear error."""
+    from tavusctl.apiwire import check_key
     from tavusctl.client import TavusClient
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    check_key(opts.api_key)
     log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
     return TavusClient(
         opts.api_url,
@@ -533,7 +535,7 @@ def apply(
     console = _console(opts)
     execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
     with lockfile.exclusive(opts.lockfile):
-        if len(paths) == 1 and paths[0].is_file() and paths[0].suffix not in (".yaml", ".yml"):
+        if saved.names_a_plan(paths):
             job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)
@@ -636,15 +638,8 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     from tavusctl.exporting import export_personas
 
     result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
-    for item in result.exported:
-        echo(f"Wrote {item.path} (persona {item.persona_id}).")
-        for note in item.notes:
-            echo(f"  {note}")
-    if result.skipped:
-        managed = ", ".join(result.skipped)
-        echo(f"Skipped personas already managed ({managed}); name their ids to export them again.")
-    elif not result.exported:
-        echo("The account has no user personas; nothing was exported.")
+    for line in result.lines():
+        echo(line)
 
 
 @cli.command()

@@ -6,6 +6,7 @@ secrets are checked, then the schema. A reference that fails silences further ch
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from tavusctl import discover, pointer, references, validate, yamlsource
 from tavusctl.describe import field_name
 from tavusctl.diagnostics import Diagnostic, Severity
 from tavusctl.model import PERSONA, Location, Resource
-from tavusctl.secrets import is_secret_path
+from tavusctl.secrets import is_secret_path, remember
 
 API_VERSION = "tavusctl/v1"
 KINDS = (PERSONA,)
@@ -57,6 +58,8 @@ class DocumentLoader:
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
             self._check_secrets(value["spec"])
+            for path in _non_finite(value["spec"], "/spec"):
+                self._add(path, "error", _not_a_number(path))
         for finding in validate.check(value, allow_unknown_fields=allow_unknown):
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
@@ -134,6 +137,7 @@ class DocumentLoader:
                 continue
             if self.options.allow_plaintext_secrets:
                 self.secrets[spec_path] = None
+                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
                 continue
             self._add(path, "error", _literal_secret(path))
 
@@ -160,6 +164,25 @@ def _annotated(value: dict[str, Any]) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
+
+
+def _non_finite(node: Any, path: str) -> Iterator[str]:
+    """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _non_finite(value, f"{path}/{pointer.escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _non_finite(value, f"{path}/{index}")
+
+
+def _not_a_number(path: str) -> str:
+    return (
+        f"{field_name(pointer.split(path))} is not a finite number (.nan or .inf), "
+        "which the Tavus API cannot receive. Write a number, or quote it to send a string."
+    )
 
 
 def _secret_strings(node: Any, path: str) -> Iterator[str]:

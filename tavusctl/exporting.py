@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from tavusctl import export, lockfile, state
 from tavusctl.errors import NotFound, UsageError
-from tavusctl.lifecycle import remember_secrets
 from tavusctl.lockfile import LockEntry, Lockfile
 
 if TYPE_CHECKING:
@@ -39,6 +38,21 @@ class ExportResult:
     exported: tuple[Exported, ...]
     skipped: tuple[str, ...] = ()
 
+    def lines(self) -> list[str]:
+        """What ``export`` tells the user: each file written with its notes, or why none was."""
+        out = []
+        for item in self.exported:
+            out.append(f"Wrote {item.path} (persona {item.persona_id}).")
+            out.extend(f"  {note}" for note in item.notes)
+        if self.skipped:
+            managed = ", ".join(self.skipped)
+            out.append(
+                f"Skipped personas already managed ({managed}); name their ids to export them again."
+            )
+        elif not self.exported:
+            out.append("The account has no user personas; nothing was exported.")
+        return out
+
 
 async def export_personas(
     client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
@@ -54,8 +68,6 @@ async def export_personas(
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         live = await fetch_live(client, list(ids))
-        for persona in live.personas.values():
-            remember_secrets(persona)
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
@@ -125,20 +137,42 @@ def _refuse_existing(drafts: Sequence[_Draft]) -> None:
 
 
 def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
-    """Write the manifests, then record the new ones in one lockfile write."""
+    """Write the manifests, then record the new ones in one lockfile write.
+
+    When a write fails, the manifests written before it are still recorded, so that none is
+    left on disk unmanaged.
+    """
     done, before = [], lock
-    for draft in drafts:
-        persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
-        notes = draft.notes
-        if key in lock.entries:
-            notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
-        else:
-            applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
-            lock = lock.with_entry(key, LockEntry(persona_id, applied))
+    try:
+        for draft in drafts:
+            _write_manifest(draft)
+            lock, exported = _record(lock, draft)
+            done.append(exported)
+    finally:
+        if lock != before:
+            lockfile.write(lock_path, lock)
+    return done
+
+
+def _write_manifest(draft: _Draft) -> None:
+    try:
         draft.path.parent.mkdir(parents=True, exist_ok=True)
         with draft.path.open("x", encoding="utf-8") as handle:
             handle.write(draft.text)
-        done.append(Exported(draft.path, draft.name, persona_id, notes))
-    if lock != before:
-        lockfile.write(lock_path, lock)
-    return done
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write {draft.path}: {exc.strerror or exc}. Check that --out names a folder "
+            "you can write to; manifests written before it are kept and recorded."
+        ) from None
+
+
+def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
+    """Record a written manifest's persona, unless the lockfile already manages it."""
+    persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
+    notes = draft.notes
+    if key in lock.entries:
+        notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
+    else:
+        applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
+        lock = lock.with_entry(key, LockEntry(persona_id, applied))
+    return lock, Exported(draft.path, draft.name, persona_id, notes)

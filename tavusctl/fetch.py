@@ -16,6 +16,7 @@ from typing import Any
 
 from tavusctl.client import PersonaPage, TavusClient
 from tavusctl.errors import InvalidRequest
+from tavusctl.secrets import remember_all
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
 PAGE_SIZES = (100, 50, 20, 10)
@@ -42,6 +43,8 @@ async def fetch_live(client: TavusClient, wanted_ids: Iterable[str] = ()) -> Liv
     missing = sorted({i for i in wanted_ids if i not in personas})
     found = await asyncio.gather(*(client.get_persona(i) for i in missing))
     personas.update({i: doc for i, doc in zip(missing, found, strict=True) if doc is not None})
+    for doc in personas.values():
+        remember_all(doc)  # the API may show secrets in clear, and may echo them in errors
     return LiveState(personas, client.requests_made - start)
 
 

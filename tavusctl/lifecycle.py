@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tavusctl import export, lockfile, pointer, secrets, state
+from tavusctl import export, lockfile, secrets, state
 from tavusctl.errors import (
     ApiError,
     InvalidRequest,
@@ -57,7 +57,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        remember_secrets(live)
+        secrets.remember_all(live)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
@@ -93,14 +93,6 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
                 f"Persona {persona_id} is already managed as {other}. Use "
                 f"'tavusctl state mv {state.name_of(other)} {state.name_of(key)}' to rename it."
             )
-
-
-def remember_secrets(live: Mapping[str, Any]) -> None:
-    """Let the CLI's last line of defence scrub the secrets the API returned in clear."""
-    for path in secrets.secret_paths(live):
-        value = pointer.resolve(live, path)
-        if isinstance(value, str):
-            secrets.remember(value)
 
 
 async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:

@@ -101,13 +101,22 @@ def parse(text: str, name: str) -> Lockfile:
     try:
         entries = {
             str(key): LockEntry(
-                id=item["id"], applied=dict(item["applied"]), intent_at=item.get("intent_at")
+                id=_text(item["id"], "id"),
+                applied=dict(item["applied"]),
+                intent_at=_text(item.get("intent_at"), "intent_at"),
             )
             for key, item in data["resources"].items()
         }
         return Lockfile(salt=str(data["salt"]), entries=entries)
     except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
+
+
+def _text(value: Any, field: str) -> str | None:
+    """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{field!r}, which must be a string")
 
 
 def write(path: Path, lock: Lockfile) -> None:

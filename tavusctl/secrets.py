@@ -105,6 +105,15 @@ def remember(value: str) -> None:
         _known.add(value)
 
 
+def remember_all(doc: Any) -> None:
+    """Remember every secret value that ``doc`` (a persona as the API returned it) shows in
+    clear, so that an API message echoing one is scrubbed too."""
+    for path in secret_paths(doc):
+        value = pointer.resolve(doc, path)
+        if isinstance(value, str):
+            remember(value)
+
+
 def scrub(text: str) -> str:
     """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
     for value in sorted(_known, key=len, reverse=True):

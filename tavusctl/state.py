@@ -25,8 +25,20 @@ PENDING = "(create pending)"
 
 
 def key_of(name: str) -> str:
-    """The lockfile key for ``name``; ``Persona/x`` and ``x`` are both accepted."""
-    return name if "/" in name else f"{PERSONA}/{name}"
+    """The lockfile key for ``name``; ``Persona/x`` and ``x`` are both accepted.
+
+    Any other kind is refused: a key such as ``x/y`` would be no resource a manifest can
+    declare, so the next ``plan --prune`` would delete its persona and create it anew.
+    """
+    kind, slash, rest = name.partition("/")
+    if not slash:
+        return f"{PERSONA}/{name}"
+    if kind != PERSONA:
+        raise UsageError(
+            f"'{name}' is not a {PERSONA}: tavusctl manages personas only. "
+            f"Write '{rest}' or '{PERSONA}/{rest}'."
+        )
+    return name
 
 
 def name_of(key: str) -> str:

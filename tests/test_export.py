@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tavusctl import export, manifest
+from tavusctl.exporting import ExportResult
 from tavusctl.secrets import hash_secret
 
 SALT = "1" * 32
@@ -235,3 +236,10 @@ def test_leaving_out_a_masked_secret_leaves_no_empty_parent_behind() -> None:
     applied, masked = export.applied_from_live(spec, SALT)
     assert applied == {"layers": {"llm": {"model": "m"}}, "context": {}}
     assert masked == ["/layers/tts/api_key"]
+
+
+def test_export_report_says_why_nothing_was_written() -> None:
+    assert ExportResult(()).lines() == ["The account has no user personas; nothing was exported."]
+    assert ExportResult((), skipped=("Persona/a",)).lines() == [
+        "Skipped personas already managed (Persona/a); name their ids to export them again."
+    ]

@@ -14,6 +14,7 @@ import pytest
 
 from tavusctl.client import TavusClient
 from tavusctl.fetch import LiveState, fetch_live
+from tavusctl.secrets import SENSITIVE, scrub
 
 
 class ListServer:
@@ -100,3 +101,12 @@ def test_fetch_reads_wanted_personas_missing_from_the_list_one_by_one() -> None:
 def test_fetch_leaves_out_system_personas_even_if_the_filter_is_ignored() -> None:
     live = fetch(ListServer(2, ignore_filter=True))
     assert sorted(live.personas) == ["p000", "p001"]
+
+
+def test_secrets_the_api_shows_in_clear_are_scrubbed_from_any_later_output() -> None:
+    server = ListServer(0)
+    llm = {"api_key": "sk-live-only-here", "headers": {"X-Token": "tok-live-only-here"}}
+    server.personas.append({"persona_id": "p1", "layers": {"llm": llm}})  # type: ignore[dict-item]
+    fetch(server)
+    message = "HTTP 400: sk-live-only-here and tok-live-only-here are not accepted"
+    assert scrub(message) == f"HTTP 400: {SENSITIVE} and {SENSITIVE} are not accepted"

@@ -127,16 +127,18 @@ def test_export_writes_loadable_manifests_and_records_them(emulator, tavusctl: R
     result = tavusctl("export", "--out", "manifests", env=emulator.env)
 
     assert result.code == 0, result.output
-    text = (tmp_path / "manifests" / "sales-coach.yaml").read_text()
-    assert "system_prompt: |\n    You are a coach.\n\n    Be brief.\n" in text
-    assert "api_key: ${env:SALES_COACH_LLM_API_KEY}" in text
-    assert "Authorization: ${env:SALES_COACH_LLM_HEADERS_AUTHORIZATION}" in text
-    assert (tmp_path / "manifests" / "sales-coach-2.yaml").exists()
-    assert "SALES_COACH_LLM_API_KEY" in result.stdout
     entries = lock(tmp_path)
-    assert entries["Persona/sales-coach"]["id"] == first
-    assert entries["Persona/sales-coach-2"]["id"] == second
-    assert entries["Persona/sales-coach"]["applied"]["system_prompt"] == prompt
+    # Both may be created in the same millisecond; then which is "older" is the id's luck.
+    names = {entries[key]["id"]: key for key in ("Persona/sales-coach", "Persona/sales-coach-2")}
+    assert set(names) == {first, second}
+    name = names[first].split("/")[1]
+    text = (tmp_path / "manifests" / f"{name}.yaml").read_text()
+    assert "system_prompt: |\n    You are a coach.\n\n    Be brief.\n" in text
+    variable = name.upper().replace("-", "_")
+    assert f"api_key: ${{env:{variable}_LLM_API_KEY}}" in text
+    assert f"Authorization: ${{env:{variable}_LLM_HEADERS_AUTHORIZATION}}" in text
+    assert f"{variable}_LLM_API_KEY" in result.stdout
+    assert entries[names[first]]["applied"]["system_prompt"] == prompt
     assert_no_secret_anywhere(
         tmp_path, result, secrets=(LLM_SECRET, HEADER_SECRET, emulator.api_key)
     )
@@ -242,6 +244,18 @@ def test_commands_that_call_the_api_need_a_key(tavusctl: Run, args: tuple[str, .
     result = tavusctl(*args, env={"TAVUS_API_URL": "http://127.0.0.1:9"})
     assert result.code == 1
     assert "No API key: set TAVUS_API_KEY or pass --api-key." in result.stderr
+
+
+@pytest.mark.parametrize("key", ["live-key-123\n", "live-kéy-123", "live key 123"])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+    emulator: Any, tavusctl: Run, key: str
+) -> None:
+    result = tavusctl("export", env={**emulator.env, "TAVUS_API_KEY": key})
+
+    assert result.code == 1, result.output
+    assert result.stderr.startswith("Error: The API key has a space, line break or non-ASCII")
+    assert "live" not in result.output
+    assert emulator.requests() == []
 
 
 def test_export_then_plan_is_empty(emulator, tavusctl: Run, tmp_path):
@@ -351,6 +365,20 @@ def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusct
     (action,) = json.loads(planned.stdout)["actions"]
     assert [op["path"] for op in action["operations"]] == ["/layers/llm/api_key"]
     assert_no_secret_anywhere(tmp_path, exported, planned, secrets=(LLM_SECRET,))
+
+
+def test_export_into_a_folder_that_cannot_exist_is_a_clear_error_and_records_nothing(
+    tavusctl: Run, emulator: Any, tmp_path: Path
+) -> None:
+    emulator.create_persona({"persona_name": "Coach", "system_prompt": "Hi."})
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+
+    exported = tavusctl("export", "--out", "notes.txt/manifests", env=emulator.env)
+
+    assert exported.code == 1, exported.output
+    assert exported.stderr.startswith("Error: Cannot write notes.txt/manifests/coach.yaml: ")
+    assert "Traceback" not in exported.output
+    assert not (tmp_path / "tavus.lock").exists()
 
 
 def on_terminal(args: list[str], cwd: Path, env: dict[str, str], typed: str) -> Result:

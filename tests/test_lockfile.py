@@ -38,6 +38,15 @@ def test_lockfile_round_trips_with_sorted_keys(tmp_path: Path) -> None:
         ('{"version": 99, "salt": "x", "resources": {}}', "is version 99"),
         ('{"salt": "x"}', "has no version number"),
         ('{"version": 1, "salt": "x", "resources": {"Persona/a": {}}}', "is malformed"),
+        (
+            '{"version": 1, "salt": "x", "resources": {"Persona/a": {"id": 5, "applied": {}}}}',
+            "bad 'id', which must be a string",
+        ),
+        (
+            '{"version": 1, "salt": "x", "resources": '
+            '{"Persona/a": {"id": null, "applied": {}, "intent_at": []}}}',
+            "bad 'intent_at', which must be a string",
+        ),
     ],
 )
 def test_bad_lockfile_is_an_error_and_left_untouched(

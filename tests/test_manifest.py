@@ -11,6 +11,7 @@ from tavusctl import manifest
 from tavusctl.errors import ManifestError
 from tavusctl.manifest import load
 from tavusctl.model import Location
+from tavusctl.secrets import SENSITIVE, scrub
 
 
 def persona(spec: str = "  system_prompt: Hello.\n", name: str = "interviewer") -> str:
@@ -529,6 +530,16 @@ def test_unknown_envelope_fields_stay_errors_with_allow_unknown_fields(tmp_path:
     ]
 
 
+@pytest.mark.parametrize("number", [".nan", ".inf", "-.Inf"])
+def test_numbers_json_cannot_carry_are_errors_at_their_line(tmp_path: Path, number: str) -> None:
+    spec = f"  system_prompt: Hi.\n  layers:\n    llm:\n      extra_body:\n        t: {number}\n"
+    write(tmp_path, {"a.yaml": persona(spec)})
+    assert lines(tmp_path) == [
+        "a.yaml:10:12: spec.layers.llm.extra_body.t is not a finite number (.nan or .inf), which "
+        "the Tavus API cannot receive. Write a number, or quote it to send a string."
+    ]
+
+
 def test_plaintext_secrets_are_allowed_by_flag_and_recorded(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -537,6 +548,20 @@ def test_plaintext_secrets_are_allowed_by_flag_and_recorded(tmp_path: Path) -> N
     result = load([tmp_path], environ={}, allow_plaintext_secrets=True)
     assert result.diagnostics == ()
     assert result.resources[0].secrets == {"/layers/tts/api_key": None}
+
+
+def test_plaintext_secrets_are_scrubbed_from_any_output_like_env_secrets(tmp_path: Path) -> None:
+    secret = "sk-plain-only-in-this-test"
+    write(
+        tmp_path,
+        {
+            "a.yaml": persona(
+                f"  system_prompt: Hi.\n  layers:\n    tts:\n      api_key: {secret}\n"
+            )
+        },
+    )
+    load([tmp_path], environ={}, allow_plaintext_secrets=True)
+    assert scrub(f"HTTP 400: bad key {secret}") == f"HTTP 400: bad key {SENSITIVE}"
 
 
 def test_secret_values_never_appear_in_messages(tmp_path: Path) -> None:

@@ -106,6 +106,14 @@ def test_mv_refuses_a_name_a_manifest_could_not_have(lock_path: Path, bad: str) 
     assert lock_path.read_text() == before
 
 
+@pytest.mark.parametrize("new", ["x/y", "Agent/sales-coach"])
+def test_mv_refuses_a_kind_other_than_persona(lock_path: Path, new: str) -> None:
+    before = lock_path.read_text()
+    with pytest.raises(UsageError, match="tavusctl manages personas only"):
+        state.move(lock_path, "interviewer", new)
+    assert lock_path.read_text() == before
+
+
 def test_rm_of_an_unknown_name_changes_nothing(lock_path: Path) -> None:
     before = lock_path.read_text()
     with pytest.raises(LockfileError, match="Did you mean 'interviewer'"):

@@ -10,9 +10,18 @@ from tavusctl import lockfile, planfile, render
 from tavusctl.client import TavusClient
 from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.discover import SUFFIXES
 from tavusctl.errors import ExitCode, PlanError
 from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import Lockfile
+
+
+def names_a_plan(paths: tuple[Path, ...]) -> bool:
+    """Whether ``apply PATHS`` means a saved plan: one file that is not a manifest.
+
+    The suffix is compared without case, as ``plan`` reads ``persona.YAML`` as a manifest.
+    """
+    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
 def write(path: Path, planned: Planned, inputs: Inputs) -> None:
@@ -36,8 +45,15 @@ def read(path: Path) -> planfile.SavedPlan:
     """Read a saved plan; unreadable is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"Cannot read the plan file {path}: {exc}.") from None
+    except UnicodeDecodeError:
+        raise PlanError(
+            f"The plan file {path} is not UTF-8 text, so it is no saved plan. Name a plan made "
+            "with `tavusctl plan -o FILE`, or manifests."
+        ) from None
+    except OSError as exc:
+        raise PlanError(
+            f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
+        ) from None
     return planfile.loads(text, f"The plan file {path}")
 
 

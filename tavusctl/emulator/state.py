@@ -1,20 +1,20 @@
 """``--state-file``: keep the accounts across restarts.
 
 Loaded at start; written after changes, coalesced (one write at a time, always of the newest
-state), atomically: a temp file in the same folder, fsync, rename, fsync of the folder. A SIGKILL
-at any moment leaves either the previous complete file or the new complete file.
+state), atomically with :func:`tavusctl.lockfile.write_text`: a SIGKILL at any moment leaves
+either the previous complete file or the new complete file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from tavusctl.emulator.store import Account, Store
 from tavusctl.errors import TavusctlError
+from tavusctl.lockfile import write_text
 
 FORMAT_VERSION = 1
 
@@ -23,8 +23,8 @@ class StateFileError(TavusctlError):
     """A state file that cannot be read."""
 
 
-def snapshot(store: Store) -> bytes:
-    """The store's data as JSON bytes (taken on the event loop, so it is consistent)."""
+def snapshot(store: Store) -> str:
+    """The store's data as JSON text (taken on the event loop, so it is consistent)."""
     accounts = {
         aid: {
             "personas": list(a.personas.values()),
@@ -32,9 +32,7 @@ def snapshot(store: Store) -> bytes:
         }
         for aid, a in store.accounts.items()
     }
-    return json.dumps(
-        {"version": FORMAT_VERSION, "clock": store.clock.last, "accounts": accounts}
-    ).encode()
+    return json.dumps({"version": FORMAT_VERSION, "clock": store.clock.last, "accounts": accounts})
 
 
 def restore(store: Store, data: dict[str, Any]) -> None:
@@ -45,21 +43,6 @@ def restore(store: Store, data: dict[str, Any]) -> None:
             {c["conversation_id"]: c for c in acct["conversations"]},
         )
     store.clock.last = data.get("clock", "")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash never leaves a partial file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class StateFile:
@@ -101,5 +84,5 @@ class StateFile:
     async def _write_until_saved(self) -> None:
         while self.saved != self.store.version:
             version, data = self.store.version, snapshot(self.store)
-            await asyncio.to_thread(write_atomic, self.path, data)
+            await asyncio.to_thread(write_text, self.path, data)
             self.saved = version
