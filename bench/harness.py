@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +26,7 @@ import httpx
 
 API_KEY = "bench-key"
 ADMIN = "/_emulator"
+LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 def tavusctl_argv() -> list[str]:
@@ -69,45 +70,41 @@ class Measurement:
         }
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Emulator:
     """``tavusctl emulator`` in a subprocess on a free loopback port, with its admin hooks."""
 
     def __init__(self, *switches: str, latency_ms: int = 50) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        argv = [*tavusctl_argv(), "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
+        # --port 0 lets the emulator bind any free port itself and say which: no race with
+        # other processes picking ports at the same time.
+        argv = [*tavusctl_argv(), "emulator", "--host", "127.0.0.1", "--port", "0"]
         argv += ["--latency-ms", str(latency_ms), "--api-key", API_KEY, *switches]
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
+        self.url = self._wait_for_url()
         self.admin = httpx.Client(base_url=self.url, timeout=120)
-        self._wait_until_up()
+        self.admin.get(f"{ADMIN}/requests").raise_for_status()
 
-    def _wait_until_up(self, timeout: float = 20) -> None:
+    def _wait_for_url(self, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if found := LISTENING.search(self._tail()):
+                return found.group(1).rstrip("/")
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"the emulator exited with {self.proc.returncode}: {self._tail()}"
                 )
-            try:
-                self.admin.get(f"{ADMIN}/requests").raise_for_status()
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.close()
-        raise RuntimeError(f"the emulator did not answer within {timeout} s: {self._tail()}")
+            time.sleep(0.05)
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError(
+            f"the emulator did not say where it listens within {timeout} s: {self._tail()}"
+        )
 
     def _tail(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")[-2000:]
+        # pread: the child shares this file's offset, so never move it
+        fd = self._log.fileno()
+        size = os.fstat(fd).st_size
+        return os.pread(fd, 4000, max(0, size - 4000)).decode(errors="replace")
 
     @property
     def env(self) -> dict[str, str]:

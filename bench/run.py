@@ -47,6 +47,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         default=1000,
         help="time the naive plan on at most this many GETs",
     )
+    p.add_argument(
+        "--profile", type=Path, help="write a cProfile of every tavusctl run into this folder"
+    )
     return p.parse_args(argv)
 
 
@@ -96,7 +99,9 @@ def execute(args: argparse.Namespace) -> list[Row]:
     emulator = harness.Emulator(latency_ms=LATENCY_MS) if "emulator" in commands else None
     rows = []
     try:
-        bench = Bench(root, emulator, commands)
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        bench = Bench(root, emulator, commands, args.profile)
         for name, n, fn in plan_of(args):
             print(f"… {name} N={n}", file=sys.stderr, flush=True)
             rows.append(scenarios.timed(name, n, partial(fn, bench)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -66,11 +67,14 @@ def renamed(p: gen.BenchPersona) -> gen.BenchPersona:
 class Bench:
     """Shared state of one benchmark run: the emulator, a scratch folder, available commands."""
 
-    def __init__(self, root: Path, emulator: Emulator | None, commands: set[str]) -> None:
+    def __init__(
+        self, root: Path, emulator: Emulator | None, commands: set[str], profile: Path | None = None
+    ) -> None:
         self.root = root
         self.emulator = emulator
         self.commands = commands
         self.tavusctl = harness.tavusctl_argv()
+        self.profile = profile  # write a cProfile of each tavusctl run here (times inflate)
         self._personas: dict[int, list[gen.BenchPersona]] = {}
         self._naive_plan: dict[int, Measurement] = {}
 
@@ -94,7 +98,11 @@ class Bench:
         """Run ``tavusctl ARGS`` in the workspace against ``emulator`` (default: the shared one)."""
         emu = emulator or self.emulator
         env = {**gen.SECRET_ENV, "NO_COLOR": "1", **(emu.env if emu else {})}
-        return harness.measure([*self.tavusctl, *args], emu, cwd=ws.root, env=env)
+        argv = [*self.tavusctl, *args]
+        if self.profile is not None:
+            out = self.profile / f"{ws.root.name}.prof"
+            argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "tavusctl", *args]
+        return harness.measure(argv, emu, cwd=ws.root, env=env)
 
     def seeded(self, ws: Workspace, ps: Sequence[gen.BenchPersona], emu: Emulator) -> list[str]:
         """An account holding ``ps`` and a lockfile recording them: everything in sync."""

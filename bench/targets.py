@@ -136,7 +136,8 @@ def _rate_limited(rows: Sequence[Row]) -> Target:
         f"N={row.n}: {row.tavusctl.wall_s:.2f} s against {row.extra.get('ideal_s')} s "
         f"({over:+.1f}%), {row.extra.get('429s')} responses 429"
     )
-    return _judge(name, row.tavusctl.exit_code == 0 and abs(over) <= 15, detail)
+    # faster than N/rate is possible (the bucket starts full); only slowness misses
+    return _judge(name, row.tavusctl.exit_code == 0 and over <= 15, detail)
 
 
 def _patch_size(rows: Sequence[Row]) -> Target:
