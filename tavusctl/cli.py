@@ -96,3 +96,51 @@ def cli(
 def main() -> None:
     """Console entry point."""
     cli(prog_name="tavusctl")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: file:line:col: message; json: a list of objects; github: workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings (legacy fields, string booleans).")
+@click.option(
+    "--allow-unknown-fields",
+    is_flag=True,
+    help="Accept spec fields this schema does not know (fields Tavus added later).",
+)
+@click.option(
+    "--allow-plaintext-secrets",
+    is_flag=True,
+    help="Accept secrets written in manifests instead of read with ${env:NAME}.",
+)
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> None:
+    """Check manifests offline: envelope, schema, references, secrets, names.
+
+    PATH is a manifest file or a folder searched recursively for *.yaml and *.yml (default: .).
+    Every problem is reported, sorted, as file:line:col: message. Exit 0 when valid, 1 when not.
+    """
+    from tavusctl import diagnostics, manifest
+
+    result = manifest.load(
+        paths,
+        allow_unknown_fields=allow_unknown_fields,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+    )
+    click.echo(diagnostics.render(result.diagnostics, fmt), nl=False)
+    summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
+    click.echo(summary, err=True)
+    ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
