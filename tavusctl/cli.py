@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tavusctl import __version__
-from tavusctl.errors import ExitCode, TavusctlError
+from tavusctl.errors import ExitCode, TavusctlError, UsageError
+
+if TYPE_CHECKING:
+    from tavusctl.client import TavusClient
+    from tavusctl.commands.common import Console, Inputs
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,16 +46,22 @@ def _fail(exc: TavusctlError) -> None:
 
 
 class TavusctlGroup(click.Group):
-    """Turns user errors into one clean line on stderr and an exit code; never a traceback."""
+    """Turns user errors into one clean line on stderr and an exit code; never a traceback.
+
+    A command that returns an int exits with it (commands return an ``ExitCode``).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except TavusctlError as exc:
             _fail(exc)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+        if isinstance(result, int) and result:
+            raise SystemExit(result)
+        return result
 
 
 @click.group(cls=TavusctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,6 +102,180 @@ def cli(
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose)
+
+
+def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Parse ``N/s`` (or a bare ``N``) into requests per second."""
+    if value is None:
+        return None
+    text = value.removesuffix("/s")
+    try:
+        rate = float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a rate such as 20/s.") from None
+    if rate <= 0:
+        raise click.BadParameter("the rate must be above 0, such as 20/s.")
+    return rate
+
+
+def _choice(*values: str) -> click.Choice[str]:
+    return click.Choice(values)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=int,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--get-shape",
+    type=_choice("flat", "wrapped"),
+    default="flat",
+    show_default=True,
+    help="GET /v2/personas/{id} answers the flat persona (what real clients read), or "
+    "'wrapped' in {\"data\": [persona]} (what the docs show).",
+)
+@click.option(
+    "--secrets",
+    type=_choice("stored", "masked", "omitted"),
+    default="stored",
+    show_default=True,
+    help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
+    "stored, 'masked' as ****+last 4 characters, or 'omitted'.",
+)
+@click.option(
+    "--fill-defaults/--no-fill-defaults",
+    default=False,
+    show_default=True,
+    help="Fill server defaults on create (llm tavus-gpt-oss, tts cartesia, perception "
+    "raven-1, stt tavus-auto) and conversational_flow sibling defaults (sparrow-1, "
+    "medium, medium) when any flow field is set.",
+)
+@click.option(
+    "--missing-status",
+    type=_choice("400", "404"),
+    default="400",
+    show_default=True,
+    help='An unknown persona id: 400 {"error": "Invalid persona_id"} (documented) or '
+    '404 {"error": "Persona not found"}. A repeat DELETE gets the same.',
+)
+@click.option(
+    "--patch-response",
+    type=_choice("full", "message", "empty"),
+    default="full",
+    show_default=True,
+    help="Body of a PATCH 200: the full updated persona, "
+    '{"message": "Persona updated successfully"}, or empty.',
+)
+@click.option(
+    "--create-response",
+    type=_choice("minimal", "full"),
+    default="minimal",
+    show_default=True,
+    help="Body of a create: {persona_id, persona_name, created_at} (documented), or the full persona.",
+)
+@click.option(
+    "--unknown-fields",
+    type=_choice("accept", "reject"),
+    default="accept",
+    show_default=True,
+    help="Persona fields the docs do not list: stored as sent, or rejected with 400 "
+    '{"error": "Unknown field: <path>"}.',
+)
+@click.option(
+    "--list-system-personas/--no-list-system-personas",
+    default=True,
+    show_default=True,
+    help="Whether GET /v2/personas without persona_type also lists the stock system personas.",
+)
+@click.option(
+    "--patch-error-status",
+    type=_choice("422", "400"),
+    default="422",
+    show_default=True,
+    help='A malformed or failing JSON Patch: 422 {"message": "Invalid JSON patch format"} '
+    '(documented) or 400 {"error": "Invalid patch operation"}.',
+)
+@click.option(
+    "--max-page-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Largest list page; a larger limit is cut down to it.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Delay added to every Tavus API response, in milliseconds.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Random +/- variation of the latency, in milliseconds.",
+)
+@click.option(
+    "--rate-limit",
+    callback=_rate,
+    metavar="N/s",
+    help="Token-bucket rate limit; beyond it, 429 with a Retry-After header.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Probability of a random fault per request: 500, 502, 503, 429 or a dropped "
+    "connection; on writes, half strike after the change was made.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for faults and ids: the same requests meet the same faults.",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the accounts in this file across restarts (written atomically after changes).",
+)
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    help="Accepted API key, each its own account (repeatable). Default: any non-empty "
+    "key, each key its own account.",
+)
+@click.option(
+    "--replica",
+    "replicas",
+    multiple=True,
+    help="Add a user replica id (repeatable), besides the stock replicas.",
+)
+def emulator(
+    host: str, port: int, missing_status: str, patch_error_status: str, **switches: Any
+) -> int:
+    """Run a local Tavus API emulator (personas, replicas, conversations) for tests and CI.
+
+    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain;
+    trouble options add latency, rate limits and faults. Test hooks live under /_emulator/.
+    """
+    from tavusctl.emulator.config import EmulatorConfig
+    from tavusctl.emulator.server import serve
+
+    config = EmulatorConfig(
+        missing_status=int(missing_status), patch_error_status=int(patch_error_status), **switches
+    )
+    serve(config, host, port)
+    return int(ExitCode.OK)
 
 
 def main() -> None:
@@ -144,3 +329,296 @@ def validate(
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
     click.echo(summary, err=True)
     ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
+
+
+def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
+    """The API client for the global options; a missing key is a clear error."""
+    from tavusctl.client import TavusClient
+
+    if not opts.api_key:
+        raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    return TavusClient(opts.api_url, opts.api_key, max_concurrency=max_concurrency)
+
+
+def _run(
+    opts: GlobalOptions, job: Callable[[TavusClient], Awaitable[T]], max_concurrency: int = 16
+) -> T:
+    """Run ``job`` with a client opened for it, in a fresh event loop."""
+    import asyncio
+
+    async def main() -> T:
+        async with _client(opts, max_concurrency) as client:
+            return await job(client)
+
+    return asyncio.run(main())
+
+
+def _console(opts: GlobalOptions) -> Console:
+    from tavusctl.commands.common import Console
+
+    return Console(
+        out=lambda text: click.echo(text.rstrip("\n")),
+        err=lambda text: click.echo(text.rstrip("\n"), err=True),
+        color=opts.color,
+        verbose=opts.verbose,
+    )
+
+
+# --- plan and apply ------------------------------------------------------------------------
+
+
+def _manifest_options(fn: F) -> F:
+    """Options shared by plan and apply: what to load and what to plan."""
+    for option in reversed(
+        [
+            click.option(
+                "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
+            ),
+            click.option(
+                "--target",
+                "targets",
+                multiple=True,
+                metavar="NAME",
+                help="Plan only this persona (repeatable).",
+            ),
+            click.option(
+                "--parallelism",
+                type=click.IntRange(1, 256),
+                default=16,
+                show_default=True,
+                help="Concurrent API requests.",
+            ),
+            click.option(
+                "--allow-unknown-fields",
+                is_flag=True,
+                help="Accept spec fields this schema does not know.",
+            ),
+            click.option(
+                "--allow-plaintext-secrets",
+                is_flag=True,
+                help="Accept secrets written in manifests instead of ${env:NAME}.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+    from tavusctl.commands.common import Inputs
+
+    return Inputs(
+        paths=paths,
+        allow_unknown_fields=kwargs["allow_unknown_fields"],
+        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
+        prune=kwargs["prune"],
+        targets=tuple(kwargs["targets"]),
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan to this file, for `tavusctl apply FILE` (no secret is saved).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, markdown for PR comments.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@_manifest_options
+@click.pass_obj
+def plan(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    **kwargs: Any,
+) -> int:
+    """Show what apply would change on the Tavus account: a three-way diff of manifests,
+    lockfile and live personas. PATH: manifest files or folders (default: .)."""
+    from tavusctl.commands import plan as command
+
+    output = command.Output(fmt, plan_file, detailed_exitcode)
+    inputs = _inputs(paths, kwargs)
+    job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
+    return int(_run(opts, job, kwargs["parallelism"]))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option(
+    "--no-preconditions",
+    is_flag=True,
+    help="Send PATCHes without `test` operations (for an API that rejects them).",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_manifest_options
+@click.pass_obj
+def apply(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    no_preconditions: bool,
+    fail_fast: bool,
+    **kwargs: Any,
+) -> int:
+    """Make the Tavus account match the manifests: plan, confirm, write.
+
+    PATH: manifest files or folders (default: .), or one saved plan file (from plan -o),
+    which is applied exactly and without a question, or refused if anything changed since.
+    """
+    from functools import partial
+
+    from tavusctl import lockfile
+    from tavusctl.commands import apply as command
+    from tavusctl.commands import saved
+    from tavusctl.confirm import approve
+
+    console = _console(opts)
+    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    with lockfile.exclusive(opts.lockfile):
+        if len(paths) == 1 and paths[0].is_file() and paths[0].suffix not in (".yaml", ".yml"):
+            job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
+        else:
+            ok = partial(approve, verb="apply", auto_approve=auto_approve)
+            inputs = _inputs(paths, kwargs)
+            job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
+        return int(_run(opts, job, kwargs["parallelism"]))
+
+
+# --- lifecycle: state, import, export, conversation, destroy -------------------------------
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the lockfile (what tavusctl manages)."""
+
+
+@state.command("list")
+@click.pass_obj
+def state_list(opts: GlobalOptions) -> None:
+    """List every managed resource and its persona id."""
+    from tavusctl import lockfile
+    from tavusctl import state as state_mod
+
+    for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
+        click.echo(line)
+
+
+@state.command("show")
+@click.argument("name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.pass_obj
+def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
+    """Show the spec last applied to NAME (secrets shown as "(sensitive value)")."""
+    from tavusctl import lockfile
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+
+
+@state.command("rm")
+@click.argument("name")
+@click.pass_obj
+def state_rm(opts: GlobalOptions, name: str) -> None:
+    """Forget NAME; its persona stays on the Tavus account, unmanaged."""
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.remove(opts.lockfile, name))
+
+
+@state.command("mv")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
+    """Rename OLD to NEW (after renaming the manifest) so its persona is kept, not recreated."""
+    from tavusctl import state as state_mod
+
+    click.echo(state_mod.move(opts.lockfile, old, new))
+
+
+@cli.command("import")
+@click.argument("name")
+@click.argument("persona_id")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, ...]) -> None:
+    """Adopt the existing persona PERSONA_ID as NAME, which a manifest in PATHS must declare."""
+    from tavusctl.lifecycle import import_persona
+    from tavusctl.manifest import load
+
+    resources = load(list(paths) or [Path(".")])
+    click.echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+
+
+@cli.command("export")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the manifests into.",
+)
+@click.argument("persona_ids", nargs=-1)
+@click.pass_obj
+def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
+    """Write manifests from live personas (default: every user persona) and manage them."""
+    from tavusctl.lifecycle import export_personas
+
+    done = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    for item in done:
+        click.echo(f"Wrote {item.path} (persona {item.persona_id}).")
+        for note in item.notes:
+            click.echo(f"  {note}")
+    if not done:
+        click.echo("The account has no user personas; nothing was exported.")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
+@click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
+@click.pass_obj
+def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
+    """Start a conversation with the managed persona NAME and print its URL."""
+    from tavusctl import lockfile
+    from tavusctl.lifecycle import start_conversation
+
+    lock = lockfile.read(opts.lockfile)
+    url = _run(
+        opts,
+        lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
+    )
+    click.echo(url)
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.pass_obj
+def destroy(opts: GlobalOptions, auto_approve: bool) -> None:
+    """Delete every persona the lockfile records, after confirmation."""
+    from functools import partial
+
+    from tavusctl.confirm import approve
+    from tavusctl.destroy import destroy as run_destroy
+
+    ok = partial(approve, verb="destroy", auto_approve=auto_approve)
+    click.echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=click.echo)))

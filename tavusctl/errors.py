@@ -64,3 +64,45 @@ class InternalError(TavusctlError):
         super().__init__(
             f"{message} This is a bug in tavusctl; please report it with the command you ran."
         )
+
+
+# The API client's errors, by what the caller can do about them. Messages name the persona or
+# the request and the HTTP status, say what to do, and never contain the API key.
+
+
+class AuthError(ApiError):
+    """The API rejected the key (401) or refused access (403)."""
+
+
+class NotFound(ApiError):
+    """The persona (or other resource) does not exist on the account."""
+
+
+class InvalidRequest(ApiError):
+    """The API refused the request as invalid (400/422): fix the input, retrying will not help."""
+
+
+class Conflict(ApiError):
+    """The resource changed in a way that makes the request inapplicable."""
+
+
+class PreconditionFailed(Conflict):
+    """A PATCH whose ``test`` operations failed: the persona changed since the plan was made."""
+
+
+class RateLimited(ApiError):
+    """Still rate limited (429) after every retry; ``retry_after`` is the server's hint, if any."""
+
+    retry_after: float | None = None
+
+
+class ServerError(ApiError):
+    """The API failed (5xx) after every retry."""
+
+
+class Unreachable(ApiError):
+    """The API could not be reached, or did not answer in time, after every retry."""
+
+
+class OutcomeUnknown(ApiError):
+    """A write whose effect is unknown: it may or may not have happened (never retried blindly)."""

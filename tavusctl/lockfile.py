@@ -111,8 +111,16 @@ def parse(text: str, name: str) -> Lockfile:
 
 
 def write(path: Path, lock: Lockfile) -> None:
-    """Write atomically: a temporary file beside ``path``, fsync, rename, fsync the folder."""
-    data = dumps(lock).encode("utf-8")
+    """Write the lockfile atomically (see :func:`write_text`)."""
+    write_text(path, dumps(lock))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside ``path``, fsync, rename, fsync the folder.
+
+    A crash at any moment leaves either the old file or the new one, never a mix.
+    """
+    data = text.encode("utf-8")
     folder = path.resolve().parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:

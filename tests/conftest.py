@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.support.cli"]
+pytest_plugins = ["tests.support.cli", "tests.support.emulator"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,170 @@
+"""Executing a Plan: the writes, recorded in the lockfile the moment each one succeeds.
+
+The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Action` says:
+
+- create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
+  is unknown is never retried blindly: the account is listed and a persona with the content sent,
+  created since the intent, is adopted; only if there is none is the POST sent once more. An
+  intent left by a run that died is reconciled the same way before anything is created.
+- update: PATCH with ``test`` operations asserting the live values the plan saw first, so that a
+  change made since the plan fails the PATCH instead of being overwritten.
+- delete: DELETE (already gone is fine), then drop the lock entry.
+
+Writes run concurrently (``parallelism``); lockfile writes are serialized by a
+:class:`~tavusctl.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+After the writes, what was written is read back and fields the server changed or dropped are
+reported as warnings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tavusctl.client import TavusClient
+from tavusctl.creating import Creator
+from tavusctl.errors import ApiError, NotFound, PreconditionFailed
+from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.outcome import ApplyResult, Event, Outcome
+from tavusctl.plan import MISSING, Action, ActionKind, Plan
+from tavusctl.readback import read_back
+from tavusctl.recorder import Recorder
+from tavusctl.secrets import is_secret_path
+
+__all__ = ["ApplyResult", "Event", "Outcome", "execute"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to execute (see :func:`execute`)."""
+
+    parallelism: int = 8
+    preconditions: bool = True
+    fail_fast: bool = False
+
+
+async def execute(
+    plan: Plan,
+    client: TavusClient,
+    lock_path: Path,
+    lock: Lockfile,
+    *,
+    parallelism: int = 8,
+    preconditions: bool = True,
+    fail_fast: bool = False,
+    now: Callable[[], str] | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    settle: float = 0.5,
+) -> ApplyResult:
+    """Carry out every changing action of ``plan`` and return what happened, per action.
+
+    ``lock`` is the lockfile as read under ``lockfile.exclusive(lock_path)``, which the caller
+    holds. ``settle`` is how long to wait after a create with an unknown outcome before listing
+    the account (the lost request may still be in flight).
+    """
+    start = client.requests_made
+    recorder = Recorder(lock_path, lock)
+    emit = on_event or (lambda _event: None)
+    creator = Creator(client, recorder, emit, now=now, settle=settle)
+    runner = _Runner(
+        client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
+    )
+    outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
+    warnings = await read_back(client, plan.actions, outcomes, emit)
+    return ApplyResult(
+        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start
+    )
+
+
+class _Runner:
+    """Runs actions concurrently; one failure stops the rest only with ``fail_fast``."""
+
+    def __init__(
+        self,
+        client: TavusClient,
+        recorder: Recorder,
+        creator: Creator,
+        emit: Callable[[Event], None],
+        options: Options,
+    ) -> None:
+        self.client, self.recorder, self.creator, self.emit = client, recorder, creator, emit
+        self.options = options
+        self.gate = asyncio.Semaphore(max(options.parallelism, 1))
+        self.stopped = False
+
+    async def run_all(self, actions: list[Action]) -> list[Outcome]:
+        return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
+
+    async def _guarded(self, action: Action) -> Outcome:
+        async with self.gate:
+            if self.stopped:
+                self.emit(Event(action.key, "skipped", "not attempted after an earlier failure"))
+                return Outcome(action.key, action.kind, "skipped", action.persona_id)
+            self.emit(Event(action.key, "started", action.kind.value))
+            try:
+                outcome = await self._run(action)
+            except ApiError as exc:
+                outcome = _failed(action, exc.message)
+            if outcome.status == "failed":
+                self.stopped = self.options.fail_fast
+                self.emit(Event(action.key, "failed", outcome.reason or ""))
+            return outcome
+
+    async def _run(self, action: Action) -> Outcome:
+        if action.kind in (ActionKind.CREATE, ActionKind.RECREATE):
+            return await self.creator.create(action)
+        if action.kind is ActionKind.UPDATE:
+            return await self._update(action)
+        return await self._delete(action)
+
+    async def _update(self, action: Action) -> Outcome:
+        persona_id = _require_id(action)
+        ops = [op.to_patch() for op in action.operations]
+        tests = preconditions(action) if self.options.preconditions else []
+        try:
+            if ops:
+                await self.client.patch_persona(persona_id, tests + ops)
+        except PreconditionFailed as exc:
+            return _failed(action, f"{exc.message} {action.key} was left as it is.")
+        except NotFound:
+            return _failed(
+                action,
+                f"{action.key} ({persona_id}) is gone from the account; run plan again (it will be recreated).",
+            )
+        await self.recorder.put(action.key, LockEntry(persona_id, action.applied or {}))
+        self.emit(Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}"))
+        return Outcome(action.key, action.kind, "succeeded", persona_id)
+
+    async def _delete(self, action: Action) -> Outcome:
+        persona_id = action.persona_id or await self.creator.pending_id(action.key)
+        if persona_id is not None:
+            await self.client.delete_persona(persona_id)
+        await self.recorder.drop(action.key)
+        self.emit(Event(action.key, "deleted", persona_id or "(never created)"))
+        return Outcome(action.key, action.kind, "succeeded", persona_id)
+
+
+def preconditions(action: Action) -> list[dict[str, object]]:
+    """``test`` operations asserting the live values the plan saw on the paths it changes.
+
+    Skipped: secret paths (the server may mask them) and paths that were absent (RFC 6902 cannot
+    test for absence). Each path is tested once.
+    """
+    tests: dict[str, dict[str, object]] = {}
+    for op in action.operations:
+        if op.old is MISSING or op.sensitive or is_secret_path(op.path) or op.path in tests:
+            continue
+        tests[op.path] = {"op": "test", "path": op.path, "value": op.old}
+    return list(tests.values())
+
+
+def _require_id(action: Action) -> str:
+    if action.persona_id is None:
+        raise ApiError(f"{action.key} has no persona id to update; run plan again.")
+    return action.persona_id
+
+
+def _failed(action: Action, reason: str) -> Outcome:
+    return Outcome(action.key, action.kind, "failed", action.persona_id, reason)

@@ -1,0 +1,91 @@
+"""``tavusctl apply``: plan (or load a saved plan), confirm, execute, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tavusctl import apply as executor
+from tavusctl import render
+from tavusctl.client import TavusClient
+from tavusctl.commands.common import Console, Inputs, prepare
+from tavusctl.errors import ExitCode
+from tavusctl.lockfile import Lockfile
+from tavusctl.outcome import ApplyResult, Event
+from tavusctl.plan import Plan
+
+Approve = Callable[[str], None]  # raises to refuse
+Execution = executor.Options
+
+
+async def run(
+    client: TavusClient,
+    inputs: Inputs,
+    lock_path: Path,
+    execution: Execution,
+    approve: Approve,
+    console: Console,
+) -> ExitCode:
+    """Plan against the account, show the plan, ask, then execute it.
+
+    The caller holds ``lockfile.exclusive(lock_path)`` for the whole run, planning included.
+    """
+    planned = await prepare(client, inputs, lock_path, console)
+    console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
+    if not planned.plan.has_changes:
+        return ExitCode.OK
+    approve("Do you want to perform these actions?")
+    return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
+
+
+async def execute(
+    client: TavusClient,
+    plan: Plan,
+    lock_path: Path,
+    lock: Lockfile,
+    execution: Execution,
+    console: Console,
+) -> ExitCode:
+    """Execute ``plan``, show progress on err and the summary on out."""
+    result = await executor.execute(
+        plan,
+        client,
+        lock_path,
+        lock,
+        parallelism=execution.parallelism,
+        preconditions=execution.preconditions,
+        fail_fast=execution.fail_fast,
+        on_event=lambda event: _progress(event, console),
+    )
+    for warning in result.warnings:
+        console.err(f"warning: {warning}")
+    console.out(summary(result))
+    return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def _progress(event: Event, console: Console) -> None:
+    if event.what == "started" and console.verbose < 1:
+        return
+    console.err(f"{event.key}: {event.what}{': ' + event.message if event.message else ''}")
+
+
+def summary(result: ApplyResult) -> str:
+    """The closing lines of an apply: counts, then each failure with its reason."""
+    done = result.having("succeeded")
+    counts = {kind: sum(1 for o in done if o.kind.value == kind) for kind in _KINDS}
+    text = ", ".join(f"{n} {_PAST[k]}" for k, n in counts.items())
+    lines = [
+        f"Apply {'complete' if result.ok else 'incomplete'}: {text}. "
+        f"({result.requests} API requests)"
+    ]
+    for outcome in result.having("failed"):
+        lines.append(f"  failed: {outcome.key}: {outcome.reason}")
+    for outcome in result.having("skipped"):
+        lines.append(f"  skipped: {outcome.key}: {outcome.reason or 'not attempted'}")
+    if not result.ok:
+        lines.append("Run apply again to finish: what succeeded is recorded in the lockfile.")
+    return "\n".join(lines) + "\n"
+
+
+_KINDS = ("create", "recreate", "update", "delete")
+_PAST = {"create": "created", "recreate": "recreated", "update": "updated", "delete": "deleted"}

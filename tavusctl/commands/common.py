@@ -1,0 +1,79 @@
+"""What plan and apply share: the console, the inputs, and planning against the account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tavusctl import lockfile, manifest
+from tavusctl.client import TavusClient
+from tavusctl.fetch import fetch_live
+from tavusctl.lockfile import Lockfile
+from tavusctl.model import Resource
+from tavusctl.plan import Plan, make_plan
+
+
+@dataclass(frozen=True)
+class Console:
+    """Where output goes: ``out`` for the result (stdout), ``err`` for diagnostics (stderr)."""
+
+    out: Callable[[str], None]
+    err: Callable[[str], None]
+    color: bool = False
+    verbose: int = 0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What to plan: manifest paths and the loader's opt-outs, pruning and targets."""
+
+    paths: tuple[Path, ...] = ()
+    allow_unknown_fields: bool = False
+    allow_plaintext_secrets: bool = False
+    prune: bool = False
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan and everything it was made from."""
+
+    plan: Plan
+    resources: tuple[Resource, ...]
+    lock: Lockfile
+    lock_text: str
+    requests: int
+
+
+def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
+    """Load the manifests (raising on errors); warnings go to the console's err."""
+    result = manifest.load_or_raise(
+        list(inputs.paths),
+        allow_unknown_fields=inputs.allow_unknown_fields,
+        allow_plaintext_secrets=inputs.allow_plaintext_secrets,
+    )
+    for warning in result.warnings:
+        console.err(f"{warning.location}: warning: {warning.message}")
+    return result.resources
+
+
+def read_lock(path: Path) -> tuple[Lockfile, str]:
+    """The lockfile and its exact text (``""`` when there is none yet)."""
+    lock = lockfile.read(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return lock, text
+
+
+async def prepare(
+    client: TavusClient, inputs: Inputs, lock_path: Path, console: Console
+) -> Planned:
+    """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
+    resources = load(inputs, console)
+    lock, text = read_lock(lock_path)
+    wanted = [e.id for e in lock.entries.values() if e.id is not None]
+    live = await fetch_live(client, wanted)
+    plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
+    for warning in plan.warnings:
+        console.err(f"warning: {warning}")
+    return Planned(plan, resources, lock, text, live.requests)

@@ -1,0 +1,53 @@
+"""``tavusctl plan``: show what apply would do, for people and machines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tavusctl import render
+from tavusctl.client import TavusClient
+from tavusctl.commands.common import Console, Inputs, Planned, prepare
+from tavusctl.errors import ExitCode
+
+
+@dataclass(frozen=True)
+class Output:
+    """How to show the plan: ``fmt`` text|json|markdown, an optional saved-plan file."""
+
+    fmt: str = "text"
+    plan_file: Path | None = None
+    detailed_exitcode: bool = False
+
+
+async def run(
+    client: TavusClient, inputs: Inputs, lock_path: Path, output: Output, console: Console
+) -> ExitCode:
+    """Plan, print the plan, save it if asked; exit 2 on changes with ``detailed_exitcode``."""
+    planned = await prepare(client, inputs, lock_path, console)
+    console.out(show(planned, output.fmt, console.color))
+    if output.plan_file is not None:
+        save(planned, inputs, output.plan_file)
+        console.err(
+            f"Saved the plan to {output.plan_file}; apply it with: "
+            f"tavusctl apply {output.plan_file}"
+        )
+    if output.detailed_exitcode and planned.plan.has_changes:
+        return ExitCode.CHANGES
+    return ExitCode.OK
+
+
+def show(planned: Planned, fmt: str, color: bool) -> str:
+    """The plan rendered in ``fmt``."""
+    if fmt == "json":
+        return render.render_json(planned.plan, planned.requests)
+    if fmt == "markdown":
+        return render.render_markdown(planned.plan, requests=planned.requests)
+    return render.render_text(planned.plan, color=color, requests=planned.requests)
+
+
+def save(planned: Planned, inputs: Inputs, path: Path) -> None:
+    """Write the saved plan atomically (it holds no secret value)."""
+    from tavusctl.commands import saved
+
+    saved.write(path, planned, inputs)

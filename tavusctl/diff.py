@@ -1,0 +1,261 @@
+"""The three-way diff: desired, last-applied and live in, minimal RFC 6902 operations out.
+
+Pure: no I/O. The rules (see README, "How plan decides"):
+
+- *Managed* paths are the leaves of desired and of last-applied. A leaf is a scalar, a list
+  (lists are replaced whole), an empty object, or a secret field; other objects are walked into.
+- A desired leaf that differs from live is ``replace``d, or ``add``ed at the deepest existing
+  parent with the whole missing subtree. A last-applied leaf that desired dropped is ``remove``d.
+- Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
+- ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
+  satisfied by any object. Secrets compare by salted hash (see :func:`_secret_differs`).
+- Every patch is applied to live with ``jsonpatch`` and must give the expected document.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Collection, Mapping
+from functools import cached_property
+from typing import Any
+
+from tavusctl import pointer
+from tavusctl.errors import InternalError
+from tavusctl.plan import MISSING, Operation
+from tavusctl.redact import IsSecret, has_secret, secret_test
+from tavusctl.secrets import hash_secret, is_secret_path
+
+# Fields the server owns: never managed, whatever the documents say.
+SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+
+
+def three_way(
+    desired: Mapping[str, Any],
+    last_applied: Mapping[str, Any] | None,
+    live: Mapping[str, Any],
+    *,
+    salt: str,
+    secret_paths: Collection[str] = (),
+    name: str = "persona",
+) -> tuple[Operation, ...]:
+    """The operations that turn ``live`` into ``desired``, in path order.
+
+    ``last_applied`` holds secret values as ``hash_secret(value, salt)``. ``secret_paths``
+    adds pointers to treat as secret besides :func:`tavusctl.secrets.is_secret_path`.
+    ``name`` names the persona if the patch fails its own verification (a bug).
+    """
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
+    _verify(ctx, ops, name)
+    return tuple(ops)
+
+
+def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
+    """Every managed leaf of ``doc`` by JSON Pointer (server-owned top-level fields skipped)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key not in SERVER_OWNED:
+            _collect(value, "/" + pointer.escape(str(key)), is_secret, out)
+    return out
+
+
+def _collect(value: Any, path: str, is_secret: IsSecret, out: dict[str, Any]) -> None:
+    if isinstance(value, Mapping) and value and not is_secret(path):
+        for key, child in value.items():
+            _collect(child, f"{path}/{pointer.escape(str(key))}", is_secret, out)
+    else:
+        out[path] = value
+
+
+class _Context:
+    """The three documents with their leaves, and how to judge one leaf."""
+
+    def __init__(
+        self,
+        desired: Mapping[str, Any],
+        last: Mapping[str, Any],
+        live: Mapping[str, Any],
+        salt: str,
+        is_secret: IsSecret,
+    ) -> None:
+        self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
+        self.want = leaves(desired, is_secret)
+        self.last = leaves(last, is_secret)
+
+    def live_at(self, path: str) -> Any:
+        return pointer.resolve(self.live, path, MISSING)
+
+    @cached_property
+    def differing(self) -> list[str]:
+        """Desired leaves whose live value is not equivalent, in path order."""
+        plain = {p: v for p, v in self.want.items() if not self.is_secret(p)}
+        found = _differing_plain(plain, self.live_at)
+        found += [
+            p for p, v in self.want.items() if self.is_secret(p) and self.secret_differs(p, v)
+        ]
+        return sorted(found, key=pointer.split)
+
+    def secret_differs(self, path: str, value: Any) -> bool:
+        """Whether a desired secret must be sent.
+
+        Live may return it in clear (compared by hash), masked (any other value) or not at all.
+        When live cannot tell, the lockfile decides: unchanged hash, nothing to send; unless
+        the object holding it is gone from live, in which case the secret is surely gone too.
+        """
+        want = hash_secret(value, self.salt)
+        got = self.live_at(path)
+        if got is not MISSING and hash_secret(got, self.salt) == want:
+            return False
+        if want != self.last.get(path):
+            return True
+        return got is MISSING and not pointer.exists(self.live, self._holder(path))
+
+    def _holder(self, path: str) -> str:
+        """The nearest ancestor of ``path`` whose desired content is not only secrets.
+
+        A server that hides secrets may drop an object that held nothing else (``headers``).
+        """
+        parent = path.rsplit("/", 1)[0]
+        while parent and all(self.is_secret(p) for p in self.want if p.startswith(parent + "/")):
+            parent = parent.rsplit("/", 1)[0]
+        return parent
+
+    def drifted(self, path: str) -> bool:
+        """Whether live changed ``path`` or any managed leaf under it since the last apply."""
+        return any(
+            not self.is_secret(p) and not _same(self.live_at(p), last)
+            for p, last in self.last.items()
+            if p == path or p.startswith(path + "/")
+        )
+
+    def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
+        old = self.live_at(path) if op != "add" else MISSING
+        sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
+        sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
+        sensitive = sensitive or any(has_secret(v, path, self.is_secret) for v in (value, old))
+        return Operation(op, path, value, old, self.drifted(path), sensitive)
+
+
+def _within(paths: Mapping[str, Any], path: str) -> list[str]:
+    return [p for p in paths if p == path or p.startswith(path + "/")]
+
+
+def _update_ops(ctx: _Context) -> list[Operation]:
+    """One ``replace`` or ``add`` per differing leaf, merged where they share a missing parent."""
+    ops: dict[str, Operation] = {}
+    for leaf in ctx.differing:
+        path, kind = _anchor(ctx.live, leaf)
+        if path not in ops:
+            ops[path] = ctx.op(kind, path, copy.deepcopy(pointer.resolve(ctx.desired, path)))
+    return list(ops.values())
+
+
+def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
+    """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
+    tokens = pointer.split(leaf)
+    node: Any = live
+    for i, token in enumerate(tokens):
+        if not isinstance(node, Mapping):
+            return pointer.join(tokens[:i]), "replace"
+        if token not in node:
+            return pointer.join(tokens[: i + 1]), "add"
+        node = node[token]
+    return leaf, "replace"
+
+
+def _remove_ops(ctx: _Context) -> list[Operation]:
+    """A ``remove`` for each last-applied leaf that desired dropped and live still has."""
+    return [
+        ctx.op("remove", path)
+        for path in sorted(ctx.last, key=pointer.split)
+        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.live, path)
+    ]
+
+
+def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
+    """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
+    if path in want or any(p.startswith(path + "/") for p in want):
+        return True
+    tokens = pointer.split(path)
+    ancestors = (pointer.join(tokens[:i]) for i in range(1, len(tokens)))
+    return any(a in want and want[a] != {} for a in ancestors)
+
+
+def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
+    """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
+    empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
+    mine = {p: _norm(v) for p, v in want.items() if v != {}}
+    theirs = {p: _norm(v) for p in mine if (v := live_at(p)) is not MISSING}
+    if mine == theirs:
+        return empty
+    from deepdiff import DeepDiff  # heavy import, only when something differs
+
+    tree = DeepDiff(theirs, mine, view="tree", threshold_to_diff_deeper=0)
+    paths = [item.path(output_format="list") for items in tree.values() for item in items]
+    if any(not p for p in paths):  # the root itself: cannot happen for two flat dicts
+        return empty + [p for p in mine if theirs.get(p, MISSING) != mine[p]]
+    return empty + sorted({str(p[0]) for p in paths})
+
+
+_TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
+
+
+def _norm(value: Any) -> Any:
+    """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
+
+    Booleans become tagged strings because DeepDiff, like Python, takes ``True`` for ``1``.
+    """
+    if isinstance(value, bool):
+        return _TRUE if value else _FALSE
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return _TRUE if value.lower() == "true" else _FALSE
+    if isinstance(value, int) and abs(value) < 2**53:
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (a is not MISSING and b is not MISSING and _norm(a) == _norm(b))
+
+
+def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
+    """Apply ``ops`` to live with jsonpatch; the result must be exactly the expected document."""
+    import jsonpatch
+
+    live = copy.deepcopy(dict(ctx.live))
+    try:
+        got = jsonpatch.apply_patch(live, [op.to_patch() for op in ops])
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise InternalError(
+            f"The patch planned for {name} does not apply to live: {exc}."
+        ) from None
+    if _canonical(got) != _canonical(expected(ctx)):
+        raise InternalError(f"The patch planned for {name} does not give the desired document.")
+
+
+def expected(ctx: _Context) -> dict[str, Any]:
+    """Live with every differing desired leaf written (a missing object created whole from
+    desired) and every dropped last-applied leaf removed."""
+    doc = copy.deepcopy(dict(ctx.live))
+    for leaf in ctx.differing:
+        path, _ = _anchor(doc, leaf)
+        _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
+    for path in ctx.last:
+        if not _still_wanted(ctx.want, path) and pointer.exists(doc, path):
+            tokens = pointer.split(path)
+            del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
+    return doc
+
+
+def _put(doc: dict[str, Any], tokens: list[str], value: Any) -> None:
+    parent = pointer.resolve(doc, pointer.join(tokens[:-1]))
+    parent[tokens[-1]] = value
+
+
+def _canonical(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)

@@ -1,0 +1,414 @@
+"""The apply executor against the in-process emulator, with plans built by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tavusctl import lockfile
+from tavusctl.apply import ApplyResult, Event, execute, preconditions
+from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.plan import MISSING, Action, ActionKind, Operation, Plan
+from tests.support.inproc import InProcess
+
+SALT = "0" * 32
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test function in its own event loop."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def body(name: str, **more: Any) -> dict[str, Any]:
+    return {"persona_name": name.title(), "system_prompt": f"You are {name}.", **more}
+
+
+def create(name: str, spec: dict[str, Any] | None = None, **kw: Any) -> Action:
+    spec = spec or body(name)
+    return Action(ActionKind.CREATE, f"Persona/{name}", name, body=spec, applied=spec, **kw)
+
+
+def update(name: str, persona_id: str, *ops: Operation, applied: Any = None) -> Action:
+    return Action(
+        ActionKind.UPDATE,
+        f"Persona/{name}",
+        name,
+        persona_id=persona_id,
+        operations=ops,
+        applied=applied or {"persona_name": "x"},
+    )
+
+
+def delete(name: str, persona_id: str | None) -> Action:
+    return Action(ActionKind.DELETE, f"Persona/{name}", name, persona_id=persona_id)
+
+
+async def apply(
+    emu: InProcess, path: Path, *actions: Action, lock: Lockfile | None = None, **kw: Any
+) -> ApplyResult:
+    lock = lock or Lockfile(salt=SALT)
+    kw.setdefault("settle", 0)
+    async with emu.client() as client:
+        return await execute(Plan(tuple(actions)), client, path, lock, **kw)
+
+
+def on_disk(path: Path) -> dict[str, LockEntry]:
+    return dict(lockfile.read(path).entries)
+
+
+@pytest.fixture
+def lock_path(tmp_path: Path) -> Path:
+    return tmp_path / "tavus.lock"
+
+
+@sync
+async def test_apply_creates_personas_and_records_their_ids(lock_path: Path) -> None:
+    emu = InProcess()
+    result = await apply(emu, lock_path, create("ann"), create("bob"), create("cid"))
+    live = {p["persona_id"]: p for p in await emu.personas()}
+    entries = on_disk(lock_path)
+    assert [o.status for o in result.outcomes] == ["succeeded"] * 3
+    assert {e.id for e in entries.values()} == set(live)
+    assert all(e.intent_at is None for e in entries.values())
+    assert live[entries["Persona/bob"].id or ""]["persona_name"] == "Bob"
+    assert entries["Persona/bob"].applied == body("bob")
+    assert result.lock.entries == entries
+    assert result.warnings == ()
+
+
+@sync
+async def test_the_intent_is_on_disk_before_the_post_and_the_id_right_after(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    seen_at_post: list[LockEntry] = []
+    seen_at_event: list[LockEntry] = []
+
+    def before(request: httpx.Request) -> None:
+        if request.method == "POST":
+            seen_at_post.append(on_disk(lock_path)["Persona/ann"])
+
+    def event(e: Event) -> None:
+        if e.what == "created":
+            seen_at_event.append(on_disk(lock_path)[e.key])
+
+    emu.wrap(before)
+    await apply(
+        emu, lock_path, create("ann"), now=lambda: "2026-01-01T00:00:00.000Z", on_event=event
+    )
+    assert seen_at_post == [LockEntry(None, body("ann"), "2026-01-01T00:00:00.000Z")]
+    assert seen_at_event[0].id == on_disk(lock_path)["Persona/ann"].id is not None
+
+
+@sync
+async def test_every_success_is_on_disk_when_many_run_at_once(lock_path: Path) -> None:
+    emu = InProcess()
+    missing_when_reported: list[str] = []
+
+    def event(e: Event) -> None:
+        if e.what == "created" and on_disk(lock_path)[e.key].id != e.message:
+            missing_when_reported.append(e.key)
+
+    names = [f"p{i:02}" for i in range(30)]
+    result = await apply(emu, lock_path, *(create(n) for n in names), parallelism=8, on_event=event)
+    assert missing_when_reported == []
+    assert sorted(on_disk(lock_path)) == [f"Persona/{n}" for n in names]
+    assert len(await emu.personas()) == 30
+    assert result.ok
+
+
+@sync
+async def test_update_sends_test_operations_before_the_patch(lock_path: Path) -> None:
+    emu = InProcess()
+    [pid] = await emu.seed(body("ann", context="old context"))
+    ops = (
+        Operation("replace", "/persona_name", "Annie", old="Ann"),
+        Operation("add", "/layers", {"llm": {"model": "m"}}, old=MISSING),
+        Operation("remove", "/context", old="old context"),
+    )
+    applied = {
+        "persona_name": "Annie",
+        "system_prompt": "You are ann.",
+        "layers": {"llm": {"model": "m"}},
+    }
+    result = await apply(emu, lock_path, update("ann", pid, *ops, applied=applied))
+    assert result.ok
+    assert await emu.bodies("PATCH") == [
+        [
+            {"op": "test", "path": "/persona_name", "value": "Ann"},
+            {"op": "test", "path": "/context", "value": "old context"},
+            {"op": "replace", "path": "/persona_name", "value": "Annie"},
+            {"op": "add", "path": "/layers", "value": {"llm": {"model": "m"}}},
+            {"op": "remove", "path": "/context"},
+        ]
+    ]
+    [live] = await emu.personas()
+    assert live["persona_name"] == "Annie" and "context" not in live
+    assert on_disk(lock_path)["Persona/ann"] == LockEntry(pid, applied)
+
+
+@sync
+async def test_no_preconditions_sends_only_the_operations(lock_path: Path) -> None:
+    emu = InProcess()
+    [pid] = await emu.seed(body("ann"))
+    op = Operation("replace", "/persona_name", "Annie", old="Ann")
+    await apply(emu, lock_path, update("ann", pid, op), preconditions=False)
+    assert await emu.bodies("PATCH") == [[op.to_patch()]]
+
+
+def test_preconditions_skip_secrets_absent_paths_and_repeats() -> None:
+    action = update(
+        "ann",
+        "p1",
+        Operation("replace", "/layers/llm/api_key", "new", old="old", sensitive=True),
+        Operation("replace", "/layers/llm/headers/Authorization", "b", old="a"),
+        Operation("add", "/context", "c", old=MISSING),
+        Operation("replace", "/persona_name", "B", old="A"),
+        Operation("replace", "/persona_name", "C", old="A"),
+        Operation("replace", "/layers/llm/model", None, old=None),
+    )
+    assert preconditions(action) == [
+        {"op": "test", "path": "/persona_name", "value": "A"},
+        {"op": "test", "path": "/layers/llm/model", "value": None},
+    ]
+
+
+@pytest.mark.parametrize("status", [422, 400])
+@sync
+async def test_an_edit_made_since_the_plan_fails_the_patch_and_is_kept(
+    lock_path: Path, status: int
+) -> None:
+    emu = InProcess(patch_error_status=status)
+    [pid] = await emu.seed(body("ann"))
+    await emu.edit(pid, [{"op": "replace", "path": "/persona_name", "value": "Edited"}])
+    before = Lockfile(salt=SALT).with_entry("Persona/ann", LockEntry(pid, {"persona_name": "Ann"}))
+    lockfile.write(lock_path, before)
+    op = Operation("replace", "/persona_name", "Annie", old="Ann")
+    result = await apply(emu, lock_path, update("ann", pid, op), lock=before)
+    [outcome] = result.outcomes
+    assert outcome.status == "failed"
+    assert f"persona {pid} was changed by someone else since the plan" in (outcome.reason or "")
+    assert "Persona/ann was left as it is" in (outcome.reason or "")
+    assert (await emu.personas())[0]["persona_name"] == "Edited"
+    assert lockfile.read(lock_path) == before
+
+
+@pytest.mark.parametrize("missing_status", [400, 404])
+@sync
+async def test_delete_removes_the_persona_and_its_entry_even_if_already_gone(
+    lock_path: Path, missing_status: int
+) -> None:
+    emu = InProcess(missing_status=missing_status)
+    [pid, other] = await emu.seed(body("ann"), body("bob"))
+    lock = (
+        Lockfile(salt=SALT)
+        .with_entry("Persona/ann", LockEntry(pid, {}))
+        .with_entry("Persona/gone", LockEntry("p00000000000", {}))
+        .with_entry("Persona/bob", LockEntry(other, {}))
+    )
+    result = await apply(
+        emu, lock_path, delete("ann", pid), delete("gone", "p00000000000"), lock=lock
+    )
+    assert result.ok
+    assert [p["persona_id"] for p in await emu.personas()] == [other]
+    assert sorted(on_disk(lock_path)) == ["Persona/bob"]
+
+
+@sync
+async def test_an_intent_left_by_a_crashed_run_is_adopted_not_created_again(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    [other, pid] = await emu.seed(body("ann"), body("ann"))  # `other` is recorded elsewhere
+    lock = (
+        Lockfile(salt=SALT)
+        .with_entry("Persona/ann", LockEntry(None, body("ann"), "2000-01-01T00:00:00.000Z"))
+        .with_entry("Persona/twin", LockEntry(other, body("ann")))
+    )
+    result = await apply(emu, lock_path, create("ann"), lock=lock)
+    assert [(o.status, o.persona_id, o.reason) for o in result.outcomes] == [
+        ("succeeded", pid, "adopted")
+    ]
+    assert ("POST", "/v2/personas") not in await emu.requests()
+    assert on_disk(lock_path)["Persona/ann"] == LockEntry(pid, body("ann"))
+
+
+@sync
+async def test_an_intent_with_nothing_created_since_leads_to_one_create(lock_path: Path) -> None:
+    emu = InProcess()
+    await emu.seed(body("ann"))  # same content, but created before the intent: not ours
+    intent = "2999-01-01T00:00:00.000Z"
+    lock = Lockfile(salt=SALT).with_entry("Persona/ann", LockEntry(None, body("ann"), intent))
+    result = await apply(emu, lock_path, create("ann"), lock=lock)
+    assert result.ok
+    assert (await emu.requests()).count(("POST", "/v2/personas")) == 1
+    assert len(await emu.personas()) == 2
+
+
+@sync
+async def test_an_adopted_intent_for_an_older_manifest_asks_for_another_apply(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    [pid] = await emu.seed(body("ann"))
+    old = Lockfile(salt=SALT).with_entry(
+        "Persona/ann", LockEntry(None, body("ann"), "2000-01-01T00:00:00.000Z")
+    )
+    result = await apply(emu, lock_path, create("ann", body("ann", context="new")), lock=old)
+    [outcome] = result.outcomes
+    assert outcome.status == "failed" and "run apply again" in (outcome.reason or "")
+    assert on_disk(lock_path)["Persona/ann"] == LockEntry(pid, body("ann"))
+    assert len(await emu.personas()) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 500}, {"status": 502}, {"status": 504}, {"drop": True}, {"status": 429}],
+    ids=["500", "502", "504", "dropped", "429"],
+)
+@sync
+async def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated(
+    lock_path: Path, fault: dict[str, Any]
+) -> None:
+    emu = InProcess()
+    await emu.inject("POST", "/v2/personas", after_write=True, **fault)
+    result = await apply(emu, lock_path, create("ann"), create("bob"))
+    personas = await emu.personas()
+    assert sorted(p["persona_name"] for p in personas) == ["Ann", "Bob"]
+    assert {e.id for e in on_disk(lock_path).values()} == {p["persona_id"] for p in personas}
+    assert [o.reason for o in result.outcomes].count("adopted after an unknown outcome") == 1
+    assert (await emu.requests()).count(("POST", "/v2/personas")) == 2
+
+
+@sync
+async def test_a_create_refused_with_429_before_writing_is_sent_again(lock_path: Path) -> None:
+    emu = InProcess()
+    await emu.inject("POST", "/v2/personas", status=429, count=2, headers={"Retry-After": "1"})
+    result = await apply(emu, lock_path, create("ann"))
+    assert result.ok
+    assert len(await emu.personas()) == 1
+    assert (await emu.requests()).count(("POST", "/v2/personas")) == 3
+
+
+@sync
+async def test_a_create_that_failed_before_writing_is_sent_once_more(lock_path: Path) -> None:
+    emu = InProcess()
+    await emu.inject("POST", "/v2/personas", status=500)
+    result = await apply(emu, lock_path, create("ann"))
+    assert result.ok
+    assert len(await emu.personas()) == 1
+    assert (await emu.requests()).count(("POST", "/v2/personas")) == 2
+
+
+@sync
+async def test_two_unknown_creates_fail_keep_the_intent_and_the_next_run_finishes(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    await emu.inject("POST", "/v2/personas", status=503, count=2)
+    first = await apply(emu, lock_path, create("ann"))
+    [outcome] = first.outcomes
+    assert outcome.status == "failed" and "run apply again" in (outcome.reason or "")
+    assert on_disk(lock_path)["Persona/ann"].id is None
+    assert await emu.personas() == []
+    second = await apply(emu, lock_path, create("ann"), lock=lockfile.read(lock_path))
+    assert second.ok
+    [live] = await emu.personas()
+    assert on_disk(lock_path)["Persona/ann"] == LockEntry(live["persona_id"], body("ann"))
+
+
+@sync
+async def test_one_failure_does_not_stop_the_others(lock_path: Path) -> None:
+    emu = InProcess()
+    ids = await emu.seed(body("ann"), body("bob"), body("cid"))
+    stale = Operation("replace", "/persona_name", "X", old="Not what it is")
+    good = Operation("add", "/context", "ok", old=MISSING)
+    result = await apply(
+        emu,
+        lock_path,
+        update("ann", ids[0], good),
+        update("bob", ids[1], stale),
+        update("cid", ids[2], good),
+        create("dan"),
+    )
+    assert [o.status for o in result.outcomes] == ["succeeded", "failed", "succeeded", "succeeded"]
+    assert sorted(on_disk(lock_path)) == ["Persona/ann", "Persona/cid", "Persona/dan"]
+    assert not result.ok
+
+
+@sync
+async def test_fail_fast_skips_what_has_not_started(lock_path: Path) -> None:
+    emu = InProcess()
+    ids = await emu.seed(body("ann"), body("bob"))
+    stale = Operation("replace", "/persona_name", "X", old="Not what it is")
+    result = await apply(
+        emu,
+        lock_path,
+        update("ann", ids[0], stale),
+        update("bob", ids[1], Operation("add", "/context", "ok", old=MISSING)),
+        create("cid"),
+        parallelism=1,
+        fail_fast=True,
+    )
+    assert [o.status for o in result.outcomes] == ["failed", "skipped", "skipped"]
+    assert await emu.bodies("POST") == []
+
+
+@sync
+async def test_read_back_reports_fields_the_server_changed_but_never_secrets(
+    lock_path: Path,
+) -> None:
+    emu = InProcess(secrets="masked")
+    secret = "sk-live-abcdef123456"
+    spec = body("ann", layers={"llm": {"model": "m", "api_key": secret}})
+    applied = body("ann", layers={"llm": {"model": "m", "api_key": "sha256:" + "0" * 64}})
+
+    async def normalise(request: httpx.Request) -> None:
+        # Something on the server side rewrites the model right after the create.
+        if request.method == "GET" and request.url.path.startswith("/v2/personas/"):
+            pid = request.url.path.rsplit("/", 1)[1]
+            await emu.edit(pid, [{"op": "replace", "path": "/layers/llm/model", "value": "M2"}])
+
+    emu.wrap(normalise)
+    action = Action(ActionKind.CREATE, "Persona/ann", "ann", body=spec, applied=applied)
+    result = await apply(emu, lock_path, action)
+    assert result.ok
+    [warning] = result.warnings
+    assert "Persona/ann (p" in warning
+    assert 'changed /layers/llm/model from "m" to "M2"' in warning
+    assert secret not in json.dumps(result.warnings) + lock_path.read_text()
+
+
+@sync
+async def test_read_back_of_many_personas_lists_instead_of_reading_each(lock_path: Path) -> None:
+    emu = InProcess()
+    await apply(emu, lock_path, *(create(f"p{i:02}") for i in range(20)))
+    gets = [path for method, path in await emu.requests() if method == "GET"]
+    assert gets == ["/v2/personas"]
+
+
+@sync
+async def test_a_failed_read_back_is_a_warning_not_a_failed_apply(lock_path: Path) -> None:
+    emu = InProcess()
+
+    async def refuse(request: httpx.Request) -> None:
+        if request.method == "GET" and request.url.path.startswith("/v2/personas/"):
+            await emu.inject("GET", request.url.path, status=401)
+
+    emu.wrap(refuse)
+    result = await apply(emu, lock_path, create("ann"))
+    assert result.ok
+    [warning] = result.warnings
+    assert warning.startswith("Could not read back what was written (The Tavus API rejected")

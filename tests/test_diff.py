@@ -1,0 +1,357 @@
+from __future__ import annotations
+
+from typing import Any
+
+import jsonpatch
+import pytest
+
+from tavusctl.diff import three_way
+from tavusctl.plan import MISSING, Operation
+from tavusctl.secrets import hash_secret
+
+SALT = "0123456789abcdef"
+
+
+def persona(**over: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "persona_name": "Interviewer",
+        "system_prompt": "You interview people.",
+        "layers": {"llm": {"model": "m1"}, "tts": {"tts_engine": "cartesia"}},
+    }
+    doc.update(over)
+    return doc
+
+
+def live_of(doc: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A live document: the desired fields plus what the server adds by itself."""
+    return {
+        **doc,
+        "persona_id": "p123",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-02T00:00:00Z",
+        **extra,
+    }
+
+
+def patch(ops: tuple[Operation, ...]) -> list[dict[str, Any]]:
+    return [op.to_patch() for op in ops]
+
+
+CASES = [
+    # (case, desired, last_applied, live, expected RFC 6902 patch)
+    ("nothing changed", persona(), persona(), live_of(persona()), []),
+    (
+        "one field changed is one replace",
+        persona(persona_name="Coach"),
+        persona(),
+        live_of(persona()),
+        [{"op": "replace", "path": "/persona_name", "value": "Coach"}],
+    ),
+    (
+        "a nested field changed is one replace at its path",
+        persona(layers={"llm": {"model": "m2"}, "tts": {"tts_engine": "cartesia"}}),
+        persona(),
+        live_of(persona()),
+        [{"op": "replace", "path": "/layers/llm/model", "value": "m2"}],
+    ),
+    (
+        "a new field is added",
+        persona(context="Be kind."),
+        persona(),
+        live_of(persona()),
+        [{"op": "add", "path": "/context", "value": "Be kind."}],
+    ),
+    (
+        "a missing parent object is added whole at the deepest existing parent",
+        persona(
+            layers={
+                "llm": {"model": "m1"},
+                "tts": {"tts_engine": "cartesia"},
+                "perception": {"perception_model": "raven-1", "visual_tool_prompt": "look"},
+            }
+        ),
+        persona(),
+        live_of(persona()),
+        [
+            {
+                "op": "add",
+                "path": "/layers/perception",
+                "value": {"perception_model": "raven-1", "visual_tool_prompt": "look"},
+            }
+        ],
+    ),
+    (
+        "a field dropped from the manifest that was applied is removed",
+        persona(),
+        persona(context="Old context."),
+        live_of(persona(context="Old context.")),
+        [{"op": "remove", "path": "/context"}],
+    ),
+    (
+        "a field dropped from the manifest and already gone from live needs nothing",
+        persona(),
+        persona(context="Old context."),
+        live_of(persona()),
+        [],
+    ),
+    (
+        "server defaults the manifest never set are left alone",
+        persona(),
+        persona(),
+        live_of(
+            persona(
+                layers={
+                    "llm": {"model": "m1", "speculative_inference": True},
+                    "tts": {"tts_engine": "cartesia", "tts_model_name": "sonic-3"},
+                }
+            ),
+            pipeline_mode="full",
+        ),
+        [],
+    ),
+    (
+        "server-owned fields are never touched even if a manifest names them",
+        persona(persona_id="pother", created_at="x"),
+        persona(),
+        live_of(persona()),
+        [],
+    ),
+    (
+        "string booleans equal booleans",
+        persona(layers={"llm": {"model": "m1"}, "tts": {"tts_emotion_control": "true"}}),
+        persona(layers={"llm": {"model": "m1"}, "tts": {"tts_emotion_control": "true"}}),
+        live_of(persona(layers={"llm": {"model": "m1"}, "tts": {"tts_emotion_control": True}})),
+        [],
+    ),
+    (
+        "integers equal the same floats",
+        persona(layers={"tts": {"voice_settings": {"speed": 1}}}),
+        None,
+        live_of(persona(layers={"tts": {"voice_settings": {"speed": 1.0}}})),
+        [],
+    ),
+    (
+        "a boolean is not the number one",
+        persona(layers={"tts": {"voice_settings": {"speed": True}}}),
+        None,
+        live_of(persona(layers={"tts": {"voice_settings": {"speed": 1}}})),
+        [{"op": "replace", "path": "/layers/tts/voice_settings/speed", "value": True}],
+    ),
+    (
+        "a boolean inside a list is not the number one",
+        persona(document_tags=[True]),
+        persona(),
+        live_of(persona(document_tags=[1])),
+        [{"op": "replace", "path": "/document_tags", "value": [True]}],
+    ),
+    (
+        "a list is replaced whole",
+        persona(document_ids=["d1", "d2", "d3"]),
+        persona(document_ids=["d1", "d2"]),
+        live_of(persona(document_ids=["d1", "d2"])),
+        [{"op": "replace", "path": "/document_ids", "value": ["d1", "d2", "d3"]}],
+    ),
+    (
+        "free-form objects are diffed per key and keep keys set elsewhere",
+        persona(layers={"llm": {"model": "m1", "extra_body": {"temperature": 0.5}}}),
+        persona(layers={"llm": {"model": "m1", "extra_body": {"temperature": 0.2}}}),
+        live_of(
+            persona(layers={"llm": {"model": "m1", "extra_body": {"temperature": 0.2, "top_p": 1}}})
+        ),
+        [{"op": "replace", "path": "/layers/llm/extra_body/temperature", "value": 0.5}],
+    ),
+    (
+        "an empty object in the manifest is satisfied by any live object",
+        persona(layers={"llm": {"model": "m1"}, "tts": {}}),
+        None,
+        live_of(persona(layers={"llm": {"model": "m1"}, "tts": {"tts_engine": "cartesia"}})),
+        [],
+    ),
+    (
+        "an empty object still removes the fields that were applied inside it",
+        persona(layers={"llm": {"model": "m1"}, "tts": {}}),
+        persona(),
+        live_of(persona()),
+        [{"op": "remove", "path": "/layers/tts/tts_engine"}],
+    ),
+    (
+        "a scalar where an object is wanted is replaced by the object",
+        persona(layers={"llm": {"model": "m1"}, "tts": {"tts_engine": "cartesia"}}),
+        persona(),
+        live_of(persona(layers={"llm": {"model": "m1"}, "tts": None})),
+        [{"op": "replace", "path": "/layers/tts", "value": {"tts_engine": "cartesia"}}],
+    ),
+    (
+        "null is a value, not an absence",
+        persona(context=None),
+        persona(),
+        live_of(persona()),
+        [{"op": "add", "path": "/context", "value": None}],
+    ),
+    (
+        "keys with slashes and tildes are escaped",
+        persona(layers={"llm": {"model": "m1", "extra_body": {"a/b~c": 2}}}),
+        persona(layers={"llm": {"model": "m1", "extra_body": {"a/b~c": 1}}}),
+        live_of(persona(layers={"llm": {"model": "m1", "extra_body": {"a/b~c": 1}}})),
+        [{"op": "replace", "path": "/layers/llm/extra_body/a~1b~0c", "value": 2}],
+    ),
+    (
+        "several changes come in path order",
+        persona(system_prompt="New.", context="C", persona_name="Z"),
+        persona(),
+        live_of(persona()),
+        [
+            {"op": "add", "path": "/context", "value": "C"},
+            {"op": "replace", "path": "/persona_name", "value": "Z"},
+            {"op": "replace", "path": "/system_prompt", "value": "New."},
+        ],
+    ),
+    (
+        "with no lockfile entry, live-only fields stay and differing fields are replaced",
+        persona(persona_name="New"),
+        None,
+        live_of(persona(), context="set in the dashboard"),
+        [{"op": "replace", "path": "/persona_name", "value": "New"}],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("desired", "last", "live", "want"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_three_way_gives_exactly_the_expected_patch(desired, last, live, want) -> None:
+    ops = three_way(desired, last, live, salt=SALT)
+    assert patch(ops) == want
+
+
+def test_operations_carry_the_live_value_they_replace() -> None:
+    ops = three_way(persona(persona_name="New"), persona(), live_of(persona()), salt=SALT)
+    assert ops == (Operation("replace", "/persona_name", "New", "Interviewer"),)
+
+
+def test_an_added_field_has_no_old_value() -> None:
+    (op,) = three_way(persona(context="c"), persona(), live_of(persona()), salt=SALT)
+    assert op.old is MISSING
+
+
+@pytest.mark.parametrize(
+    ("case", "desired", "last", "live", "drift"),
+    [
+        ("manifest change only", "B", "A", "A", False),
+        ("changed outside tavusctl, manifest unchanged", "A", "A", "X", True),
+        ("changed in both places", "B", "A", "X", True),
+        ("a field tavusctl never applied is taken over without drift", "B", None, "X", False),
+    ],
+)
+def test_drift_marks_managed_fields_changed_outside_tavusctl(
+    case: str, desired: str, last: str | None, live: str, drift: bool
+) -> None:
+    last_doc = persona() if last is None else persona(context=last)
+    (op,) = three_way(persona(context=desired), last_doc, live_of(persona(context=live)), salt=SALT)
+    assert (op.op, op.path, op.value, op.drift) == ("replace", "/context", desired, drift)
+
+
+def test_a_managed_field_deleted_outside_tavusctl_is_added_back_as_drift() -> None:
+    (op,) = three_way(persona(context="C"), persona(context="C"), live_of(persona()), salt=SALT)
+    assert (op.op, op.path, op.drift) == ("add", "/context", True)
+
+
+def test_removing_a_field_someone_changed_since_is_marked_as_drift() -> None:
+    (op,) = three_way(
+        persona(), persona(context="ours"), live_of(persona(context="theirs")), salt=SALT
+    )
+    assert (op.op, op.path, op.drift, op.old) == ("remove", "/context", True, "theirs")
+
+
+KEY = "sk-live-0123456789"
+NEW_KEY = "sk-live-9876543210"
+
+
+def with_key(key: Any, **llm: Any) -> dict[str, Any]:
+    layer = {"model": "m1", **llm}
+    if key is not MISSING:
+        layer["api_key"] = key
+    return persona(layers={"llm": layer, "tts": {"tts_engine": "cartesia"}})
+
+
+SECRET_CASES = [
+    # (case, desired key, last-applied key (hashed), live key, expected op or None)
+    ("clear in live and unchanged", KEY, KEY, KEY, None),
+    ("masked in live and unchanged", KEY, KEY, "****6789", None),
+    ("omitted by live and unchanged", KEY, KEY, MISSING, None),
+    ("changed in the manifest, masked in live", NEW_KEY, KEY, "****6789", "replace"),
+    ("changed in the manifest, omitted by live", NEW_KEY, KEY, MISSING, "add"),
+    ("changed in the manifest, clear in live", NEW_KEY, KEY, KEY, "replace"),
+    ("never applied, masked in live", KEY, MISSING, "****6789", "replace"),
+    ("never applied, clear and equal in live", KEY, MISSING, KEY, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("desired", "last", "live", "want"),
+    [c[1:] for c in SECRET_CASES],
+    ids=[c[0] for c in SECRET_CASES],
+)
+def test_secrets_compare_by_hash(desired, last, live, want) -> None:
+    last_doc = with_key(MISSING if last is MISSING else hash_secret(last, SALT))
+    ops = three_way(with_key(desired), last_doc, live_of(with_key(live)), salt=SALT)
+    if want is None:
+        assert ops == ()
+    else:
+        assert [(o.op, o.path, o.value, o.sensitive) for o in ops] == [
+            (want, "/layers/llm/api_key", desired, True)
+        ]
+
+
+def test_a_secret_is_sent_again_when_its_whole_layer_is_gone_from_live() -> None:
+    desired = with_key(KEY)
+    last = with_key(hash_secret(KEY, SALT))
+    live = live_of(persona(layers={"tts": {"tts_engine": "cartesia"}}))
+    (op,) = three_way(desired, last, live, salt=SALT)
+    assert (op.op, op.path, op.value, op.sensitive) == (
+        "add",
+        "/layers/llm",
+        {"model": "m1", "api_key": KEY},
+        True,
+    )
+
+
+def test_headers_hidden_by_the_server_with_their_object_are_not_a_change() -> None:
+    desired = with_key(MISSING, headers={"Authorization": "Bearer x"})
+    last = with_key(MISSING, headers={"Authorization": hash_secret("Bearer x", SALT)})
+    assert three_way(desired, last, live_of(with_key(MISSING)), salt=SALT) == ()
+
+
+def test_a_changed_header_is_one_sensitive_operation() -> None:
+    desired = with_key(MISSING, headers={"Authorization": "Bearer y", "X-Team": "a"})
+    last = with_key(
+        MISSING, headers={"Authorization": hash_secret("Bearer x", SALT), "X-Team": "a"}
+    )
+    live = live_of(with_key(MISSING, headers={"Authorization": "****", "X-Team": "a"}))
+    (op,) = three_way(desired, last, live, salt=SALT)
+    assert (op.op, op.path, op.sensitive) == ("replace", "/layers/llm/headers/Authorization", True)
+
+
+def test_extra_secret_paths_are_compared_by_hash() -> None:
+    desired = persona(context="secret text")
+    last = persona(context=hash_secret("secret text", SALT))
+    live = live_of(persona(context="****text"))
+    assert three_way(desired, last, live, salt=SALT, secret_paths={"/context"}) == ()
+    assert three_way(desired, last, live, salt=SALT) != ()
+
+
+def test_removing_a_secret_is_a_sensitive_remove() -> None:
+    last = with_key(hash_secret(KEY, SALT))
+    (op,) = three_way(with_key(MISSING), last, live_of(with_key(KEY)), salt=SALT)
+    assert (op.op, op.path, op.sensitive) == ("remove", "/layers/llm/api_key", True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_every_patch_applies_to_live_and_a_second_diff_is_empty(case) -> None:
+    _, desired, last, live, _ = case
+    ops = three_way(desired, last, live, salt=SALT)
+    after = jsonpatch.apply_patch(live, patch(ops))
+    assert three_way(desired, last, after, salt=SALT) == ()
+    assert {k: after[k] for k in ("persona_id", "created_at", "updated_at")} == {
+        k: live[k] for k in ("persona_id", "created_at", "updated_at")
+    }
