@@ -8,6 +8,7 @@ the emulator's request log (cleared before each run; admin routes ignored).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -183,6 +183,9 @@ async def _create_all(url: str, specs: Sequence[Mapping[str, Any]]) -> list[str]
         return list(await asyncio.gather(*(create(s) for s in specs)))
 
 
+LAUNCHER = Path(__file__).with_name("launch.py")
+
+
 def measure(
     argv: Sequence[str],
     emulator: Emulator | None,
@@ -191,34 +194,38 @@ def measure(
     env: Mapping[str, str],
     timeout: float = 600,
 ) -> Measurement:
-    """Run ``argv`` once; its own wall, CPU and peak RSS, and the API requests it made."""
+    """Run ``argv`` once; its own wall, CPU and peak RSS, and the API requests it made.
+
+    The command is started by a small launcher process (see ``launch.py``) so that its peak
+    RSS is its own, not that of this process it would otherwise be forked from.
+    """
     if emulator is not None:
         emulator.clear_requests()
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile(suffix=".json") as out:
+        launcher = [sys.executable, str(LAUNCHER), out.name, "--", *argv]
         proc = subprocess.Popen(
-            list(argv),
+            launcher,
             cwd=cwd,
             env={**os.environ, **env},
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
             stderr=err,
+            start_new_session=True,  # so that a timeout can stop the command too
         )
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        result = json.loads(Path(out.name).read_text() or "{}")
         err.seek(0)
         tail = err.read().decode(errors="replace")[-1500:]
     log = tuple(emulator.requests()) if emulator is not None else ()
     return Measurement(
-        wall_s=wall,
+        wall_s=result.get("wall_s", timeout),
         requests=len(log) if emulator is not None else None,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
-        exit_code=proc.returncode,
+        cpu_s=result.get("cpu_s"),
+        peak_rss_mb=result["peak_rss_kib"] / 1024 if "peak_rss_kib" in result else None,
+        exit_code=result.get("exit_code", -9),
         stderr_tail=tail,
         log=log,
     )

@@ -50,6 +50,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument(
         "--profile", type=Path, help="write a cProfile of every tavusctl run into this folder"
     )
+    p.add_argument("--no-baselines", action="store_true", help="skip the baselines (profiling)")
     return p.parse_args(argv)
 
 
@@ -102,6 +103,7 @@ def execute(args: argparse.Namespace) -> list[Row]:
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         bench = Bench(root, emulator, commands, args.profile)
+        bench.with_baselines = not args.no_baselines
         for name, n, fn in plan_of(args):
             print(f"… {name} N={n}", file=sys.stderr, flush=True)
             rows.append(scenarios.timed(name, n, partial(fn, bench)))

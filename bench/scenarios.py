@@ -75,6 +75,7 @@ class Bench:
         self.commands = commands
         self.tavusctl = harness.tavusctl_argv()
         self.profile = profile  # write a cProfile of each tavusctl run here (times inflate)
+        self.with_baselines = True
         self._personas: dict[int, list[gen.BenchPersona]] = {}
         self._naive_plan: dict[int, Measurement] = {}
 
@@ -82,6 +83,10 @@ class Bench:
         if n not in self._personas:
             self._personas = {n: gen.generate(n)}  # keep only one size in memory
         return self._personas[n]
+
+    def measure_baseline(self, measure: Callable[[], Measurement]) -> Measurement | None:
+        """The baseline's measurement, unless baselines are switched off (for profiling)."""
+        return measure() if self.with_baselines else None
 
     def missing(self, *needed: str) -> str | None:
         """Why a scenario must be skipped, if a command it needs is not there yet."""
@@ -131,7 +136,7 @@ def validate(b: Bench, n: int) -> Row:
         return Row(name, n, "skipped", why)
     ws = b.workspace(name, n)
     ws.write_manifests(b.personas(n))
-    base = baseline.naive_validate(ws.manifests)
+    base = b.measure_baseline(lambda: baseline.naive_validate(ws.manifests))
     m = b.run(ws, "validate", "manifests")
     ws.remove()
     label = "yaml.safe_load per file"
@@ -151,7 +156,7 @@ def version(b: Bench, runs: int) -> Row:
     median = statistics.median(m.wall_s for m in times)
     m = min(times, key=lambda m: abs(m.wall_s - median))
     m = replace(m, wall_s=median)
-    base = baseline.interpreter_startup(runs)
+    base = b.measure_baseline(lambda: baseline.interpreter_startup(runs))
     extra = {"runs": runs, "all_s": [round(t.wall_s, 4) for t in times]}
     return Row(
         "--version",
@@ -164,10 +169,14 @@ def version(b: Bench, runs: int) -> Row:
     )
 
 
-def _naive_plan(b: Bench, n: int, ids: Sequence[str], sample: int) -> Measurement:
-    assert b.emulator is not None
+def _naive_plan(b: Bench, n: int, ids: Sequence[str], sample: int) -> Measurement | None:
+    emu = b.emulator
+    assert emu is not None
     if n not in b._naive_plan:
-        b._naive_plan = {n: baseline.naive_plan(b.emulator, ids, sample)}
+        measured = b.measure_baseline(lambda: baseline.naive_plan(emu, ids, sample))
+        if measured is None:
+            return None
+        b._naive_plan = {n: measured}
     return b._naive_plan[n]
 
 
@@ -212,7 +221,8 @@ def apply_create(b: Bench, n: int) -> Row:
     ps = b.personas(n)
     ws.write_manifests(ps)
     b.emulator.reset()
-    base = baseline.naive_create(b.emulator, [p.spec for p in ps])
+    emu = b.emulator
+    base = b.measure_baseline(lambda: baseline.naive_create(emu, [p.spec for p in ps]))
     b.emulator.reset()
     m = b.run(ws, "apply", "manifests", "--auto-approve", "--parallelism", str(PARALLELISM))
     problem = _created_problem(b.emulator, ws, n)
@@ -253,7 +263,8 @@ def apply_change(b: Bench, n: int, emulator: Emulator | None = None, label: str 
     if emulator is None:
         ids = b.seeded(ws, ps, emu)
         ops = {pid: [_replace_op(p)] for pid, p in zip(ids, after, strict=True)}
-        kw = {"baseline": baseline.naive_patch(emu, ops), "baseline_label": "sequential PATCH each"}
+        base = b.measure_baseline(lambda: baseline.naive_patch(emu, ops))
+        kw = {"baseline": base, "baseline_label": "sequential PATCH each"}
     ids = b.seeded(ws, ps, emu)
     m = b.run(
         ws, "apply", "manifests", "--auto-approve", "--parallelism", str(PARALLELISM), emulator=emu
