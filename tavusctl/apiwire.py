@@ -89,6 +89,16 @@ def unwrap(doc: Any) -> Json | None:
     return doc if isinstance(doc, dict) else None
 
 
+def one(doc: Any, call: Call, api_key: str) -> Json | None:
+    """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
+    not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
+    found = unwrap(doc)
+    if found is None and not (isinstance(doc, dict) and doc.get("data") in ([], None)):
+        what = f"Unexpected answer to {call.label} for {call.subject}: not a JSON object."
+        raise ApiError(scrub(f"{what} Try again; if it persists, the API changed.", api_key))
+    return found
+
+
 def persona_page(doc: Any, call: Call, api_key: str) -> tuple[list[Json], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc

@@ -129,10 +129,8 @@ class _Runner:
         except PreconditionFailed as exc:
             return _failed(action, f"{exc.message} {action.key} was left as it is.")
         except NotFound:
-            return _failed(
-                action,
-                f"{action.key} ({persona_id}) is gone from the account; run plan again (it will be recreated).",
-            )
+            gone = f"{action.key} ({persona_id}) is gone from the account; run plan again."
+            return _failed(action, gone)
         await self.recorder.put(action.key, LockEntry(persona_id, action.applied or {}))
         self.emit(Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}"))
         return Outcome(action.key, action.kind, "succeeded", persona_id)

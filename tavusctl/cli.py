@@ -18,6 +18,7 @@ import click
 
 from tavusctl import __version__
 from tavusctl.errors import ExitCode, TavusctlError, UsageError
+from tavusctl.secrets import remember, scrub
 
 if TYPE_CHECKING:
     from tavusctl.client import TavusClient
@@ -38,10 +39,20 @@ class GlobalOptions:
     lockfile: Path
     color: bool
     verbose: int
+    timeout: float = 30.0
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` with every secret value this process has read scrubbed out.
+
+    The last line of defence: nothing should try to print a secret, but if a bug does, the
+    user sees ``(sensitive value)``. Every output of the CLI goes through here.
+    """
+    click.echo(scrub(str(message)), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
-    click.echo(f"Error: {exc.message}", err=True)
+    echo(f"Error: {exc.message}", err=True)
     raise SystemExit(int(exc.exit_code))
 
 
@@ -57,7 +68,7 @@ class TavusctlGroup(click.Group):
         except TavusctlError as exc:
             _fail(exc)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            echo("Interrupted.", err=True)
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         if isinstance(result, int) and result:
             raise SystemExit(result)
@@ -90,6 +101,14 @@ class TavusctlGroup(click.Group):
     "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
 )
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    envvar="TAVUSCTL_TIMEOUT",
+    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -98,10 +117,13 @@ def cli(
     lockfile: Path,
     no_color: bool,
     verbose: int,
+    timeout: float,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose)
+    if api_key:
+        remember(api_key)
+    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -265,8 +287,20 @@ def emulator(
 ) -> int:
     """Run a local Tavus API emulator (personas, replicas, conversations) for tests and CI.
 
-    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain;
-    trouble options add latency, rate limits and faults. Test hooks live under /_emulator/.
+    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain
+    (default first); trouble options add latency, rate limits and faults. Prints its URL on
+    stderr; stops cleanly on Ctrl-C or SIGTERM.
+
+    \b
+    Test hooks (JSON, no auth, not in the request log):
+      POST /_emulator/reset                 empty accounts, log and injections; starting switches
+      GET|DELETE /_emulator/requests        the request log: method, path, query, status, body
+      POST /_emulator/inject                {method, path, count, status, body, headers, drop,
+                                            after_write}: answer the next requests to a route
+      GET|POST /_emulator/config            read or change switches (partial JSON)
+      POST /_emulator/seed                  {api_key, personas: [bodies]} -> {persona_ids}
+      GET /_emulator/personas               the account's personas as stored (x-api-key)
+      PATCH /_emulator/personas/{id}        JSON Patch "in the dashboard" (x-api-key)
     """
     from tavusctl.emulator.config import EmulatorConfig
     from tavusctl.emulator.server import serve
@@ -284,7 +318,7 @@ def main() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -325,9 +359,9 @@ def validate(
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
     )
-    click.echo(diagnostics.render(result.diagnostics, fmt), nl=False)
+    echo(diagnostics.render(result.diagnostics, fmt), nl=False)
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
-    click.echo(summary, err=True)
+    echo(summary, err=True)
     ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
 
 
@@ -337,7 +371,9 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
-    return TavusClient(opts.api_url, opts.api_key, max_concurrency=max_concurrency)
+    return TavusClient(
+        opts.api_url, opts.api_key, timeout=opts.timeout, max_concurrency=max_concurrency
+    )
 
 
 def _run(
@@ -357,8 +393,8 @@ def _console(opts: GlobalOptions) -> Console:
     from tavusctl.commands.common import Console
 
     return Console(
-        out=lambda text: click.echo(text.rstrip("\n")),
-        err=lambda text: click.echo(text.rstrip("\n"), err=True),
+        out=lambda text: echo(text.rstrip("\n")),
+        err=lambda text: echo(text.rstrip("\n"), err=True),
         color=opts.color,
         verbose=opts.verbose,
     )
@@ -517,7 +553,7 @@ def state_list(opts: GlobalOptions) -> None:
     from tavusctl import state as state_mod
 
     for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
-        click.echo(line)
+        echo(line)
 
 
 @state.command("show")
@@ -531,7 +567,7 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
     from tavusctl import lockfile
     from tavusctl import state as state_mod
 
-    click.echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+    echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
 
 
 @state.command("rm")
@@ -541,7 +577,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
     from tavusctl import state as state_mod
 
-    click.echo(state_mod.remove(opts.lockfile, name))
+    echo(state_mod.remove(opts.lockfile, name))
 
 
 @state.command("mv")
@@ -552,7 +588,7 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
     """Rename OLD to NEW (after renaming the manifest) so its persona is kept, not recreated."""
     from tavusctl import state as state_mod
 
-    click.echo(state_mod.move(opts.lockfile, old, new))
+    echo(state_mod.move(opts.lockfile, old, new))
 
 
 @cli.command("import")
@@ -566,7 +602,7 @@ def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, 
     from tavusctl.manifest import load
 
     resources = load(list(paths) or [Path(".")])
-    click.echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+    echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 
 @cli.command("export")
@@ -585,11 +621,11 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 
     done = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
     for item in done:
-        click.echo(f"Wrote {item.path} (persona {item.persona_id}).")
+        echo(f"Wrote {item.path} (persona {item.persona_id}).")
         for note in item.notes:
-            click.echo(f"  {note}")
+            echo(f"  {note}")
     if not done:
-        click.echo("The account has no user personas; nothing was exported.")
+        echo("The account has no user personas; nothing was exported.")
 
 
 @cli.command()
@@ -607,7 +643,7 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
         opts,
         lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
     )
-    click.echo(url)
+    echo(url)
 
 
 @cli.command()
@@ -621,4 +657,4 @@ def destroy(opts: GlobalOptions, auto_approve: bool) -> None:
     from tavusctl.destroy import destroy as run_destroy
 
     ok = partial(approve, verb="destroy", auto_approve=auto_approve)
-    click.echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=click.echo)))
+    echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=echo)))

@@ -32,6 +32,7 @@ import httpx
 from tavusctl import apiwire
 from tavusctl.errors import (
     ApiError,
+    AuthError,
     NotFound,
     OutcomeUnknown,
     PreconditionFailed,
@@ -75,6 +76,8 @@ class TavusClient:
         max_concurrency: int = 16,
     ) -> None:
         check_url(base_url, injected=transport is not None)
+        if not api_key or not api_key.strip():
+            raise AuthError("No Tavus API key: set TAVUS_API_KEY (or pass --api-key).")
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self.retry = retry or RetryPolicy()
@@ -113,8 +116,11 @@ class TavusClient:
 
     async def get_persona(self, persona_id: str) -> Json | None:
         """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
-        sent = await self._ok_or_gone(_persona_call("GET", persona_id))
-        return None if sent is None else apiwire.unwrap(apiwire.json_body(sent.response))
+        call = _persona_call("GET", persona_id)
+        sent = await self._ok_or_gone(call)
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
 
     async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
         """POST a persona and return its id. Raises OutcomeUnknown when it may have been created.
@@ -154,7 +160,9 @@ class TavusClient:
         path = f"/v2/replicas/{quote(replica_id, safe='')}"
         call = apiwire.Call("GET", path, f"replica {replica_id}")
         sent = await self._ok_or_gone(call)
-        return None if sent is None else apiwire.unwrap(apiwire.json_body(sent.response))
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
 
     async def create_conversation(self, body: Mapping[str, Any]) -> Json:
         """Start a conversation (POST: never retried blindly)."""

@@ -15,12 +15,15 @@ from typing import Any
 
 from tavusctl.client import TavusClient
 from tavusctl.content import created_since, leaves, matches, now_iso
-from tavusctl.errors import OutcomeUnknown, RateLimited
+from tavusctl.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
 from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import LockEntry
 from tavusctl.outcome import Event, Outcome
 from tavusctl.plan import Action
 from tavusctl.recorder import Recorder
+
+# Answers proving that a POST created nothing.
+REFUSED = (AuthError, InvalidRequest)
 
 # A create whose outcome stays unknown this many times is left for the next run to reconcile.
 MAX_UNKNOWN = 2
@@ -53,11 +56,21 @@ class Creator:
         applied = action.applied or {}
         intent = self.now()
         await self.recorder.put(action.key, LockEntry(None, applied, intent))
-        persona_id, adopted = await self._post(action, _content(action), intent)
+        try:
+            persona_id, adopted = await self._post(action, _content(action), intent)
+        except REFUSED:
+            await self._restore(action.key, entry)  # nothing was created: forget the intent
+            raise
         await self.recorder.put(action.key, LockEntry(persona_id, applied))
         note = "adopted after an unknown outcome" if adopted else None
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
+
+    async def _restore(self, key: str, entry: LockEntry | None) -> None:
+        if entry is None:
+            await self.recorder.drop(key)
+        else:
+            await self.recorder.put(key, entry)
 
     async def pending_id(self, key: str) -> str | None:
         """The persona an interrupted create of ``key`` left on the account, if any."""

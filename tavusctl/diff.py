@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -47,8 +47,27 @@ def three_way(
     """
     ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
     ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
-    _verify(ctx, ops, name)
+    if ops:  # an empty patch leaves live as it is, which is then what is expected
+        _verify(ctx, ops, name)
     return tuple(ops)
+
+
+def verify_patch(
+    desired: Mapping[str, Any],
+    last_applied: Mapping[str, Any] | None,
+    live: Mapping[str, Any],
+    ops: Sequence[Operation],
+    *,
+    salt: str,
+    secret_paths: Collection[str] = (),
+    name: str = "persona",
+) -> None:
+    """Raise InternalError unless ``ops`` turns ``live`` into exactly the expected document.
+
+    :func:`three_way` checks each patch it makes with this before returning it.
+    """
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    _verify(ctx, list(ops), name)
 
 
 def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
@@ -165,12 +184,36 @@ def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
 
 
 def _remove_ops(ctx: _Context) -> list[Operation]:
-    """A ``remove`` for each last-applied leaf that desired dropped and live still has."""
-    return [
-        ctx.op("remove", path)
+    """A ``remove`` for each last-applied leaf that desired dropped and live still has; an
+    object left with nothing but such leaves is removed whole."""
+    dropped = [
+        path
         for path in sorted(ctx.last, key=pointer.split)
         if not _still_wanted(ctx.want, path) and pointer.exists(ctx.live, path)
     ]
+    return [ctx.op("remove", path) for path in _collapse(dropped, ctx)]
+
+
+def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
+    """``dropped``, with every object whose live content is all dropped replaced by itself."""
+    removing = set(dropped)
+    live_leaves = leaves(ctx.live, ctx.is_secret)
+    for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
+        if any(_related(parent, d) for d in ctx.want):
+            continue
+        inside = [p for p in live_leaves if p.startswith(parent + "/")]
+        if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
+            removing = {r for r in removing if not r.startswith(parent + "/")} | {parent}
+    return sorted(removing, key=pointer.split)
+
+
+def _ancestors(path: str) -> list[str]:
+    tokens = pointer.split(path)
+    return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
@@ -240,16 +283,25 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
 
 def expected(ctx: _Context) -> dict[str, Any]:
     """Live with every differing desired leaf written (a missing object created whole from
-    desired) and every dropped last-applied leaf removed."""
+    desired), every dropped last-applied leaf removed, and every object that left empty."""
     doc = copy.deepcopy(dict(ctx.live))
     for leaf in ctx.differing:
         path, _ = _anchor(doc, leaf)
         _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
-    for path in ctx.last:
-        if not _still_wanted(ctx.want, path) and pointer.exists(doc, path):
-            tokens = pointer.split(path)
-            del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
+    dropped = [p for p in ctx.last if not _still_wanted(ctx.want, p) and pointer.exists(doc, p)]
+    for path in dropped:
+        _delete(doc, path)
+    emptied = {a for p in dropped for a in _ancestors(p)}
+    for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
+        emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
+        if emptied_now and not any(_related(path, d) for d in ctx.want):
+            _delete(doc, path)
     return doc
+
+
+def _delete(doc: dict[str, Any], path: str) -> None:
+    tokens = pointer.split(path)
+    del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
 
 
 def _put(doc: dict[str, Any], tokens: list[str], value: Any) -> None:

@@ -27,7 +27,8 @@ class Outcome:
 class Event:
     """Progress, for the CLI to show on stderr as it happens.
 
-    ``what``: started (message: the action kind), creating, created, adopted, updated, deleted, failed, skipped, warning.
+    ``what``: started (message: the action kind), creating, created, adopted, updated,
+    deleted, failed, skipped, warning.
     ``message`` never holds a secret value.
     """
 

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from tavusctl import pointer
-from tavusctl.secrets import SENSITIVE, hash_secret, is_secret_path, secret_paths
+from tavusctl.secrets import SENSITIVE, hash_secret, is_secret_path
 
 IsSecret = Callable[[str], bool]
+_ATOMS = (str, int, float, bool, type(None))
 
 
 def secret_test(extra: Iterable[str] = ()) -> IsSecret:
     """A test for secret pointers: the fixed rules plus the ``extra`` pointers."""
     marked = frozenset(extra)
-    return lambda path: path in marked or is_secret_path(path)
+    return lambda path: path in marked or _by_rule(path)
+
+
+@lru_cache(maxsize=8192)
+def _by_rule(path: str) -> bool:
+    # Personas share their paths: caching the rule makes a 1,000-persona plan several times faster.
+    return is_secret_path(path)
 
 
 def swap(
@@ -38,12 +46,12 @@ def swap(
         }
     if isinstance(value, list):
         return [swap(v, f"{path}/{i}", is_secret, fn) for i, v in enumerate(value)]
-    return copy.deepcopy(value)
+    return value if isinstance(value, _ATOMS) else copy.deepcopy(value)
 
 
 def hashed(spec: Mapping[str, Any], salt: str, secret: Iterable[str] = ()) -> dict[str, Any]:
     """A copy of ``spec`` with every secret value replaced by its salted hash."""
-    test = secret_test({*secret, *secret_paths(spec)})
+    test = secret_test(secret)
     out: dict[str, Any] = swap(spec, "", test, lambda _, v: hash_secret(v, salt))
     return out
 

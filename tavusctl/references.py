@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tavusctl.secrets import remember
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
@@ -94,6 +96,8 @@ def _env(name: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
             "Set it before running tavusctl."
         )
+    if ctx.secret:
+        remember(ctx.environ[name])
     return ctx.environ[name]
 
 
@@ -105,12 +109,19 @@ def _file(relative: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} does not exist or is "
             "not a file."
         )
-    if target.stat().st_size > MAX_FILE_BYTES:
+    try:
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which cannot be read: {exc.strerror}."
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
         )
     try:
-        return target.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is not UTF-8 text. Save it as UTF-8."

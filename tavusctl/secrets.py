@@ -49,3 +49,24 @@ def hash_secret(value: Any, salt: str) -> str:
 def is_hash(value: Any) -> bool:
     """Whether ``value`` looks like the output of :func:`hash_secret`."""
     return isinstance(value, str) and value.startswith(HASH_PREFIX) and len(value) == 71
+
+
+# The last line of defence: every secret value tavusctl has read in this process (the API key,
+# values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
+# that would print one prints ``(sensitive value)`` instead. Values shorter than 4 characters
+# are not remembered: replacing them would mangle ordinary text.
+_known: set[str] = set()
+
+
+def remember(value: str) -> None:
+    """Remember a secret value so that :func:`scrub` hides it."""
+    if isinstance(value, str) and len(value) >= 4:
+        _known.add(value)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
+    for value in sorted(_known, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, SENSITIVE)
+    return text

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tavusctl.model import Location
-from tavusctl.yamltree import Builder, Document, SourceError, too_deep
+from tavusctl.yamltree import MAX_NODES, Builder, Document, SourceError, too_deep
 
 __all__ = ["Document", "SourceError", "read_file"]
 
@@ -27,12 +27,31 @@ def read_file(path: Path, display: str) -> list[Document]:
     nests too deeply, or expands too far through aliases.
     """
     text = _read_text(path, display)
+    _count_values(text, display)
     try:
         nodes = list(yaml.compose_all(text, Loader=_FAST_LOADER))
     except yaml.YAMLError:
         nodes = _compose_slowly(text, display)
     builder = Builder(display)
     return [builder.document(node) for node in nodes if not _is_null(node)]
+
+
+def _count_values(text: str, display: str) -> None:
+    """Refuse a file of too many values before composing it (which holds them all in memory)."""
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            count += isinstance(event, yaml.NodeEvent)  # scalars, aliases, collection starts
+            if count > MAX_NODES:
+                mark = event.start_mark
+                where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise SourceError(
+                    Location(display, *where),
+                    f"The file holds more than {MAX_NODES} values; tavusctl refuses to read "
+                    "it. Split it into smaller files.",
+                )
+    except yaml.YAMLError:
+        return  # reported when composing, with the pure-Python parser's clearer message
 
 
 def _compose_slowly(text: str, display: str) -> list[yaml.Node]:
@@ -48,15 +67,7 @@ def _compose_slowly(text: str, display: str) -> list[yaml.Node]:
 
 
 def _read_text(path: Path, display: str) -> str:
-    start = Location(display, 1, 1)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise SourceError(
-            start,
-            f"The file is {size} bytes; tavusctl reads manifests of at most "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MiB. Split it into smaller files.",
-        )
-    data = path.read_bytes()
+    data = _read_bytes(path, Location(display, 1, 1))
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -65,6 +76,21 @@ def _read_text(path: Path, display: str) -> str:
             f"The file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded. "
             "Save the file as UTF-8.",
         ) from None
+
+
+def _read_bytes(path: Path, start: Location) -> bytes:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims
+    except OSError as exc:
+        raise SourceError(start, f"The file cannot be read: {exc.strerror}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(
+            start,
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the most tavusctl "
+            "reads in one manifest file. Split it into smaller files.",
+        )
+    return data
 
 
 def _offset_location(data: bytes, offset: int, display: str) -> Location:

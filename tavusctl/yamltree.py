@@ -21,6 +21,7 @@ from tavusctl.model import Location
 MAX_NODES = 100_000  # per file, after alias expansion
 MAX_DEPTH = 100
 
+Stack = tuple[int, ...]  # ids of the nodes being built, outermost first: finds alias cycles
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
@@ -85,7 +86,7 @@ class Builder:
     def _loc(self, node: yaml.Node) -> Location:
         return Location(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def _build(self, node: yaml.Node, path: str, doc: Document, stack: tuple[int, ...]) -> Any:
+    def _build(self, node: yaml.Node, path: str, doc: Document, stack: Stack) -> Any:
         self._count(node, stack)
         doc.values.setdefault(path, self._loc(node))
         inner = (*stack, id(node))
@@ -95,7 +96,7 @@ class Builder:
             return self._sequence(node, path, doc, inner)
         return self._scalar(node)
 
-    def _count(self, node: yaml.Node, stack: tuple[int, ...]) -> None:
+    def _count(self, node: yaml.Node, stack: Stack) -> None:
         self.count += 1
         if id(node) not in self.seen:
             self.seen.add(id(node))
@@ -137,7 +138,7 @@ class Builder:
                 "or remove the tag.",
             ) from None
 
-    def _sequence(self, node: yaml.SequenceNode, path: str, doc: Document, stack: Any) -> Any:
+    def _sequence(self, node: yaml.SequenceNode, path: str, doc: Document, stack: Stack) -> Any:
         items = []
         for index, child in enumerate(node.value):
             child_path = f"{path}/{index}"
@@ -145,7 +146,7 @@ class Builder:
             items.append(self._build(child, child_path, doc, stack))
         return items
 
-    def _mapping(self, node: yaml.MappingNode, path: str, doc: Document, stack: Any) -> Any:
+    def _mapping(self, node: yaml.MappingNode, path: str, doc: Document, stack: Stack) -> Any:
         result: dict[str, Any] = {}
         merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
@@ -174,7 +175,7 @@ class Builder:
         return key
 
     def _merge(
-        self, node: yaml.Node, result: dict[str, Any], path: str, doc: Document, stack: Any
+        self, node: yaml.Node, result: dict[str, Any], path: str, doc: Document, stack: Stack
     ) -> None:
         """YAML merge keys (``<<: *defaults``): keys written explicitly win."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -183,7 +184,7 @@ class Builder:
                 raise SourceError(self._loc(source), "A merge key (<<) must refer to a mapping.")
             scratch = Document(None)
             merged = self._build(source, path, scratch, stack)
-            for key in merged.keys() - result.keys():
+            for key in [k for k in merged if k not in result]:  # keep the written order
                 result[key] = merged[key]
                 prefix = f"{path}/{pointer.escape(key)}"
                 for table, new in ((doc.keys, scratch.keys), (doc.values, scratch.values)):

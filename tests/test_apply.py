@@ -35,9 +35,11 @@ def body(name: str, **more: Any) -> dict[str, Any]:
     return {"persona_name": name.title(), "system_prompt": f"You are {name}.", **more}
 
 
-def create(name: str, spec: dict[str, Any] | None = None, **kw: Any) -> Action:
+def create(
+    name: str, spec: dict[str, Any] | None = None, kind: ActionKind = ActionKind.CREATE
+) -> Action:
     spec = spec or body(name)
-    return Action(ActionKind.CREATE, f"Persona/{name}", name, body=spec, applied=spec, **kw)
+    return Action(kind, f"Persona/{name}", name, body=spec, applied=spec)
 
 
 def update(name: str, persona_id: str, *ops: Operation, applied: Any = None) -> Action:
@@ -412,3 +414,146 @@ async def test_a_failed_read_back_is_a_warning_not_a_failed_apply(lock_path: Pat
     assert result.ok
     [warning] = result.warnings
     assert warning.startswith("Could not read back what was written (The Tavus API rejected")
+
+
+@sync
+async def test_updating_a_persona_deleted_meanwhile_fails_clearly(lock_path: Path) -> None:
+    emu = InProcess(missing_status=404)
+    op = Operation("replace", "/persona_name", "B", old="A")
+    result = await apply(emu, lock_path, update("ann", "p00000000000", op))
+    [outcome] = result.outcomes
+    assert outcome.status == "failed"
+    assert outcome.reason == (
+        "Persona/ann (p00000000000) is gone from the account; run plan again."
+    )
+
+
+@sync
+async def test_deleting_an_entry_with_only_an_intent_deletes_what_it_created(
+    lock_path: Path,
+) -> None:
+    emu = InProcess()
+    [pid, keep] = await emu.seed(body("ann"), body("bob"))
+    lock = Lockfile(salt=SALT).with_entry(
+        "Persona/ann", LockEntry(None, body("ann"), "2000-01-01T00:00:00.000Z")
+    )
+    result = await apply(emu, lock_path, delete("ann", None), lock=lock)
+    assert [(o.status, o.persona_id) for o in result.outcomes] == [("succeeded", pid)]
+    assert [p["persona_id"] for p in await emu.personas()] == [keep]
+    assert on_disk(lock_path) == {}
+
+
+@sync
+async def test_a_refused_create_fails_naming_the_field_and_leaves_no_intent(
+    lock_path: Path,
+) -> None:
+    emu = InProcess(unknown_fields="reject")
+    previous = LockEntry("p00000000000", body("ann"))  # a recreate: the old entry comes back
+    lock = Lockfile(salt=SALT).with_entry("Persona/bob", previous)
+    result = await apply(
+        emu,
+        lock_path,
+        create("ann", body("ann", colour="blue")),
+        create("bob", body("bob", colour="red"), kind=ActionKind.RECREATE),
+        lock=lock,
+    )
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert "(HTTP 400: " in (result.outcomes[0].reason or "")
+    assert "colour" in (result.outcomes[0].reason or "")
+    assert on_disk(lock_path) == {"Persona/bob": previous}
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """Counts POSTs in flight at once, holding each until ``target`` are (or a second passed),
+    so that the peak does not depend on how fast the machine is."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, target: int) -> None:
+        self.inner, self.target, self.active, self.peak = inner, target, 0, 0
+        self.reached = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "POST":
+            return await self.inner.handle_async_request(request)
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        if self.peak >= self.target:
+            self.reached.set()
+        try:
+            await asyncio.wait_for(self.reached.wait(), timeout=1)
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.active -= 1
+
+
+@pytest.mark.parametrize("parallelism", [1, 3])
+@sync
+async def test_writes_run_concurrently_up_to_the_parallelism(
+    lock_path: Path, parallelism: int
+) -> None:
+    emu = InProcess()
+    counting = Counting(emu.transport, parallelism)
+    emu.transport = counting
+    creates = [create(f"p{i}") for i in range(9)]
+    result = await apply(emu, lock_path, *creates, parallelism=parallelism)
+    assert result.ok
+    assert counting.peak == parallelism
+
+
+@sync
+async def test_nothing_apply_produces_holds_a_secret_or_the_api_key(lock_path: Path) -> None:
+    emu = InProcess(secrets="stored")
+    secret = "sk-live-0123456789abcdef"
+    spec = body("ann", layers={"llm": {"model": "m", "api_key": secret}})
+    applied = body("ann", layers={"llm": {"model": "m", "api_key": "sha256:" + "1" * 64}})
+    events: list[Event] = []
+    [pid] = await emu.seed(body("bob", layers={"llm": {"api_key": "old-secret-value"}}))
+    secret_op = Operation(
+        "replace", "/layers/llm/api_key", secret, old="old-secret-value", sensitive=True
+    )
+    await emu.inject("POST", "/v2/personas", status=502, after_write=True)
+    result = await apply(
+        emu,
+        lock_path,
+        Action(ActionKind.CREATE, "Persona/ann", "ann", body=spec, applied=applied),
+        update("bob", pid, secret_op, Operation("replace", "/persona_name", "X", old="Nope")),
+        on_event=events.append,
+    )
+    produced = repr(result) + repr(events) + lock_path.read_text()
+    for value in (secret, "old-secret-value", "test-key"):
+        assert value not in produced
+    assert {o.status for o in result.outcomes} == {"succeeded", "failed"}
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {"fill_defaults": True},
+        {"secrets": "masked"},
+        {"secrets": "omitted"},
+        {"get_shape": "wrapped", "create_response": "full", "missing_status": 404},
+        {"patch_response": "empty", "list_system_personas": False},
+    ],
+    ids=["defaults", "masked", "omitted", "wrapped-full-404", "empty-patch"],
+)
+@sync
+async def test_adoption_and_updates_work_under_every_server_variant(
+    lock_path: Path, switches: dict[str, Any]
+) -> None:
+    emu = InProcess(**switches)
+    spec = body("ann", layers={"llm": {"model": "m", "api_key": "sk-1234567890"}, "tts": {}})
+    applied = {
+        **spec,
+        "layers": {"llm": {"model": "m", "api_key": "sha256:" + "2" * 64}, "tts": {}},
+    }
+    action = Action(ActionKind.CREATE, "Persona/ann", "ann", body=spec, applied=applied)
+    await emu.inject("POST", "/v2/personas", drop=True, after_write=True)
+    first = await apply(emu, lock_path, action)
+    [live] = await emu.personas()
+    assert first.ok and first.outcomes[0].persona_id == live["persona_id"]
+    assert first.warnings == ()
+    op = Operation("replace", "/layers/llm/model", "m2", old="m")
+    second = await apply(
+        emu, lock_path, update("ann", live["persona_id"], op), lock=lockfile.read(lock_path)
+    )
+    assert second.ok and second.warnings == ()
+    assert (await emu.personas())[0]["layers"]["llm"]["model"] == "m2"

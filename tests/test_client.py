@@ -122,6 +122,18 @@ def test_a_missing_persona_reads_as_none(answer: httpx.Response) -> None:
     assert run(Script(answer), "get_persona", "p1") is None
 
 
+@pytest.mark.parametrize(
+    "answer", [httpx.Response(200, text="<html>oops</html>"), httpx.Response(200), reply(200, [1])]
+)
+def test_an_unreadable_persona_is_an_error_never_gone(answer: httpx.Response) -> None:
+    with pytest.raises(ApiError, match="Unexpected answer to GET /v2/personas/p1 for persona p1"):
+        run(Script(answer), "get_persona", "p1")
+
+
+def test_an_empty_data_list_means_gone() -> None:
+    assert run(Script(reply(200, {"data": []})), "get_persona", "p1") is None
+
+
 def test_a_get_persona_400_for_another_reason_is_an_error() -> None:
     with pytest.raises(InvalidRequest, match="HTTP 400: limit is odd"):
         run(Script(reply(400, {"message": "limit is odd"})), "get_persona", "p1")

@@ -14,7 +14,7 @@ from tavusctl.errors import AuthError, OutcomeUnknown, PreconditionFailed
 from tavusctl.fetch import LiveState, fetch_live
 from tavusctl.retry import RetryPolicy
 from tests.support.emulator import Emulator
-from tests.support.inproc import no_sleep
+from tests.support.inproc import API_KEY, InProcess, no_sleep
 
 T = TypeVar("T")
 PERSONA = {
@@ -128,9 +128,22 @@ def test_a_created_persona_whose_answer_is_lost_is_not_posted_twice(emulator: Em
     assert len(emulator.list_personas()) == 1
 
 
-def test_a_missing_key_is_reported_without_the_key(emulator: Emulator) -> None:
-    with pytest.raises(AuthError, match="Check TAVUS_API_KEY"):
-        call(emulator, lambda c: c.get_persona("p1"), key="")
+def test_a_missing_key_is_refused_before_any_request(emulator: Emulator) -> None:
+    with pytest.raises(
+        AuthError, match=r"No Tavus API key: set TAVUS_API_KEY \(or pass --api-key\)"
+    ):
+        call(emulator, lambda c: c.get_persona("p1"), key=" ")
+    assert emulator.requests() == []
+
+
+def test_a_rejected_key_is_reported_without_the_key() -> None:
+    async def go() -> None:
+        async with InProcess(api_keys=("the-right-key",)).client() as client:
+            await client.get_persona("p1")
+
+    with pytest.raises(AuthError, match="rejected the API key") as caught:
+        asyncio.run(go())
+    assert API_KEY not in caught.value.message
 
 
 def fetch(emulator: Emulator, wanted: tuple[str, ...] = ()) -> LiveState:

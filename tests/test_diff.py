@@ -5,7 +5,8 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from tavusctl.diff import three_way
+from tavusctl.diff import three_way, verify_patch
+from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
 from tavusctl.secrets import hash_secret
 
@@ -93,6 +94,33 @@ CASES = [
         persona(context="Old context."),
         live_of(persona()),
         [],
+    ),
+    (
+        "an object dropped from the manifest whose live content was all ours is removed whole",
+        persona(layers={"llm": {"model": "m1"}}),
+        persona(),
+        live_of(persona()),
+        [{"op": "remove", "path": "/layers/tts"}],
+    ),
+    (
+        "an object dropped from the manifest keeps what the server added to it",
+        persona(layers={"llm": {"model": "m1"}}),
+        persona(),
+        live_of(
+            persona(layers={"llm": {"model": "m1"}, "tts": {"tts_engine": "cartesia", "x": 1}})
+        ),
+        [{"op": "remove", "path": "/layers/tts/tts_engine"}],
+    ),
+    (
+        "nested objects that were all ours are removed at the highest such object",
+        {"persona_name": "A"},
+        persona(layers={"llm": {"model": "m1", "extra_body": {"t": 1}}}),
+        live_of(persona(layers={"llm": {"model": "m1", "extra_body": {"t": 1}}})),
+        [
+            {"op": "remove", "path": "/layers"},
+            {"op": "replace", "path": "/persona_name", "value": "A"},
+            {"op": "remove", "path": "/system_prompt"},
+        ],
     ),
     (
         "server defaults the manifest never set are left alone",
@@ -355,3 +383,45 @@ def test_every_patch_applies_to_live_and_a_second_diff_is_empty(case) -> None:
     assert {k: after[k] for k in ("persona_id", "created_at", "updated_at")} == {
         k: live[k] for k in ("persona_id", "created_at", "updated_at")
     }
+
+
+def test_a_list_holding_a_secret_is_a_sensitive_operation() -> None:
+    tools = [{"type": "function", "api_key": "sk-in-a-list"}]
+    (op,) = three_way(
+        persona(layers={"llm": {"tools": tools}}), None, live_of(persona()), salt=SALT
+    )
+    assert (op.op, op.path, op.sensitive) == ("add", "/layers/llm/tools", True)
+
+
+@pytest.mark.parametrize(
+    ("case", "ops", "fragment"),
+    [
+        ("a wrong value", [Operation("replace", "/persona_name", "Other")], "does not give"),
+        ("a missing operation", [], "does not give"),
+        ("a path live lacks", [Operation("replace", "/context", "c")], "does not apply"),
+        (
+            "an unmanaged field touched",
+            [Operation("replace", "/persona_name", "New"), Operation("remove", "/created_at")],
+            "does not give",
+        ),
+    ],
+)
+def test_a_patch_that_does_not_verify_is_an_internal_error_naming_the_persona(
+    case: str, ops: list[Operation], fragment: str
+) -> None:
+    with pytest.raises(InternalError) as err:
+        verify_patch(
+            persona(persona_name="New"),
+            persona(),
+            live_of(persona()),
+            ops,
+            salt=SALT,
+            name="Persona/interviewer",
+        )
+    assert f"The patch planned for Persona/interviewer {fragment}" in err.value.message
+    assert "This is a bug in tavusctl" in err.value.message
+
+
+def test_the_patch_three_way_makes_verifies() -> None:
+    desired, last, live = persona(persona_name="New"), persona(), live_of(persona())
+    verify_patch(desired, last, live, three_way(desired, last, live, salt=SALT), salt=SALT)

@@ -202,6 +202,13 @@ CASES = {
             "tavusctl refuses to read it. Remove the aliases that repeat large parts."
         ],
     ),
+    "file of too many values": (
+        {"a.yaml": "a: [" + "1, " * 100_000 + "1]\n"},
+        [
+            "a.yaml:1:299996: The file holds more than 100000 values; tavusctl refuses to read it. "
+            "Split it into smaller files."
+        ],
+    ),
     "alias that contains itself": (
         {"a.yaml": "a: &x [*x]\n"},
         ["a.yaml:1:4: A YAML alias refers to itself; remove it."],
@@ -377,6 +384,16 @@ def test_file_reference_through_a_symlink_out_of_the_tree_is_refused(tmp_path: P
     [line] = lines(tmp_path / "m")
     assert line.startswith("a.yaml:6:18: spec.system_prompt reads '${file:link.txt}', which is ")
     assert "outside the folder the manifests were loaded from (.)" in line
+
+
+def test_a_broken_symlink_and_a_large_file_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "gone.yaml")
+    (tmp_path / "b.yaml").write_text("# " + "x" * (5 * 1024 * 1024) + "\n")
+    assert lines(tmp_path) == [
+        "a.yaml:1:1: The file cannot be read: No such file or directory.",
+        "b.yaml:1:1: The file is larger than 5 MiB, the most tavusctl reads in one manifest "
+        "file. Split it into smaller files.",
+    ]
 
 
 def test_references_resolve_from_the_manifest_folder_inside_the_tree(tmp_path: Path) -> None:

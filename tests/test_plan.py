@@ -184,3 +184,12 @@ def test_update_and_noop_actions_carry_the_live_fingerprint() -> None:
     doc = live(spec(), "p1")
     (action,) = make_plan([res("a")], lock(a=LockEntry("p1", spec())), {"p1": doc}).actions
     assert action.live_fingerprint == live_fingerprint(doc, SALT)
+
+
+def test_secrets_inside_lists_are_hashed_in_applied_too() -> None:
+    body = spec(layers={"llm": {"tools": [{"name": "t", "api_key": KEY}]}})
+    (action,) = make_plan([res("a", body)], lock(), {}).actions
+    assert action.applied is not None
+    assert action.applied["layers"]["llm"]["tools"] == [
+        {"name": "t", "api_key": hash_secret(KEY, SALT)}
+    ]

@@ -75,11 +75,14 @@ class Emulator:
         return response
 
     async def _troubled(self, req: Request) -> Response | None:
-        await self.trouble.delay()
+        # Decide in arrival order, before the (jittered) sleep reorders concurrent requests.
         wait = self.trouble.retry_after()
+        fault = self.trouble.draw(
+            req.method, req.path, req.method in WRITES, limited=wait is not None
+        )
+        await self.trouble.delay()
         if wait is not None:
             return Response(429, {"error": "Too many requests"}, {"retry-after": str(wait)})
-        fault = self.trouble.draw(req.method, req.path, req.method in WRITES)
         if fault is not None and not fault.after_write:
             return fault_response(fault)
         response = self._answer(req)

@@ -86,14 +86,20 @@ class Trouble:
             return None
         return max(1, math.ceil((1 - self._tokens) / rate))
 
-    def draw(self, method: str, path: str, is_write: bool) -> Fault | None:
-        """The fault for this request: an injected one first, else a seeded random one."""
+    def draw(
+        self, method: str, path: str, is_write: bool, *, limited: bool = False
+    ) -> Fault | None:
+        """The fault for this request: an injected one first, else a seeded random one.
+
+        Every request draws the same random numbers, so the sequence of faults depends only on
+        the sequence of requests; a rate-limited request leaves the injections for the next ones.
+        """
         roll, kind, late = (
             self._faults.random(),
             self._faults.choice(FAULT_KINDS),
             self._faults.random(),
         )
-        injected = self._take_injection(method, path)
+        injected = None if limited else self._take_injection(method, path)
         if injected is not None:
             return injected
         if roll >= self.config.fault_rate:

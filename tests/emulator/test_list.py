@@ -94,3 +94,18 @@ def test_list_system_personas_switch_off_hides_them_from_the_unfiltered_list(api
     assert (
         api.get("/v2/personas", params={"persona_type": "system"}).json()["total_count"] == SYSTEM
     )
+
+
+def test_ten_thousand_personas_page_out_completely_newest_first(api, emulator):
+    bodies = [{"persona_name": f"n{i}", "system_prompt": "x"} for i in range(10_000)]
+    seeded = emulator.admin.post(
+        f"{emulator.url}/_emulator/seed", json={"api_key": emulator.api_key, "personas": bodies}
+    ).json()["persona_ids"]
+    seen: list[str] = []
+    for page in range(1, 101):
+        body = api.get(
+            "/v2/personas", params={"persona_type": "user", "limit": 100, "page": page}
+        ).json()
+        assert body["total_count"] == 10_000
+        seen += [p["persona_id"] for p in body["data"]]
+    assert seen == seeded[::-1]

@@ -137,18 +137,21 @@ def test_a_trailing_slash_on_one_persona_is_accepted(api):
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-api-key": ""}])
-def test_a_missing_key_is_401_invalid_access_token(emulator, headers):
-    for method, path in [("GET", "/v2/personas"), ("POST", "/v2/personas"), ("GET", "/v2/replicas"),
-                         ("PATCH", "/v2/personas/p1"), ("POST", "/v2/conversations")]:  # fmt: skip
-        response = httpx.request(method, emulator.url + path, headers=headers, json={})
+def test_a_missing_or_empty_key_is_401_invalid_access_token(emulator, anonymous, headers):
+    routes = [("GET", "/v2/personas"), ("POST", "/v2/personas"), ("GET", "/v2/personas/p9a95912"),
+              ("PATCH", "/v2/personas/p1"), ("DELETE", "/v2/personas/p1"), ("GET", "/v2/replicas"),
+              ("GET", "/v2/replicas/r90bbd427f71"), ("POST", "/v2/conversations"),
+              ("GET", "/v2/conversations")]  # fmt: skip
+    for method, path in routes:
+        response = anonymous.request(method, path, headers=headers, json={})
         assert (response.status_code, response.json()) == (401, {"message": "Invalid access token"})
 
 
-def test_each_key_is_its_own_account(api, emulator):
+def test_each_key_is_its_own_account(api, anonymous):
     pid = create(api)
     other = {"x-api-key": "someone-else"}
-    assert httpx.get(f"{emulator.url}/v2/personas/{pid}", headers=other).status_code == 400
-    listed = httpx.get(f"{emulator.url}/v2/personas?persona_type=user", headers=other).json()
+    assert anonymous.get(f"/v2/personas/{pid}", headers=other).status_code == 400
+    listed = anonymous.get("/v2/personas?persona_type=user", headers=other).json()
     assert listed == {"data": [], "total_count": 0}
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.emulator import emulator_process
 
@@ -89,16 +90,16 @@ def test_sigkill_while_writing_the_state_file_leaves_the_last_complete_state(tmp
     assert created > 0
 
 
-def test_sigterm_stops_cleanly_with_every_answered_change_saved(tmp_path: Path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_cleanly_with_every_answered_change_saved(tmp_path: Path, signum):
     state = tmp_path / "state.json"
-    with emulator_process("--state-file", str(state)) as (proc, url):
+    with (
+        emulator_process("--state-file", str(state)) as (proc, url),
+        httpx.Client(base_url=url, headers=KEY) as client,
+    ):
         for i in range(20):
-            httpx.post(
-                f"{url}/v2/personas",
-                headers=KEY,
-                json={"persona_name": f"n{i}", "system_prompt": "x"},
-            )
-        proc.send_signal(signal.SIGTERM)
+            client.post("/v2/personas", json={"persona_name": f"n{i}", "system_prompt": "x"})
+        proc.send_signal(signum)
         assert proc.wait(timeout=10) == 0
         assert proc.stderr is not None and "stopped" in proc.stderr.read()
     with emulator_process("--state-file", str(state)) as (_proc, url):

@@ -143,3 +143,12 @@ def test_seeding_creates_many_personas_in_order(api, emulator):
         f"{emulator.url}/_emulator/seed", json={"api_key": "k", "personas": [{}]}
     )
     assert (bad.status_code, bad.json()) == (400, {"error": "system_prompt is required"})
+
+
+def test_a_rate_limited_request_leaves_the_injection_for_the_next_one(api, emulator):
+    emulator.configure(rate_limit=0.5)
+    assert api.get("/v2/personas").status_code == 200  # takes the only token
+    emulator.inject("GET", "/v2/replicas", status=503)
+    assert api.get("/v2/replicas").status_code == 429
+    emulator.configure(rate_limit=None)
+    assert api.get("/v2/replicas").status_code == 503

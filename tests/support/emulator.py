@@ -41,8 +41,8 @@ class Emulator:
     """A handle on the (freshly reset) emulator for one test."""
 
     url: str
+    admin: httpx.Client = field(repr=False)
     api_key: str = API_KEY
-    admin: httpx.Client = field(repr=False, default_factory=httpx.Client)
 
     @property
     def env(self) -> dict[str, str]:
@@ -115,13 +115,19 @@ def emulator_server() -> Iterator[EmulatorServer]:
     thread.join(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def emulator_admin_client() -> Iterator[httpx.Client]:
+    """One keep-alive client for the hooks (an httpx.Client costs an SSL context to build)."""
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
 @pytest.fixture
-def emulator(emulator_server: EmulatorServer) -> Iterator[Emulator]:
+def emulator(emulator_server: EmulatorServer, emulator_admin_client: httpx.Client) -> Emulator:
     """The shared emulator, reset to its starting state (switches included) for this test."""
-    with httpx.Client(timeout=10) as admin:
-        handle = Emulator(emulator_server.url, admin=admin)
-        handle._call("POST", "reset")
-        yield handle
+    handle = Emulator(emulator_server.url, admin=emulator_admin_client)
+    handle._call("POST", "reset")
+    return handle
 
 
 @contextlib.contextmanager

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from tavusctl import secrets
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        ("/layers/llm/api_key", True),
+        ("/layers/tts/api_key", True),
+        ("/layers/llm/tools/0/function/api_key", True),
+        ("/layers/llm/headers/Authorization", True),
+        ("/layers/llm/headers", False),
+        ("/layers/llm/base_url", False),
+        ("/system_prompt", False),
+    ],
+)
+def test_secret_paths_follow_the_rules(path: str, secret: bool) -> None:
+    assert secrets.is_secret_path(path) is secret
+
+
+def test_hash_is_salted_and_recognisable() -> None:
+    one = secrets.hash_secret("sk-live-1", "salt-a")
+    assert secrets.is_hash(one)
+    assert one != secrets.hash_secret("sk-live-1", "salt-b")
+    assert "sk-live-1" not in one
+
+
+def test_scrub_hides_remembered_values_longest_first() -> None:
+    secrets.remember("tok-abcdef")
+    secrets.remember("tok-abcdef-longer")
+    secrets.remember("ab")  # too short to hide without mangling text
+    text = secrets.scrub("a=tok-abcdef-longer b=tok-abcdef c=ab")
+    assert text == "a=(sensitive value) b=(sensitive value) c=ab"
