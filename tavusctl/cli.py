@@ -371,8 +371,13 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
 
     if not opts.api_key:
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
     return TavusClient(
-        opts.api_url, opts.api_key, timeout=opts.timeout, max_concurrency=max_concurrency
+        opts.api_url,
+        opts.api_key,
+        timeout=opts.timeout,
+        max_concurrency=max_concurrency,
+        log=log,
     )
 
 

@@ -24,10 +24,11 @@ import asyncio
 import importlib.util
 import ipaddress
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -76,6 +77,7 @@ class TavusClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         max_concurrency: int = 16,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         check_url(base_url, injected=transport is not None)
         _remember_sniffio_is_missing()
@@ -92,6 +94,7 @@ class TavusClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
         self.requests_made = 0
+        self._log = log  # one line per HTTP request (method, path, status, time); never bodies
 
     async def __aenter__(self) -> TavusClient:
         return self
@@ -215,9 +218,19 @@ class TavusClient:
     async def _attempt(self, call: apiwire.Call) -> httpx.Response:
         async with self._gate:
             self.requests_made += 1
-            return await self._http.request(
-                call.method, call.path, params=call.params, json=call.body
-            )
+            started = time.monotonic()
+            outcome = "no answer"
+            try:
+                response = await self._http.request(
+                    call.method, call.path, params=call.params, json=call.body
+                )
+                outcome = f"HTTP {response.status_code}"
+                return response
+            finally:
+                if self._log is not None:
+                    took = (time.monotonic() - started) * 1000
+                    query = f"?{urlencode(call.params)}" if call.params else ""
+                    self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
 
     def _should_retry(self, call: apiwire.Call, response: httpx.Response, final: bool) -> bool:
         status = response.status_code

@@ -188,7 +188,13 @@ def write_text(path: Path, text: str) -> None:
 def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``<path>.lock`` for the body; fail fast if another run holds it."""
     guard = path.with_name(path.name + ".lock")
-    fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise LockfileError(
+            f"Cannot lock {path}: {exc.strerror} ({guard}). Check that its folder exists and is "
+            "writable, or choose another place with --lockfile."
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

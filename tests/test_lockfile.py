@@ -66,6 +66,16 @@ def test_second_holder_of_the_lock_fails_fast_naming_the_pid(tmp_path: Path) -> 
         pass
 
 
+def test_locking_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "no-such-folder" / "tavus.lock"
+    with (
+        pytest.raises(LockfileError, match=r"Cannot lock .*Check that its folder exists"),
+        lockfile.exclusive(path),
+    ):
+        pass
+    assert not path.parent.exists()
+
+
 _json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text())
 _json_value = st.recursive(
     _json_leaf,

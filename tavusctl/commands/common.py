@@ -74,6 +74,4 @@ async def prepare(
     wanted = [e.id for e in lock.entries.values() if e.id is not None]
     live = await fetch_live(client, wanted)
     plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
-    for warning in plan.warnings:
-        console.err(f"warning: {warning}")
     return Planned(plan, resources, lock, text, live.requests)

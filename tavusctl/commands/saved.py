@@ -23,7 +23,13 @@ def write(path: Path, planned: Planned, inputs: Inputs) -> None:
         lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs),
     )
-    lockfile.write_text(path, text)
+    try:
+        lockfile.write_text(path, text)
+    except OSError as exc:
+        raise PlanError(
+            f"Cannot write the plan file {path}: {exc.strerror or exc}. "
+            "Check that its folder exists and is writable, or choose another path with -o."
+        ) from None
 
 
 def read(path: Path) -> planfile.SavedPlan:
