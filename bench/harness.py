@@ -57,6 +57,7 @@ class Measurement:
     exit_code: int = 0
     stderr_tail: str = ""
     extrapolated_from: int | None = None  # baseline timed on this many items, scaled to N
+    runs_wall_s: tuple[float, ...] = ()  # every repetition, when this is the median of several
     log: tuple[Mapping[str, Any], ...] = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +68,7 @@ class Measurement:
             "peak_rss_mb": None if self.peak_rss_mb is None else round(self.peak_rss_mb, 1),
             "exit_code": self.exit_code,
             "extrapolated_from": self.extrapolated_from,
+            "runs_wall_s": [round(w, 4) for w in self.runs_wall_s],
         }
 
 

@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": report.machine(),
         "latency_ms": LATENCY_MS,
         "parallelism": scenarios.PARALLELISM,
+        "repeats": 3,
     }
     text = report.markdown(rows, judged, info)
     save(started, text, report.to_json(rows, judged, info))
