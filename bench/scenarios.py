@@ -24,6 +24,7 @@ from bench.workspace import Workspace
 PARALLELISM = 32
 RATE = 20  # requests per second for the rate-limited apply
 CHANGED_FIELD = "persona_name"
+REPEATS = 3  # tavusctl runs per figure (N ≤ 1,000): the median is reported
 APPLY = ("apply", "manifests", "--auto-approve", "--parallelism", str(PARALLELISM))
 
 
@@ -78,7 +79,7 @@ class Bench:
         self.tavusctl = harness.tavusctl_argv()
         self.profile = profile  # write a cProfile of each tavusctl run here (times inflate)
         self.with_baselines = True
-        self.repeats = 3
+        self.repeats = REPEATS
         self._personas: dict[int, list[gen.BenchPersona]] = {}
         self._naive_plan: dict[int, Measurement] = {}
 
