@@ -7,7 +7,9 @@ The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Actio
   created since the intent, is adopted; only if there is none is the POST sent once more. An
   intent left by a run that died is reconciled the same way before anything is created.
 - update: PATCH with ``test`` operations asserting the live values the plan saw first, so that a
-  change made since the plan fails the PATCH instead of being overwritten.
+  change made since the plan fails the PATCH instead of being overwritten. A secret the API hides
+  on read is removed on the lockfile's word; if the API refuses that removal, the secret was most
+  likely deleted outside tavusctl already: the PATCH is sent again without it, with a warning.
 - delete: DELETE (already gone is fine), then drop the lock entry.
 
 Writes run concurrently (``parallelism``); lockfile writes are serialized by a
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from tavusctl.client import TavusClient
 from tavusctl.creating import Creator
-from tavusctl.errors import ApiError, NotFound, PreconditionFailed
+from tavusctl.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
 from tavusctl.lockfile import LockEntry, Lockfile
 from tavusctl.outcome import ApplyResult, Event, Outcome
 from tavusctl.plan import MISSING, Action, ActionKind, Plan
@@ -72,7 +74,7 @@ async def execute(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )
     outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
-    warnings = await read_back(client, plan.actions, outcomes, emit)
+    warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
     return ApplyResult(
         tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start
     )
@@ -93,6 +95,7 @@ class _Runner:
         self.options = options
         self.gate = asyncio.Semaphore(max(options.parallelism, 1))
         self.stopped = False
+        self.warnings: list[str] = []
 
     async def run_all(self, actions: list[Action]) -> list[Outcome]:
         return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
@@ -125,7 +128,7 @@ class _Runner:
         tests = preconditions(action) if self.options.preconditions else []
         try:
             if ops:
-                await self.client.patch_persona(persona_id, tests + ops)
+                await self._patch(action, persona_id, tests)
         except PreconditionFailed as exc:
             return _failed(action, f"{exc.message} {action.key} was left as it is.")
         except NotFound:
@@ -134,6 +137,25 @@ class _Runner:
         await self.recorder.put(action.key, LockEntry(persona_id, action.applied or {}))
         self.emit(Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}"))
         return Outcome(action.key, action.kind, "succeeded", persona_id)
+
+    async def _patch(self, action: Action, persona_id: str, tests: list[dict[str, object]]) -> None:
+        """PATCH; if the API refuses it and it removes secrets the plan could not see (the API
+        hides them), send it again without those: they must be gone already. Warns if so."""
+        ops = [op.to_patch() for op in action.operations]
+        try:
+            await self.client.patch_persona(persona_id, tests + ops)
+            return
+        except (InvalidRequest, PreconditionFailed) as exc:
+            unseen = unseen_secret_removes(action)
+            if not unseen:
+                raise
+            status = exc.status
+        rest = [op for op in ops if op["path"] not in unseen]
+        if rest:  # tests only guard other operations: none are left without them
+            await self.client.patch_persona(persona_id, tests + rest)
+        text = _gone_already(action, persona_id, unseen, status)
+        self.warnings.append(text)
+        self.emit(Event(action.key, "warning", text))
 
     async def _delete(self, action: Action) -> Outcome:
         persona_id = action.persona_id or await self.creator.pending_id(action.key)
@@ -156,6 +178,31 @@ def preconditions(action: Action) -> list[dict[str, object]]:
             continue
         tests[op.path] = {"op": "test", "path": op.path, "value": op.old}
     return list(tests.values())
+
+
+def unseen_secret_removes(action: Action) -> list[str]:
+    """Paths of the secret fields ``action`` removes without having seen them in live.
+
+    The plan removes a secret it set, and the manifest dropped, on the lockfile's word when the
+    API hides secrets on read (``old`` is then absent; saved plans never keep ``old`` of a
+    secret).
+    """
+    return [
+        op.path
+        for op in action.operations
+        if op.op == "remove"
+        and op.old is MISSING
+        and (is_secret_path(op.path) or op.path in action.sensitive_paths)
+    ]
+
+
+def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+    return (
+        f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
+        f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
+        "most likely deleted outside tavusctl already. The other changes were applied and the "
+        "lockfile no longer records it; check the persona in the Tavus dashboard if in doubt."
+    )
 
 
 def _require_id(action: Action) -> str:

@@ -568,7 +568,7 @@ def state_list(opts: GlobalOptions) -> None:
 )
 @click.pass_obj
 def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
-    """Show the spec last applied to NAME (secrets shown as "(sensitive value)")."""
+    """Show the spec last applied to NAME; secrets are never shown."""
     from tavusctl import lockfile
     from tavusctl import state as state_mod
 
@@ -590,7 +590,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 @click.argument("new")
 @click.pass_obj
 def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
-    """Rename OLD to NEW (after renaming the manifest) so its persona is kept, not recreated."""
+    """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
     from tavusctl import state as state_mod
 
     echo(state_mod.move(opts.lockfile, old, new))
@@ -600,13 +600,20 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 @click.argument("name")
 @click.argument("persona_id")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
+@click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
-def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, ...]) -> None:
-    """Adopt the existing persona PERSONA_ID as NAME, which a manifest in PATHS must declare."""
-    from tavusctl.lifecycle import import_persona
-    from tavusctl.manifest import load
+def import_(
+    opts: GlobalOptions, /, name: str, persona_id: str, paths: tuple[Path, ...], **loader: bool
+) -> None:
+    """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
-    resources = load(list(paths) or [Path(".")])
+    As in Terraform, the manifest comes first: one in PATHS (default: .) must declare NAME.
+    """
+    from tavusctl.lifecycle import import_persona
+    from tavusctl.manifest import load_or_raise
+
+    resources = load_or_raise(list(paths), **loader).resources
     echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 
@@ -621,15 +628,22 @@ def import_(opts: GlobalOptions, name: str, persona_id: str, paths: tuple[Path, 
 @click.argument("persona_ids", nargs=-1)
 @click.pass_obj
 def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
-    """Write manifests from live personas (default: every user persona) and manage them."""
-    from tavusctl.lifecycle import export_personas
+    """Write manifests from live personas (default: every user persona) and manage them.
 
-    done = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
-    for item in done:
+    Secrets become ${env:...} references (the variables to set are listed); an existing file
+    is never overwritten.
+    """
+    from tavusctl.exporting import export_personas
+
+    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    for item in result.exported:
         echo(f"Wrote {item.path} (persona {item.persona_id}).")
         for note in item.notes:
             echo(f"  {note}")
-    if not done:
+    if result.skipped:
+        managed = ", ".join(result.skipped)
+        echo(f"Skipped personas already managed ({managed}); name their ids to export them again.")
+    elif not result.exported:
         echo("The account has no user personas; nothing was exported.")
 
 
@@ -653,13 +667,26 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
 
 @cli.command()
 @click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Concurrent API requests.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
 @click.pass_obj
-def destroy(opts: GlobalOptions, auto_approve: bool) -> None:
-    """Delete every persona the lockfile records, after confirmation."""
+def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast: bool) -> int:
+    """Delete every persona the lockfile records, after confirmation (like apply's)."""
     from functools import partial
 
+    from tavusctl.apply import Options
     from tavusctl.confirm import approve
-    from tavusctl.destroy import destroy as run_destroy
+    from tavusctl.destroy import destroy as command
 
     ok = partial(approve, verb="destroy", auto_approve=auto_approve)
-    echo(_run(opts, lambda c: run_destroy(c, opts.lockfile, approve=ok, show=echo)))
+    execution = Options(parallelism, fail_fast=fail_fast)
+    job = lambda c: command(  # noqa: E731
+        c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
+    )
+    return int(_run(opts, job, parallelism))

@@ -1,48 +1,51 @@
 """``tavusctl destroy``: delete every persona the lockfile records.
 
-A Plan of delete actions, shown and confirmed exactly like apply, then run by the apply
-executor, which records each deletion in the lockfile as it succeeds. The lockfile is held
+The plan is the planner's own: no manifests, ``--prune``, so every lockfile entry becomes a
+delete action. It is shown and confirmed exactly like apply, then run by the apply executor,
+which drops each entry from the lockfile the moment its persona is deleted. The lockfile is held
 from the first read to the last write, so the plan shown is the plan executed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tavusctl import lockfile, state
+from tavusctl import lockfile
+from tavusctl.errors import ExitCode
 from tavusctl.lockfile import Lockfile
-from tavusctl.plan import Action, ActionKind, Plan
+from tavusctl.plan import Action, Plan, make_plan
 
 if TYPE_CHECKING:
+    from tavusctl.apply import Options
     from tavusctl.client import TavusClient
+    from tavusctl.commands.common import Console
+    from tavusctl.outcome import ApplyResult, Event
+
+NOTHING = "The lockfile records no personas: nothing to destroy."
 
 
-def destroy_plan(lock: Lockfile) -> Plan:
-    """Delete every recorded persona. An intent-only entry (no id) cannot be deleted: it is
-    left alone with a warning, because only apply can tell whether that create happened."""
-    actions = tuple(
-        Action(ActionKind.DELETE, key, state.name_of(key), persona_id=entry.id)
-        for key, entry in sorted(lock.entries.items())
-        if entry.id is not None
-    )
-    warnings = tuple(
-        f"{key} has only a create intent recorded (no persona id); run 'tavusctl apply' to "
-        "settle it, or 'tavusctl state rm' if you know nothing was created."
-        for key, entry in sorted(lock.entries.items())
-        if entry.id is None
-    )
-    return Plan(actions, prune=True, warnings=warnings)
+def destroy_plan(lock: Lockfile, live: Mapping[str, Mapping[str, Any]]) -> Plan:
+    """A delete action for every lockfile entry. ``live``: persona id → document.
+
+    An intent-only entry is included: the executor deletes what the interrupted create left, if
+    anything. The warnings are destroy's own (the planner's speak of apply).
+    """
+    plan = make_plan([], lock, live, prune=True)
+    return replace(plan, warnings=tuple(filter(None, map(_warning, plan.actions))))
 
 
-def render_destroy(plan: Plan) -> str:
-    """The personas that destroy will delete, one per line, and a count."""
-    lines = ["tavusctl will delete these personas from the Tavus account:", ""]
-    lines += [f"  - {a.key} ({a.persona_id})" for a in plan.actions]
-    lines += ["", f"Plan: {len(plan.actions)} to delete."]
-    lines += [f"Warning: {w}" for w in plan.warnings]
-    return "\n".join(lines)
+def _warning(action: Action) -> str | None:
+    if action.persona_id is None:
+        return (
+            f"{action.key}: a create was started but its result was never recorded; destroy "
+            "deletes the persona if it was created."
+        )
+    if action.live_fingerprint is None:
+        return f"{action.key} ({action.persona_id}) is already gone; destroy will only forget it."
+    return None
 
 
 async def destroy(
@@ -50,17 +53,58 @@ async def destroy(
     lock_path: Path,
     *,
     approve: Callable[[str], None],
-    show: Callable[[str], None],
-) -> str:
-    """Show the destroy plan, ``approve`` it, delete; return the closing summary."""
+    console: Console,
+    execution: Options,
+) -> ExitCode:
+    """Show the destroy plan, ``approve`` it, delete; the summary goes to ``console.out``.
+
+    Exit 1 when any deletion failed; the lockfile keeps those entries for a re-run.
+    """
     from tavusctl.apply import execute
+    from tavusctl.fetch import fetch_live
+    from tavusctl.render import render_text
 
     with lockfile.exclusive(lock_path):
-        plan = destroy_plan(lockfile.read(lock_path))
-        if not plan.actions:
-            notes = "".join(f"\nWarning: {w}" for w in plan.warnings)
-            return f"The lockfile records no personas: nothing to destroy.{notes}"
-        show(render_destroy(plan))
-        approve(f"Do you really want to delete these {len(plan.actions)} personas?")
-        result = await execute(plan, client, lock_path)
-    return str(result)
+        lock = lockfile.read(lock_path)
+        if not lock.entries:
+            console.out(NOTHING)
+            return ExitCode.OK
+        live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id])
+        plan = destroy_plan(lock, live.personas)
+        console.out(render_text(plan, color=console.color, requests=live.requests))
+        approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")
+        result = await execute(
+            plan,
+            client,
+            lock_path,
+            lock,
+            parallelism=execution.parallelism,
+            fail_fast=execution.fail_fast,
+            on_event=_progress(console),
+        )
+    console.out(summarize(result))
+    return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def _progress(console: Console) -> Callable[[Event], None]:
+    def show(event: Event) -> None:
+        if event.what != "started" or console.verbose:
+            console.err(f"{event.key}: {event.what}{': ' + event.message if event.message else ''}")
+
+    return show
+
+
+def summarize(result: ApplyResult) -> str:
+    """The closing lines: how many were deleted, then each failure with its reason."""
+    deleted = len(result.having("succeeded"))
+    noun = "persona" if deleted == 1 else "personas"
+    if result.ok:
+        return f"Destroy complete: {deleted} {noun} deleted. ({result.requests} API requests)"
+    lines = [f"Destroy incomplete: {deleted} {noun} deleted. ({result.requests} API requests)"]
+    lines += [
+        f"  {o.status}: {o.key}: {o.reason or 'not attempted'}"
+        for o in result.outcomes
+        if o.status != "succeeded"
+    ]
+    lines.append("They are still in the lockfile; run 'tavusctl destroy' again to finish.")
+    return "\n".join(lines)

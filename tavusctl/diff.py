@@ -8,7 +8,8 @@ Pure: no I/O. The rules (see README, "How plan decides"):
   parent with the whole missing subtree. A last-applied leaf that desired dropped is ``remove``d.
 - Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
 - ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
-  satisfied by any object. Secrets compare by salted hash (see :func:`_secret_differs`).
+  satisfied by any object. Secrets compare by salted hash, masks by their visible ends
+  (see :mod:`tavusctl.secretdiff`); a secret we set that live hides is still removed.
 - Every patch is applied to live with ``jsonpatch`` and must give the expected document.
 """
 
@@ -24,7 +25,8 @@ from tavusctl import pointer
 from tavusctl.errors import InternalError
 from tavusctl.plan import MISSING, Operation
 from tavusctl.redact import IsSecret, has_secret, secret_test
-from tavusctl.secrets import hash_secret, is_secret_path
+from tavusctl.secretdiff import SecretView, prune_unseen, related, with_hidden
+from tavusctl.secrets import is_secret_path
 
 # Fields the server owns: never managed, whatever the documents say.
 SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
@@ -101,6 +103,17 @@ class _Context:
         self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
         self.want = leaves(desired, is_secret)
         self.last = leaves(last, is_secret)
+        self.secrets = SecretView(self.want, self.last, live, salt, is_secret)
+        self.hidden = self.hidden_drops()
+        self.stored = with_hidden(live, self.hidden)
+
+    def hidden_drops(self) -> list[str]:
+        """Secrets we set that desired dropped and live hides (see :meth:`SecretView.hides`)."""
+        return [
+            p
+            for p in self.last
+            if self.is_secret(p) and not _still_wanted(self.want, p) and self.secrets.hides(p)
+        ]
 
     def live_at(self, path: str) -> Any:
         return pointer.resolve(self.live, path, MISSING)
@@ -111,39 +124,14 @@ class _Context:
         plain = {p: v for p, v in self.want.items() if not self.is_secret(p)}
         found = _differing_plain(plain, self.live_at)
         found += [
-            p for p, v in self.want.items() if self.is_secret(p) and self.secret_differs(p, v)
+            p for p, v in self.want.items() if self.is_secret(p) and self.secrets.differs(p, v)
         ]
         return sorted(found, key=pointer.split)
-
-    def secret_differs(self, path: str, value: Any) -> bool:
-        """Whether a desired secret must be sent.
-
-        Live may return it in clear (compared by hash), masked (any other value) or not at all.
-        When live cannot tell, the lockfile decides: unchanged hash, nothing to send; unless
-        the object holding it is gone from live, in which case the secret is surely gone too.
-        """
-        want = hash_secret(value, self.salt)
-        got = self.live_at(path)
-        if got is not MISSING and hash_secret(got, self.salt) == want:
-            return False
-        if want != self.last.get(path):
-            return True
-        return got is MISSING and not pointer.exists(self.live, self._holder(path))
-
-    def _holder(self, path: str) -> str:
-        """The nearest ancestor of ``path`` whose desired content is not only secrets.
-
-        A server that hides secrets may drop an object that held nothing else (``headers``).
-        """
-        parent = path.rsplit("/", 1)[0]
-        while parent and all(self.is_secret(p) for p in self.want if p.startswith(parent + "/")):
-            parent = parent.rsplit("/", 1)[0]
-        return parent
 
     def drifted(self, path: str) -> bool:
         """Whether live changed ``path`` or any managed leaf under it since the last apply."""
         return any(
-            not self.is_secret(p) and not _same(self.live_at(p), last)
+            self.secrets.drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
             for p, last in self.last.items()
             if p == path or p.startswith(path + "/")
         )
@@ -184,12 +172,12 @@ def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
 
 
 def _remove_ops(ctx: _Context) -> list[Operation]:
-    """A ``remove`` for each last-applied leaf that desired dropped and live still has; an
-    object left with nothing but such leaves is removed whole."""
+    """A ``remove`` for each last-applied leaf that desired dropped and live still has (or
+    hides); an object whose visible live content is all such leaves is removed whole."""
     dropped = [
         path
         for path in sorted(ctx.last, key=pointer.split)
-        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.live, path)
+        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.stored, path)
     ]
     return [ctx.op("remove", path) for path in _collapse(dropped, ctx)]
 
@@ -199,7 +187,7 @@ def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
     removing = set(dropped)
     live_leaves = leaves(ctx.live, ctx.is_secret)
     for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
-        if any(_related(parent, d) for d in ctx.want):
+        if any(related(parent, d) for d in ctx.want):
             continue
         inside = [p for p in live_leaves if p.startswith(parent + "/")]
         if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
@@ -210,10 +198,6 @@ def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
 def _ancestors(path: str) -> list[str]:
     tokens = pointer.split(path)
     return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
-
-
-def _related(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
@@ -270,31 +254,34 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
     """Apply ``ops`` to live with jsonpatch; the result must be exactly the expected document."""
     import jsonpatch
 
-    live = copy.deepcopy(dict(ctx.live))
+    live = copy.deepcopy(dict(ctx.stored))
     try:
         got = jsonpatch.apply_patch(live, [op.to_patch() for op in ops])
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise InternalError(
             f"The patch planned for {name} does not apply to live: {exc}."
         ) from None
-    if _canonical(got) != _canonical(expected(ctx)):
+    if _canonical(prune_unseen(got, ctx.live, ctx.hidden)) != _canonical(expected(ctx)):
         raise InternalError(f"The patch planned for {name} does not give the desired document.")
 
 
 def expected(ctx: _Context) -> dict[str, Any]:
-    """Live with every differing desired leaf written (a missing object created whole from
-    desired), every dropped last-applied leaf removed, and every object that left empty."""
-    doc = copy.deepcopy(dict(ctx.live))
+    """Live (hidden secrets we drop included) with every differing desired leaf written (a
+    missing object created whole from desired), every dropped last-applied leaf removed, and
+    every object that left empty, unless it was empty, or absent, in live as shown (the
+    objects made to hold hidden secrets go when emptied: live does not show them)."""
+    doc = copy.deepcopy(dict(ctx.stored))
     for leaf in ctx.differing:
         path, _ = _anchor(doc, leaf)
         _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
     dropped = [p for p in ctx.last if not _still_wanted(ctx.want, p) and pointer.exists(doc, p)]
     for path in dropped:
         _delete(doc, path)
+    prune_unseen(doc, ctx.live, ctx.hidden)
     emptied = {a for p in dropped for a in _ancestors(p)}
     for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
         emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
-        if emptied_now and not any(_related(path, d) for d in ctx.want):
+        if emptied_now and not any(related(path, d) for d in ctx.want):
             _delete(doc, path)
     return doc
 

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tavusctl import pointer
+from tavusctl.document import ALLOW_UNKNOWN_ANNOTATION
 from tavusctl.secrets import hash_secret, secret_paths
 
 API_VERSION = "tavusctl/v1"
-SCHEMA_URL = "https://raw.githubusercontent.com/tavusctl/tavusctl/main/schemas/manifest.schema.json"
+SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
 SERVER_FIELDS = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
 
@@ -85,27 +86,58 @@ def env_var(name: str, path: str) -> str:
     return re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", raw)).strip("_")
 
 
-def persona_to_manifest(name: str, live: Mapping[str, Any]) -> tuple[str, list[str]]:
+def persona_to_manifest(
+    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID
+) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
-    Secrets become ``${env:…}`` references; the notes name each variable to set.
+    Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
+    where the first-line comment points editors (a path relative to the file, ideally).
     """
-    spec = spec_of(live)
+    spec = _escaped(spec_of(live))
+    notes = _refer_to_secrets(name, spec)
+    metadata: dict[str, Any] = {"name": name}
+    unknown = unknown_fields(spec)
+    if unknown:
+        metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
+        notes.append(
+            f"Fields this tavusctl does not know were kept as they are ({', '.join(unknown)}); "
+            f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
+        )
+    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": metadata, "spec": spec}
+    return _header(live, schema) + dump_yaml(document), notes
+
+
+def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
+    """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
     notes = []
     for path in list(secret_paths(spec)):
         value = pointer.resolve(spec, path)
-        if value is None:
-            continue
-        var = env_var(name, path)
-        _set(spec, path, f"${{env:{var}}}")
-        notes.append(_secret_note(var, path, masked=looks_masked(value)))
-    document = {
-        "apiVersion": API_VERSION,
-        "kind": "Persona",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
-    return _header(live) + dump_yaml(document), notes
+        if value is not None:
+            var = env_var(name, path)
+            _set(spec, path, f"${{env:{var}}}")
+            notes.append(_secret_note(var, path, masked=looks_masked(value)))
+    return notes
+
+
+def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
+    """Dotted names of the fields of ``spec`` that the persona schema does not know."""
+    from tavusctl.validate import check
+
+    envelope = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": "x"}}
+    findings = check({**envelope, "spec": dict(spec)})
+    paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]
+    return [".".join(pointer.split(p)[1:]) for p in paths]
+
+
+def _escaped(doc: Any) -> Any:
+    """``doc`` with every literal ``${`` in a string written ``$${``, so the loader does not
+    read it as a reference."""
+    if isinstance(doc, Mapping):
+        return {k: _escaped(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_escaped(v) for v in doc]
+    return doc.replace("${", "$${") if isinstance(doc, str) else doc
 
 
 def _secret_note(var: str, path: str, *, masked: bool) -> str:
@@ -118,9 +150,9 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, Any]) -> str:
+def _header(live: Mapping[str, Any], schema: str) -> str:
     origin = f"# Exported by tavusctl from persona {live.get('persona_id', '?')}.\n"
-    return f"# yaml-language-server: $schema={SCHEMA_URL}\n{origin}"
+    return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
@@ -150,11 +182,16 @@ def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any
 
 
 def _delete(doc: dict[str, Any], path: str) -> None:
+    """Delete ``path``, and the parents its deletion left empty (they were not ours either)."""
     *parents, last = pointer.split(path)
-    node = doc
+    nodes = [doc]
     for token in parents:
-        node = node[token]
-    del node[last]
+        nodes.append(nodes[-1][token])
+    del nodes[-1][last]
+    for node, token in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
+        if node[token]:
+            break
+        del node[token]
 
 
 def _copy(doc: Any) -> Any:

@@ -140,6 +140,7 @@ def _op_lines(action: Action, op: Operation) -> list[Line]:
     if op.op == "add":
         lines = _add_lines(op.path, new)
     elif op.op == "remove":
+        old = SENSITIVE if op.sensitive and old is MISSING else old  # hidden by the API
         lines = [Line("-", f"- {op.path}" + ("" if _long(old) else f": {_compact(old)}"), 1)]
     elif _long(old) or _long(new):
         lines = [Line("~", f"~ {op.path}: (line diff, live -> desired)", 1), *_text_diff(old, new)]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from tavusctl import pointer
 
@@ -44,6 +45,46 @@ def hash_secret(value: Any, salt: str) -> str:
     """A salted, keyed hash of a secret value, safe to store and compare."""
     digest = hmac.new(salt.encode(), repr(value).encode(), hashlib.sha256).hexdigest()
     return HASH_PREFIX + digest
+
+
+# How APIs hide a secret on read: a run of three or more ``*`` or ``•``, or an ellipsis
+# (``****6789``, ``sk-…6789``). Runs of ``x``/``X`` are not taken as masks: real keys have them.
+_MASK = re.compile(r"[*\u2022]{3,}|\.\.\.|\u2026")
+
+Verdict = Literal["same", "different", "unknown"]
+
+
+def is_masked(value: Any) -> bool:
+    """Whether ``value``, a secret as the API returned it, is masked."""
+    return isinstance(value, str) and _MASK.search(value) is not None
+
+
+def mask_fits(masked: str, value: Any) -> bool:
+    """Whether ``value`` could be the secret behind ``masked``: what the mask shows before its
+    first run and after its last one must be how ``value`` starts and ends."""
+    parts = _MASK.split(masked)
+    text = str(value)
+    return text.startswith(parts[0]) and text.endswith(parts[-1])
+
+
+def compare_live(live: Any, value: Any, salt: str) -> Verdict:
+    """What a secret as read from the API says about whether it is ``value``.
+
+    Equal by hash: ``same``. A non-empty string that is not masked is the secret in clear:
+    ``different``; so is a mask whose visible ends do not fit ``value``. Anything else
+    (absent, ``null``, ``""``, a mask that fits) tells nothing: ``unknown``.
+    """
+    if _hash_equal(live, value, salt):
+        return "same"
+    if not isinstance(live, str) or not live:
+        return "unknown"
+    if is_masked(live) and mask_fits(live, value):
+        return "unknown"
+    return "different"
+
+
+def _hash_equal(live: Any, value: Any, salt: str) -> bool:
+    return hmac.compare_digest(hash_secret(live, salt), hash_secret(value, salt))
 
 
 def is_hash(value: Any) -> bool:

@@ -557,3 +557,70 @@ async def test_adoption_and_updates_work_under_every_server_variant(
     )
     assert second.ok and second.warnings == ()
     assert (await emu.personas())[0]["layers"]["llm"]["model"] == "m2"
+
+
+HIDDEN_KEY = "sk-hidden-Wq7Rt2Zmxy"
+
+
+def _drop_hidden_key(pid: str, old_name: str = "Ann") -> Action:
+    """What plan makes when the manifest dropped an api_key the API omits on read."""
+    ops = (
+        Operation("remove", "/layers/llm/api_key", old=MISSING, sensitive=True),
+        Operation("replace", "/persona_name", "Annie", old=old_name),
+    )
+    applied = body("ann", persona_name="Annie", layers={"llm": {"model": "m"}})
+    return update("ann", pid, *ops, applied=applied)
+
+
+@sync
+async def test_a_secret_the_api_hides_is_removed_without_a_test_for_it(lock_path: Path) -> None:
+    emu = InProcess(secrets="omitted")
+    [pid] = await emu.seed(body("ann", layers={"llm": {"model": "m", "api_key": HIDDEN_KEY}}))
+    result = await apply(emu, lock_path, _drop_hidden_key(pid))
+    assert result.ok and result.warnings == ()
+    assert await emu.bodies("PATCH") == [
+        [
+            {"op": "test", "path": "/persona_name", "value": "Ann"},
+            {"op": "remove", "path": "/layers/llm/api_key"},
+            {"op": "replace", "path": "/persona_name", "value": "Annie"},
+        ]
+    ]
+    [stored] = await emu.personas()
+    assert stored["layers"]["llm"] == {"model": "m"}
+
+
+@pytest.mark.parametrize("status", [422, 400])
+@sync
+async def test_a_hidden_secret_already_deleted_in_the_dashboard_is_a_warning_not_a_failure(
+    lock_path: Path, status: int
+) -> None:
+    emu = InProcess(secrets="omitted", patch_error_status=status)
+    [pid] = await emu.seed(body("ann", layers={"llm": {"model": "m", "api_key": HIDDEN_KEY}}))
+    await emu.edit(pid, [{"op": "remove", "path": "/layers/llm/api_key"}])
+    action = _drop_hidden_key(pid)
+    result = await apply(emu, lock_path, action)
+    assert result.ok
+    (warning,) = result.warnings
+    assert f"Persona/ann ({pid}): the Tavus API refused to remove /layers/llm/api_key" in warning
+    assert f"(HTTP {status})" in warning and "deleted outside tavusctl" in warning
+    second = await emu.bodies("PATCH")
+    assert second[-1] == [
+        {"op": "test", "path": "/persona_name", "value": "Ann"},
+        {"op": "replace", "path": "/persona_name", "value": "Annie"},
+    ]
+    assert (await emu.personas())[0]["persona_name"] == "Annie"
+    assert on_disk(lock_path)["Persona/ann"] == LockEntry(pid, action.applied or {})
+
+
+@sync
+async def test_a_refused_patch_with_a_hidden_secret_remove_still_fails_on_a_real_conflict(
+    lock_path: Path,
+) -> None:
+    emu = InProcess(secrets="omitted")
+    [pid] = await emu.seed(body("ann", layers={"llm": {"model": "m", "api_key": HIDDEN_KEY}}))
+    await emu.edit(pid, [{"op": "remove", "path": "/layers/llm/api_key"}])
+    result = await apply(emu, lock_path, _drop_hidden_key(pid, old_name="Someone else"))
+    [outcome] = result.outcomes
+    assert outcome.status == "failed" and result.warnings == ()
+    assert "was changed by someone else since the plan" in (outcome.reason or "")
+    assert (await emu.personas())[0]["persona_name"] == "Ann"

@@ -303,31 +303,44 @@ def with_key(key: Any, **llm: Any) -> dict[str, Any]:
 
 
 SECRET_CASES = [
-    # (case, desired key, last-applied key (hashed), live key, expected op or None)
-    ("clear in live and unchanged", KEY, KEY, KEY, None),
-    ("masked in live and unchanged", KEY, KEY, "****6789", None),
-    ("omitted by live and unchanged", KEY, KEY, MISSING, None),
-    ("changed in the manifest, masked in live", NEW_KEY, KEY, "****6789", "replace"),
-    ("changed in the manifest, omitted by live", NEW_KEY, KEY, MISSING, "add"),
-    ("changed in the manifest, clear in live", NEW_KEY, KEY, KEY, "replace"),
-    ("never applied, masked in live", KEY, MISSING, "****6789", "replace"),
-    ("never applied, clear and equal in live", KEY, MISSING, KEY, None),
+    # (case, desired key, last-applied key (hashed), live key, expected op or None, drift)
+    ("clear in live and unchanged", KEY, KEY, KEY, None, False),
+    ("masked in live and unchanged", KEY, KEY, "****6789", None, False),
+    ("masked with an ellipsis and unchanged", KEY, KEY, "sk-live…6789", None, False),
+    ("masked with bullets and unchanged", KEY, KEY, "•••••6789", None, False),
+    ("omitted by live and unchanged", KEY, KEY, MISSING, None, False),
+    ("null in live and unchanged", KEY, KEY, None, None, False),
+    ("empty in live and unchanged", KEY, KEY, "", None, False),
+    ("changed in the manifest, masked in live", NEW_KEY, KEY, "****6789", "replace", False),
+    ("changed in the manifest, omitted by live", NEW_KEY, KEY, MISSING, "add", False),
+    ("changed in the manifest, clear in live", NEW_KEY, KEY, KEY, "replace", False),
+    ("never applied, masked in live", KEY, MISSING, "****6789", "replace", False),
+    ("never applied, clear and equal in live", KEY, MISSING, KEY, None, False),
+    ("never applied, clear and different in live", KEY, MISSING, NEW_KEY, "replace", False),
+    ("changed in the dashboard, clear in live", KEY, KEY, NEW_KEY, "replace", True),
+    ("changed in the dashboard, other last 4 masked", KEY, KEY, "****3210", "replace", True),
+    ("changed in the dashboard, other prefix masked", KEY, KEY, "sk-test...6789", "replace", True),
+    ("changed in the dashboard, bullets", KEY, KEY, "•••3210", "replace", True),
+    ("an x run is no mask: clear and different", KEY, KEY, "xxxxxxxx6789", "replace", True),
+    ("changed in both, clear in live", NEW_KEY, KEY, "sk-other-5555", "replace", True),
 ]
 
 
 @pytest.mark.parametrize(
-    ("desired", "last", "live", "want"),
+    ("desired", "last", "live", "want", "drift"),
     [c[1:] for c in SECRET_CASES],
     ids=[c[0] for c in SECRET_CASES],
 )
-def test_secrets_compare_by_hash(desired, last, live, want) -> None:
+def test_secrets_compare_by_hash_and_masks_by_their_visible_ends(
+    desired, last, live, want, drift
+) -> None:
     last_doc = with_key(MISSING if last is MISSING else hash_secret(last, SALT))
     ops = three_way(with_key(desired), last_doc, live_of(with_key(live)), salt=SALT)
     if want is None:
         assert ops == ()
     else:
-        assert [(o.op, o.path, o.value, o.sensitive) for o in ops] == [
-            (want, "/layers/llm/api_key", desired, True)
+        assert [(o.op, o.path, o.value, o.sensitive, o.drift) for o in ops] == [
+            (want, "/layers/llm/api_key", desired, True, drift)
         ]
 
 
@@ -366,6 +379,82 @@ def test_extra_secret_paths_are_compared_by_hash() -> None:
     live = live_of(persona(context="****text"))
     assert three_way(desired, last, live, salt=SALT, secret_paths={"/context"}) == ()
     assert three_way(desired, last, live, salt=SALT) != ()
+
+
+def with_header(value: Any) -> dict[str, Any]:
+    return with_key(MISSING, headers={"Authorization": value})
+
+
+HIDDEN_DROPS = [
+    # (case, last-applied, live as the server shows it, expected remove path)
+    ("an api_key omitted by live", with_key(KEY), with_key(MISSING), "/layers/llm/api_key"),
+    (
+        "a header omitted, its object shown empty",
+        with_header("Bearer x"),
+        with_key(MISSING, headers={}),
+        "/layers/llm/headers/Authorization",
+    ),
+    (
+        "a header omitted with its object",
+        with_header("Bearer x"),
+        with_key(MISSING),
+        "/layers/llm/headers/Authorization",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("last", "live", "path"), [c[1:] for c in HIDDEN_DROPS], ids=[c[0] for c in HIDDEN_DROPS]
+)
+def test_a_secret_we_set_is_removed_when_dropped_though_live_hides_it(
+    last: dict[str, Any], live: dict[str, Any], path: str
+) -> None:
+    last_doc = hashed_secrets(last)
+    (op,) = three_way(with_key(MISSING), last_doc, live_of(live), salt=SALT)
+    assert (op.op, op.path, op.old, op.sensitive, op.drift) == (
+        "remove",
+        path,
+        MISSING,
+        True,
+        False,
+    )
+    verify_patch(with_key(MISSING), last_doc, live_of(live), [op], salt=SALT)
+    with pytest.raises(InternalError, match="does not give"):
+        verify_patch(with_key(MISSING), last_doc, live_of(live), [], salt=SALT)
+
+
+def hashed_secrets(doc: dict[str, Any]) -> dict[str, Any]:
+    llm = dict(doc["layers"]["llm"])
+    if "api_key" in llm:
+        llm["api_key"] = hash_secret(llm["api_key"], SALT)
+    if "headers" in llm:
+        llm["headers"] = {k: hash_secret(v, SALT) for k, v in llm["headers"].items()}
+    return {**doc, "layers": {**doc["layers"], "llm": llm}}
+
+
+def test_a_hidden_secret_is_not_removed_when_the_object_holding_it_is_gone() -> None:
+    desired = persona(layers={"tts": {"tts_engine": "cartesia"}})
+    live = live_of(persona(layers={"tts": {"tts_engine": "cartesia"}}))
+    assert three_way(desired, hashed_secrets(with_key(KEY)), live, salt=SALT) == ()
+
+
+def test_a_hidden_secret_goes_with_its_layer_when_the_layer_is_dropped() -> None:
+    desired = persona(layers={"tts": {"tts_engine": "cartesia"}})
+    (op,) = three_way(desired, hashed_secrets(with_key(KEY)), live_of(with_key(MISSING)), salt=SALT)
+    assert (op.op, op.path, op.sensitive) == ("remove", "/layers/llm", True)
+
+
+def test_a_hidden_secret_in_an_object_live_does_not_show_goes_with_its_emptied_parent() -> None:
+    last = {"layers": {"llm": {"api_key": hash_secret(KEY, SALT)}, "tts": {}}}
+    (op,) = three_way({}, last, live_of({"layers": {"tts": {}}}), salt=SALT)
+    assert (op.op, op.path, op.sensitive) == ("remove", "/layers", True)
+
+
+def test_a_dropped_secret_changed_in_the_dashboard_is_removed_as_drift() -> None:
+    (op,) = three_way(
+        with_key(MISSING), hashed_secrets(with_key(KEY)), live_of(with_key(NEW_KEY)), salt=SALT
+    )
+    assert (op.op, op.path, op.drift, op.sensitive) == ("remove", "/layers/llm/api_key", True, True)
 
 
 def test_removing_a_secret_is_a_sensitive_remove() -> None:

@@ -92,23 +92,7 @@ def test_a_persona_the_list_leaves_out_is_read_by_id_in_either_get_shape(
     assert reads.count(("GET", f"/v2/personas/{unlisted}")) == 1
 
 
-OMITTED_SECRET_REMOVAL_BUG = (
-    "Known bug, reported: when the API omits secrets on read, a secret dropped from the "
-    "manifest is never removed (diff._remove_ops needs the path in live), so the plan is "
-    "empty and the key stays on the account."
-)
-
-
-@pytest.mark.parametrize(
-    "secrets",
-    [
-        "stored",
-        "masked",
-        pytest.param(
-            "omitted", marks=pytest.mark.xfail(strict=True, reason=OMITTED_SECRET_REMOVAL_BUG)
-        ),
-    ],
-)
+@pytest.mark.parametrize("secrets", ["stored", "masked", "omitted"])
 def test_a_secret_dropped_from_the_manifest_is_removed_under_each_secrets_variant(
     ws: Workspace, secrets: str
 ) -> None:
@@ -119,3 +103,51 @@ def test_a_secret_dropped_from_the_manifest_is_removed_under_each_secrets_varian
     ws.write("ann", dropped)
     plan = actions(ws.plan_json("--detailed-exitcode", code=2))
     assert _ops(plan["ann"]) == [("remove", "/layers/llm/api_key", None, False)]
+    assert "- /layers/llm/api_key: (sensitive value)\n" in ws.plan().stdout
+
+
+DASHBOARD_KEY = "sk-live-Dashboard9Kf3"  # other last 4 than SECRETS["LLM_API_KEY"]
+
+
+@pytest.mark.parametrize("secrets", ["stored", "masked"])
+def test_an_api_key_changed_in_the_dashboard_is_sensitive_drift_when_the_api_shows_it(
+    ws: Workspace, secrets: str
+) -> None:
+    ws.emulator.configure(secrets=secrets)
+    pid = ws.sync("ann", secret_spec("ann"))
+    edit = [{"op": "replace", "path": "/layers/llm/api_key", "value": DASHBOARD_KEY}]
+    ws.emulator.edit_persona(pid, edit)
+    plan = actions(ws.plan_json("--detailed-exitcode", code=2))
+    (op,) = plan["ann"]["operations"]
+    assert (op["op"], op["path"], op["drift"], op["sensitive"]) == (
+        "replace",
+        "/layers/llm/api_key",
+        True,
+        True,
+    )
+    text = ws.plan().stdout
+    assert "(sensitive value)" in text and "drift" in text
+    assert DASHBOARD_KEY not in text and DASHBOARD_KEY[-4:] not in text
+    assert ws.env["LLM_API_KEY"] not in text
+
+
+def test_an_api_key_changed_in_the_dashboard_cannot_be_seen_when_the_api_omits_it(
+    ws: Workspace,
+) -> None:
+    ws.emulator.configure(secrets="omitted")
+    pid = ws.sync("ann", secret_spec("ann"))
+    edit = [{"op": "replace", "path": "/layers/llm/api_key", "value": DASHBOARD_KEY}]
+    ws.emulator.edit_persona(pid, edit)
+    assert kinds(ws.plan_json("--detailed-exitcode", code=0)) == {"ann": "noop"}
+
+
+def test_a_masked_key_changed_in_the_dashboard_to_the_same_last_4_is_not_seen(
+    ws: Workspace,
+) -> None:
+    ws.emulator.configure(secrets="masked")
+    pid = ws.sync("ann", secret_spec("ann"))
+    same_end = "sk-other-" + ws.env["LLM_API_KEY"][-4:]
+    ws.emulator.edit_persona(
+        pid, [{"op": "replace", "path": "/layers/llm/api_key", "value": same_end}]
+    )
+    assert kinds(ws.plan_json("--detailed-exitcode", code=0)) == {"ann": "noop"}

@@ -34,3 +34,28 @@ def test_scrub_hides_remembered_values_longest_first() -> None:
     secrets.remember("ab")  # too short to hide without mangling text
     text = secrets.scrub("a=tok-abcdef-longer b=tok-abcdef c=ab")
     assert text == "a=(sensitive value) b=(sensitive value) c=ab"
+
+
+@pytest.mark.parametrize(
+    ("live", "verdict"),
+    [
+        ("sk-live-Qm2xZp9vRw4z", "same"),
+        ("****Rw4z", "unknown"),
+        ("sk-live...Rw4z", "unknown"),
+        ("sk-…Rw4z", "unknown"),
+        ("•••••Rw4z", "unknown"),
+        ("****", "unknown"),
+        ("****9999", "different"),
+        ("pk-test...Rw4z", "different"),
+        ("xxxxxxxxRw4z", "different"),
+        ("**Rw4z", "different"),
+        ("sk-live-other", "different"),
+        ("", "unknown"),
+        (None, "unknown"),
+        (12345, "unknown"),
+    ],
+)
+def test_a_live_secret_is_compared_in_clear_by_its_mask_or_not_at_all(
+    live: object, verdict: str
+) -> None:
+    assert secrets.compare_live(live, "sk-live-Qm2xZp9vRw4z", "salt") == verdict
