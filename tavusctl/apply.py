@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tavusctl import lockfile
 from tavusctl.client import TavusClient
 from tavusctl.creating import Creator
 from tavusctl.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
@@ -67,8 +68,8 @@ async def execute(
     the account (the lost request may still be in flight).
     """
     start = client.requests_made
-    recorder = Recorder(lock_path, lock)
     emit = on_event or (lambda _event: None)
+    recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit))
     creator = Creator(client, recorder, emit, now=now, settle=settle)
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
@@ -164,6 +165,38 @@ class _Runner:
         await self.recorder.drop(action.key)
         self.emit(Event(action.key, "deleted", persona_id or "(never created)"))
         return Outcome(action.key, action.kind, "succeeded", persona_id)
+
+
+def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
+    """No-op actions whose persona already matches a spec that the lockfile does not record.
+
+    A write that landed but whose record was lost (a run killed after its PATCH, or every
+    answer to it lost) leaves the lockfile behind the account: the next plan is empty, but the
+    stale last-applied spec would hide a later removal of the field from the manifest.
+    """
+    return tuple(
+        action
+        for action in plan.actions
+        if action.kind is ActionKind.NOOP
+        and action.applied is not None
+        and (entry := lock.entries.get(action.key)) is not None
+        and entry.id == action.persona_id
+        and dict(entry.applied) != dict(action.applied)
+    )
+
+
+def record_matches(
+    plan: Plan, lock_path: Path, lock: Lockfile, emit: Callable[[Event], None]
+) -> Lockfile:
+    """Record the spec of every :func:`unrecorded` action (one atomic write); the new lock."""
+    stale = unrecorded(plan, lock)
+    for action in stale:
+        lock = lock.with_entry(action.key, LockEntry(action.persona_id, action.applied or {}))
+    if stale:
+        lockfile.write(lock_path, lock)
+    for action in stale:
+        emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
+    return lock
 
 
 def preconditions(action: Action) -> list[dict[str, object]]:

@@ -45,9 +45,20 @@ class Creator:
         self.now = now or now_iso
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
+        self.names: dict[str, asyncio.Lock] = {}
 
     async def create(self, action: Action) -> Outcome:
-        """Create the persona of ``action`` (or adopt the one an earlier attempt created)."""
+        """Create the persona of ``action`` (or adopt the one an earlier attempt created).
+
+        Creates of one persona_name run one at a time: a create looking for its lost persona
+        could otherwise adopt a twin's persona whose answer is still on its way, and both
+        would record one id.
+        """
+        name = str(_content(action).get("persona_name", ""))
+        async with self.names.setdefault(name, asyncio.Lock()):
+            return await self._create(action)
+
+    async def _create(self, action: Action) -> Outcome:
         entry = self.recorder.lock.entries.get(action.key)
         if entry is not None and entry.id is None:
             resumed = await self._resume(action, entry)
@@ -155,8 +166,9 @@ def _content(action: Action) -> Mapping[str, Any]:
 
 
 def _gave_up(action: Action, exc: OutcomeUnknown) -> OutcomeUnknown:
+    # No key prefix: the apply summary prints "failed: <key>: <reason>" already.
     return OutcomeUnknown(
-        f"{action.key}: two attempts to create the persona gave no clear answer "
+        "Two attempts to create the persona gave no clear answer "
         f"({exc.message}) and it is not on the account yet. The intent is recorded in the "
         "lockfile; run apply again and it will look for the persona before creating it."
     )

@@ -223,5 +223,18 @@ def check_fresh(
         if action.kind.changes and now != action.live_fingerprint:
             raise PlanError(
                 f"{action.key} ({action.persona_id}) changed on the account since the plan was "
-                f"saved. {_REMAKE}"
+                f"saved. {_what_changed(action, doc)} {_REMAKE}"
             )
+
+
+def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
+    """A sentence naming the first planned path whose live value is not what the plan saw.
+
+    Secret paths are skipped (the plan keeps no old value for them); values are never shown.
+    """
+    if doc is None:
+        return "It is gone from the account."
+    for op in action.operations:
+        if not op.sensitive and pointer.resolve(doc, op.path, MISSING) != op.old:
+            return f"{op.path} is no longer what the plan saw there."
+    return "It was edited outside tavusctl."

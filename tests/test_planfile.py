@@ -182,6 +182,23 @@ def test_a_stale_plan_is_refused_saying_what_changed(over: dict[str, Any], messa
     assert err.value.message.startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("edit", "sentence"),
+    [
+        ({"persona_name": "Z"}, " /persona_name is no longer what the plan saw there. "),
+        ({"system_prompt": "Z"}, " It was edited outside tavusctl. "),
+        ({"layers": {"llm": {"model": "m", "api_key": "Z"}}}, " It was edited outside tavusctl. "),
+    ],
+)
+def test_a_stale_plan_names_the_planned_field_that_changed_but_no_value(
+    edit: dict[str, Any], sentence: str
+) -> None:
+    with pytest.raises(PlanError) as err:
+        fresh(live=LIVE | {"p1": LIVE["p1"] | edit})
+    assert sentence in err.value.message
+    assert "Z" not in err.value.message
+
+
 def test_an_orphan_changing_on_the_account_does_not_make_a_plan_stale() -> None:
     fresh(live=LIVE | {"p3": LIVE["p3"] | {"persona_name": "Z"}})
 

@@ -33,6 +33,7 @@ async def run(
     planned = await prepare(client, inputs, lock_path, console)
     console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
     if not planned.plan.has_changes:
+        record_matches(planned.plan, lock_path, planned.lock, console)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
     return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
@@ -61,6 +62,11 @@ async def execute(
         console.err(f"warning: {warning}")
     console.out(summary(result))
     return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def record_matches(plan: Plan, lock_path: Path, lock: Lockfile, console: Console) -> None:
+    """With nothing to change, still record specs the account already has (see executor)."""
+    executor.record_matches(plan, lock_path, lock, lambda event: _progress(event, console))
 
 
 def _progress(event: Event, console: Console) -> None:

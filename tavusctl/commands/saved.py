@@ -59,15 +59,17 @@ async def run(
         lock = Lockfile(salt=saved.plan.salt)
     wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
     live = await fetch_live(client, wanted)
+    # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
+    plan = planfile.resolve_secrets(saved, resources)
     planfile.check_fresh(
         saved,
         manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
         lockfile_fingerprint=planfile.fingerprint(text),
         live=live.personas,
     )
-    plan = planfile.resolve_secrets(saved, resources)
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
+        apply.record_matches(plan, lock_path, lock, console)
         return ExitCode.OK
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 

@@ -1,0 +1,268 @@
+"""``tavusctl apply`` under trouble: random faults, SIGKILL at random moments, a rival apply.
+
+Each test runs the real CLI in subprocesses against a real ``tavusctl emulator`` subprocess
+(its own trouble options). They are slower than the rest but bounded (tens of seconds), and
+``make test`` runs them: ``-m "not slow"`` skips them for a quick local loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tavusctl import lockfile
+from tests.support.cli import Result
+from tests.support.emulator import Emulator, emulator_process
+from tests.support.workspace import API_KEY, Workspace, changing, spec
+
+pytestmark = pytest.mark.slow
+
+MAX_RUNS = 30  # re-runs of apply allowed for the account to converge
+
+
+@contextlib.contextmanager
+def emulator_with(*options: str) -> Iterator[Emulator]:
+    """A ``tavusctl emulator`` subprocess with ``options``; a handle on its hooks."""
+    with emulator_process(*options) as (_proc, url), httpx.Client(timeout=30) as admin:
+        yield Emulator(url, api_key=API_KEY, admin=admin)
+
+
+def names_on_account(emu: Emulator) -> Counter[str]:
+    """How many personas on the account carry each persona_name (read without faults)."""
+    return Counter(p["persona_name"] for p in emu.list_personas())
+
+
+def apply_until_done(ws: Workspace, *args: str) -> int:
+    """Run apply until it exits 0; the number of runs it took (at most MAX_RUNS)."""
+    for run in range(1, MAX_RUNS + 1):
+        result = ws.apply(*args)
+        assert "Traceback" not in result.output, result.output
+        assert_failures_read_well(result)
+        assert lockfile.read(ws.lock_path) is not None  # parses after every run
+        if result.code == 0:
+            return run
+    raise AssertionError(f"apply did not succeed in {MAX_RUNS} runs:\n{result.output}")
+
+
+def assert_failures_read_well(result: Result) -> None:
+    """Each ``failed: KEY: reason`` line of the summary gives a reason that does not repeat KEY."""
+    for line in result.stdout.splitlines():
+        if line.strip().startswith("failed: "):
+            key, _, reason = line.strip().removeprefix("failed: ").partition(": ")
+            assert reason and not reason.startswith(key), line
+
+
+def assert_account_matches_lockfile(ws: Workspace, emu: Emulator, names: list[str]) -> None:
+    """Exactly one persona per manifest, each recorded, nothing else; an empty plan."""
+    emu.configure(fault_rate=0.0)
+    assert names_on_account(emu) == Counter(f"Persona {n}" for n in names)
+    ids = ws.ids()
+    assert sorted(ids) == sorted(f"Persona/{n}" for n in names)
+    assert set(ids.values()) == {p["persona_id"] for p in emu.list_personas()}
+    assert changing(ws.plan_json("--prune")) == []
+    assert ws.leaks() == []
+
+
+# --- random faults -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_apply_of_100_personas_under_faults_converges_by_rerunning(
+    tmp_path: Path, seed: int
+) -> None:
+    """--fault-rate 0.2, faults after writes included: create 100, update them all, prune 10."""
+    names = [f"p{i:03d}" for i in range(100)]
+    with emulator_with("--fault-rate", "0.2", "--seed", str(seed)) as emu:
+        ws = Workspace(tmp_path, emu.url)
+        for name in names:
+            ws.write(name)
+        create_runs = apply_until_done(ws)
+        assert_account_matches_lockfile(ws, emu, names)
+
+        emu.configure(fault_rate=0.2)
+        for name in names:
+            ws.write(name, spec(name, system_prompt=f"You are {name}, second edition."))
+        update_runs = apply_until_done(ws)
+        assert_account_matches_lockfile(ws, emu, names)
+        assert {p["system_prompt"] for p in emu.list_personas()} == {
+            f"You are {n}, second edition." for n in names
+        }
+
+        emu.configure(fault_rate=0.2)
+        for name in names[:10]:
+            (ws.manifests / f"{name}.yaml").unlink()
+        prune_runs = apply_until_done(ws, "--prune")
+        assert_account_matches_lockfile(ws, emu, names[10:])
+        faults = Counter(r["method"] for r in emu.requests() if (r["status"] or 599) >= 429)
+
+    print(
+        f"\nchaos seed {seed}: apply runs until exit 0: create 100 = {create_runs}, "
+        f"update 100 = {update_runs}, prune 10 = {prune_runs}; faults met: {dict(faults)}"
+    )
+    assert all(faults[method] > 0 for method in ("GET", "POST", "PATCH", "DELETE"))
+
+
+# --- SIGKILL -------------------------------------------------------------------------------
+
+KILLS = 20
+CRASH_SEED = 20261125
+
+
+def start_apply(ws: Workspace) -> subprocess.Popen[str]:
+    """``tavusctl apply --auto-approve --parallelism 1`` in the background (slow on purpose)."""
+    return ws.start("apply", "manifests", "--auto-approve", "--parallelism", "1")
+
+
+def kill_after(proc: subprocess.Popen[str], delay: float) -> tuple[bool, Result]:
+    """SIGKILL ``proc`` after ``delay`` seconds; (was it still running, what it printed)."""
+    time.sleep(delay)
+    return kill(proc)
+
+
+def kill(proc: subprocess.Popen[str]) -> tuple[bool, Result]:
+    """SIGKILL ``proc`` now; (was it still running, what it printed)."""
+    running = proc.poll() is None
+    if running:
+        proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    return running, Result(proc.returncode, out, err)
+
+
+def wait_until_answered(emu: Emulator) -> None:
+    """Wait until the emulator has answered every request (a dead client's POST still lands)."""
+    deadline = time.monotonic() + 10
+    while any(r["status"] is None for r in emu.requests()):
+        assert time.monotonic() < deadline, "the emulator never answered"
+        time.sleep(0.02)
+
+
+def assert_nothing_lost_or_doubled(ws: Workspace, emu: Emulator) -> None:
+    """No persona twice; every persona on the account recorded by id or by a create intent."""
+    lock = lockfile.read(ws.lock_path)  # parses
+    on_account = names_on_account(emu)
+    assert [n for n, count in on_account.items() if count > 1] == []
+    recorded = {e.id for e in lock.entries.values() if e.id}
+    intents = {key for key, e in lock.entries.items() if e.id is None}
+    for persona in emu.list_personas():
+        key = "Persona/" + persona["persona_name"].removeprefix("Persona ")
+        assert persona["persona_id"] in recorded or key in intents, persona["persona_id"]
+
+
+def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_path: Path) -> None:
+    """50 personas, one create in flight at a time, each request taking 300 ms: every kill
+    lands in the apply (loading, planning, between intent, POST and record), far from its end.
+    Re-run after each kill."""
+    names = [f"c{i:02d}" for i in range(50)]
+    rng = random.Random(CRASH_SEED)
+    with emulator_with("--latency-ms", "300") as emu:
+        ws = Workspace(tmp_path, emu.url)
+        for name in names:
+            ws.write(name)
+        finished_alone: list[Result] = []
+        posts_cut = 0  # kills made while a POST was in flight: it lands after the death
+        for _ in range(KILLS):
+            proc = start_apply(ws)
+            time.sleep(rng.uniform(0.3, 1.6))
+            posts_cut += any(r["method"] == "POST" and r["status"] is None for r in emu.requests())
+            running, result = kill(proc)
+            ws.results.append(result)
+            if not running:
+                finished_alone.append(result)
+            wait_until_answered(emu)
+            assert_nothing_lost_or_doubled(ws, emu)
+        created_before_end = sum(names_on_account(emu).values())
+        final_runs = apply_until_done(ws)
+        adoptions = sum(r.stderr.count(": adopted:") for r in ws.results)
+
+        assert_account_matches_lockfile(ws, emu, names)
+    print(
+        f"\ncrash: {KILLS - len(finished_alone)}/{KILLS} kills hit a running apply, "
+        f"{posts_cut} with a POST in flight; "
+        f"{created_before_end} personas existed after the kills; {adoptions} adopted; "
+        f"{final_runs} run(s) to finish"
+    )
+    assert finished_alone == []  # every kill interrupted an apply, none came too late
+    assert 0 < created_before_end < len(names)  # the kills fell during the creates
+
+
+def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
+    tmp_path: Path,
+) -> None:
+    """Kills between a PATCH landing and its record: the next apply has nothing to change, but
+    must record what is live, or taking the field out of the manifests later does nothing."""
+    names = [f"u{i:02d}" for i in range(24)]
+    rng = random.Random(CRASH_SEED + 1)
+    with emulator_with() as emu:
+        ws = Workspace(tmp_path, emu.url)
+        for name in names:
+            ws.write(name)
+        assert ws.apply().code == 0
+        for name in names:
+            ws.write(name, spec(name, default_replica_id="r90bbd427f71"))
+        emu.configure(latency_ms=300)
+        for _ in range(8):
+            running, result = kill_after(start_apply(ws), rng.uniform(0.6, 1.6))
+            ws.results.append(result)
+            assert running, result.output
+            wait_until_answered(emu)
+            lockfile.read(ws.lock_path)  # parses
+        emu.configure(latency_ms=0)
+        updated_before_end = sum("default_replica_id" in p for p in emu.list_personas())
+        apply_until_done(ws)
+        for name in names:
+            ws.write(name)  # default_replica_id taken out again
+        apply_until_done(ws)
+
+        assert_account_matches_lockfile(ws, emu, names)
+        assert [p["persona_id"] for p in emu.list_personas() if "default_replica_id" in p] == []
+    print(f"\nupdate crash: {updated_before_end}/{len(names)} updated when the kills ended")
+    assert 0 < updated_before_end < len(names)  # the kills fell during the updates
+
+
+# --- two applies at once -------------------------------------------------------------------
+
+
+def wait_for_holder(ws: Workspace, proc: subprocess.Popen[str]) -> None:
+    """Wait until ``proc`` holds the lockfile's lock (it writes its pid into the guard file)."""
+    guard = ws.lock_path.with_name(ws.lock_path.name + ".lock")
+    deadline = time.monotonic() + 30
+    while not (guard.exists() and guard.read_text().strip() == str(proc.pid)):
+        assert proc.poll() is None, "the first apply ended before taking the lock"
+        assert time.monotonic() < deadline, "the first apply never took the lock"
+        time.sleep(0.01)
+
+
+def test_a_second_apply_on_the_same_lockfile_is_refused_naming_the_first(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    names = [f"d{i}" for i in range(8)]
+    emulator.configure(latency_ms=300)
+    ws = Workspace(tmp_path, emulator.url)
+    for name in names:
+        ws.write(name)
+    first = start_apply(ws)
+    wait_for_holder(ws, first)
+
+    second = ws.apply()
+    state_rm = ws.run("state", "rm", "d0")  # the other lockfile writer is refused too
+    still_running = first.poll() is None
+    out, err = first.communicate(timeout=60)
+    ws.results.append(Result(first.returncode, out, err))
+
+    assert still_running  # both were refused while the first held the lock
+    for refused in (second, state_rm):
+        assert refused.code == 1
+        assert f"pid {first.pid}" in refused.stderr
+    assert first.returncode == 0, out + err
+    emu = Emulator(emulator.url, api_key=API_KEY, admin=emulator.admin)
+    emulator.configure(latency_ms=0)
+    assert_account_matches_lockfile(ws, emu, names)
