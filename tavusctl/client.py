@@ -86,6 +86,7 @@ class TavusClient:
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self.retry = retry or RetryPolicy()
+        self.timeout = timeout  # the longest one request may take (a POST in flight, say)
         self._gate = asyncio.Semaphore(max_concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tavusctl.client import TavusClient
-from tavusctl.content import created_since, leaves, matches, now_iso
+from tavusctl.content import created_since, leaves, matches, now_iso, parse_time
 from tavusctl.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
 from tavusctl.fetch import fetch_live
 from tavusctl.lockfile import LockEntry
@@ -92,6 +92,7 @@ class Creator:
 
     async def _resume(self, action: Action, entry: LockEntry) -> Outcome | None:
         """Adopt what an interrupted run created for ``action.key``; None if it created nothing."""
+        await self._let_land(action.key, entry.intent_at)
         found = await self._find(entry.applied, entry.intent_at, settle=False)
         if found is None:
             return None
@@ -104,6 +105,28 @@ class Creator:
             "manifest changed since; run apply again to bring it up to date."
         )
         return Outcome(action.key, action.kind, "failed", found, reason)
+
+    async def _let_land(self, key: str, intent_at: str | None) -> None:
+        """Wait until a POST the interrupted run may have had in flight has landed or failed.
+
+        A run killed mid-POST leaves the request with the server; looking for its persona at
+        once can miss it and create it twice. A POST lasts at most the client timeout, so an
+        intent younger than that is given the rest of it.
+        """
+        started, now = parse_time(intent_at), parse_time(self.now())
+        if started is None or now is None:
+            return
+        wait = self.client.timeout - (now - started).total_seconds()
+        if wait > 0:
+            self.emit(
+                Event(
+                    key,
+                    "creating",
+                    f"waiting {wait:.1f} s for a create an "
+                    "interrupted run started to land, before looking for it",
+                )
+            )
+            await asyncio.sleep(wait)
 
     async def _post(
         self, action: Action, content: Mapping[str, Any], intent: str

@@ -57,7 +57,13 @@ class Workspace:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"TAVUS_API_URL": self.url, "TAVUS_API_KEY": self.api_key, SECRET_ENV: SECRET}
+        # A short timeout: a run resuming a killed run's create waits out the rest of it.
+        return {
+            "TAVUS_API_URL": self.url,
+            "TAVUS_API_KEY": self.api_key,
+            SECRET_ENV: SECRET,
+            "TAVUSCTL_TIMEOUT": "3",
+        }
 
     def write(self, name: str, persona: dict[str, Any] | None = None) -> Path:
         """Write the manifest of persona ``name`` (default spec: :func:`spec`)."""
