@@ -18,6 +18,11 @@ __all__ = ["Document", "SourceError", "read_file"]
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # libyaml parses about ten times faster; its errors are re-read with the pure-Python parser.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# No YAML text yields more than three values per character (``?`` alone: 3; long texts stay
+# under 1.5, e.g. ``[?,?,...]``, found by fuzzing libyaml), so a file of fewer characters than
+# this cannot hold MAX_NODES values: the counting pass, about a tenth of loading time for
+# ordinary manifests (``make bench``), is skipped for it.
+_SURELY_FEW_VALUES = MAX_NODES // 4
 
 
 def read_file(path: Path, display: str) -> list[Document]:
@@ -27,7 +32,8 @@ def read_file(path: Path, display: str) -> list[Document]:
     nests too deeply, or expands too far through aliases.
     """
     text = _read_text(path, display)
-    _count_values(text, display)
+    if len(text) > _SURELY_FEW_VALUES:
+        _count_values(text, display)
     try:
         nodes = list(yaml.compose_all(text, Loader=_FAST_LOADER))
     except yaml.YAMLError:

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tavusctl import lockfile
 from tavusctl.errors import LockfileError
@@ -81,3 +83,32 @@ def test_locking_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     ):
         pass
     assert not path.parent.exists()
+
+
+_json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text())
+_json_value = st.recursive(
+    _json_leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+_entry = st.builds(
+    LockEntry,
+    id=st.none() | st.text(max_size=12),
+    applied=st.dictionaries(st.text(), _json_value, max_size=4),
+    intent_at=st.none() | st.just("2026-01-01T00:00:00Z"),
+)
+
+
+@given(
+    salt=st.text(max_size=8),
+    steps=st.lists(st.tuples(st.text(max_size=6), st.none() | _entry), max_size=6),
+)
+def test_dumps_is_plain_json_encoding_after_every_change(
+    salt: str, steps: list[tuple[str, LockEntry | None]]
+) -> None:
+    # dumps reuses the text of unchanged entries; it must still equal a fresh encoding.
+    lock = Lockfile(salt=salt)
+    for key, entry in [("", None), *steps]:
+        lock = lock.without(key) if entry is None else lock.with_entry(key, entry)
+        expected = json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
+        assert lockfile.dumps(lock) == expected + "\n"
