@@ -168,14 +168,9 @@ def _annotated(value: dict[str, Any]) -> bool:
 
 def _non_finite(node: Any, path: str) -> Iterator[str]:
     """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
-    if isinstance(node, float) and not math.isfinite(node):
-        yield path
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _non_finite(value, f"{path}/{pointer.escape(str(key))}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _non_finite(value, f"{path}/{index}")
+    for where, value in pointer.walk(node, path):
+        if isinstance(value, float) and not math.isfinite(value):
+            yield where
 
 
 def _not_a_number(path: str) -> str:
@@ -187,14 +182,9 @@ def _not_a_number(path: str) -> str:
 
 def _secret_strings(node: Any, path: str) -> Iterator[str]:
     """Pointers (relative to spec) of non-empty strings in secret fields."""
-    if isinstance(node, str) and node and is_secret_path(path):
-        yield path
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _secret_strings(value, f"{path}/{pointer.escape(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _secret_strings(value, f"{path}/{index}")
+    for where, value in pointer.walk(node, path):
+        if isinstance(value, str) and value and is_secret_path(where):
+            yield where
 
 
 def _literal_secret(path: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _MISSING = object()
@@ -54,3 +54,15 @@ def exists(doc: Any, pointer: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every scalar leaf under ``node`` (found at ``path``) with its pointer, depth first."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}/{index}")
+    else:
+        yield path, node
