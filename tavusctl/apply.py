@@ -39,6 +39,20 @@ from tavusctl.secrets import is_secret_path
 __all__ = ["ApplyResult", "Event", "Outcome", "execute"]
 
 
+# The shortest time between two lockfile writes (see recorder.py); each success waits for its
+# write outside the parallelism gate, so the wait costs no request slot.
+COALESCE = 0.1
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An update that succeeded, recorded in memory; reported once its lockfile write is done."""
+
+    outcome: Outcome
+    change: int
+    event: Event
+
+
 @dataclass(frozen=True)
 class Options:
     """How to execute (see :func:`execute`)."""
@@ -69,7 +83,7 @@ async def execute(
     """
     start = client.requests_made
     emit = on_event or (lambda _event: None)
-    recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit))
+    recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit), coalesce=COALESCE)
     creator = Creator(client, recorder, emit, now=now, settle=settle)
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
@@ -102,6 +116,14 @@ class _Runner:
         return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
 
     async def _guarded(self, action: Action) -> Outcome:
+        result = await self._gated(action)
+        if isinstance(result, Staged):
+            await self.recorder.durable(result.change, patient=True)
+            self.emit(result.event)
+            return result.outcome
+        return result
+
+    async def _gated(self, action: Action) -> Outcome | Staged:
         async with self.gate:
             if self.stopped:
                 self.emit(Event(action.key, "skipped", "not attempted after an earlier failure"))
@@ -111,19 +133,21 @@ class _Runner:
                 outcome = await self._run(action)
             except ApiError as exc:
                 outcome = _failed(action, exc.message)
+            if isinstance(outcome, Staged):
+                return outcome
             if outcome.status == "failed":
                 self.stopped = self.options.fail_fast
                 self.emit(Event(action.key, "failed", outcome.reason or ""))
             return outcome
 
-    async def _run(self, action: Action) -> Outcome:
+    async def _run(self, action: Action) -> Outcome | Staged:
         if action.kind in (ActionKind.CREATE, ActionKind.RECREATE):
             return await self.creator.create(action)
         if action.kind is ActionKind.UPDATE:
             return await self._update(action)
         return await self._delete(action)
 
-    async def _update(self, action: Action) -> Outcome:
+    async def _update(self, action: Action) -> Outcome | Staged:
         persona_id = _require_id(action)
         ops = [op.to_patch() for op in action.operations]
         tests = preconditions(action) if self.options.preconditions else []
@@ -135,9 +159,9 @@ class _Runner:
         except NotFound:
             gone = f"{action.key} ({persona_id}) is gone from the account; run plan again."
             return _failed(action, gone)
-        await self.recorder.put(action.key, LockEntry(persona_id, action.applied or {}))
-        self.emit(Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}"))
-        return Outcome(action.key, action.kind, "succeeded", persona_id)
+        change = self.recorder.stage(action.key, LockEntry(persona_id, action.applied or {}))
+        event = Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}")
+        return Staged(Outcome(action.key, action.kind, "succeeded", persona_id), change, event)
 
     async def _patch(self, action: Action, persona_id: str, tests: list[dict[str, object]]) -> None:
         """PATCH; if the API refuses it and it removes secrets the plan could not see (the API

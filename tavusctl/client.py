@@ -5,7 +5,8 @@ an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona o
 the HTTP status, says what to do, and never contains the API key.
 
 Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
-and on connection errors and timeouts. A POST is never retried blindly, because a POST that reached
+and on connection errors and timeouts; a 429 pauses every request of the client until its
+``Retry-After`` and then paces them (:mod:`tavusctl.throttle`). A POST is never retried blindly, because a POST that reached
 the server may have created a persona: only a refusal that proves nothing happened (429, or a
 connection that was never established) is retried; a timeout, a dropped connection or a 5xx
 raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
@@ -42,6 +43,7 @@ from tavusctl.errors import (
     Unreachable,
 )
 from tavusctl.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
+from tavusctl.throttle import Throttle
 
 Json = dict[str, Any]
 
@@ -88,6 +90,7 @@ class TavusClient:
         self.retry = retry or RetryPolicy()
         self.timeout = timeout  # the longest one request may take (a POST in flight, say)
         self._gate = asyncio.Semaphore(max_concurrency)
+        self.throttle = Throttle(sleep=self.retry.sleep)  # shared by all requests: see throttle.py
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"x-api-key": api_key, "accept": "application/json"},
@@ -212,12 +215,14 @@ class TavusClient:
             if not self._should_retry(call, response, final):
                 return _Sent(response, call.uncertain)
             call.uncertain = True  # even a 429 may come after the write (the emulator's chaos)
-            after = parse_retry_after(response.headers.get("retry-after"))
-            await self.retry.sleep(self.retry.delay(retry, after))
+            if response.status_code != 429:  # a 429 paused every request already (_attempt)
+                after = parse_retry_after(response.headers.get("retry-after"))
+                await self.retry.sleep(self.retry.delay(retry, after))
         raise AssertionError("unreachable: the final attempt always returns or raises")
 
     async def _attempt(self, call: apiwire.Call) -> httpx.Response:
         async with self._gate:
+            await self.throttle.wait()
             self.requests_made += 1
             started = time.monotonic()
             outcome = "no answer"
@@ -226,12 +231,21 @@ class TavusClient:
                     call.method, call.path, params=call.params, json=call.body
                 )
                 outcome = f"HTTP {response.status_code}"
+                self._pace(response)
                 return response
             finally:
                 if self._log is not None:
                     took = (time.monotonic() - started) * 1000
                     query = f"?{urlencode(call.params)}" if call.params else ""
                     self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
+
+    def _pace(self, response: httpx.Response) -> None:
+        """Tell the shared throttle how the server took this request."""
+        if response.status_code == 429:
+            after = parse_retry_after(response.headers.get("retry-after"))
+            self.throttle.throttled(self.retry.delay(0, after))
+        else:  # any other answer was served within the limit, an error too
+            self.throttle.succeeded()
 
     def _should_retry(self, call: apiwire.Call, response: httpx.Response, final: bool) -> bool:
         status = response.status_code

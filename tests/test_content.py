@@ -94,3 +94,26 @@ def test_the_recorder_coalesces_concurrent_changes_and_loses_none(tmp_path: Path
     assert sorted(on_disk.entries) == sorted(f"Persona/p{i}" for i in range(50) if i != 7)
     assert on_disk == recorder.lock
     assert recorder.writes < 50
+
+
+def test_a_patient_change_waits_for_others_to_share_its_write_and_is_on_disk_when_told(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tavus.lock"
+    recorder = Recorder(path, Lockfile(salt="s" * 32), coalesce=0.5)
+    missing: list[str] = []
+
+    async def one(i: int) -> None:
+        await asyncio.sleep(0.002 * i)  # changes trickle in, as PATCH answers do
+        key = f"Persona/p{i}"
+        await recorder.durable(recorder.stage(key, LockEntry(f"p{i}", {})), patient=True)
+        if key not in lockfile.read(path).entries:
+            missing.append(key)
+
+    async def go() -> None:
+        await asyncio.gather(*(one(i) for i in range(20)))
+
+    asyncio.run(go())
+    assert missing == []
+    # the first write goes at once; the 19 changes that trickle in within the window share one
+    assert recorder.writes <= 3
