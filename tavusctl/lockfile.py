@@ -118,13 +118,19 @@ def dumps(lock: Lockfile) -> str:
 
 def read(path: Path) -> Lockfile:
     """Read ``path``; a missing file is an empty lockfile. Anything unreadable is an error."""
+    return read_with_text(path)[0]
+
+
+def read_with_text(path: Path) -> tuple[Lockfile, str]:
+    """Like :func:`read`, with the exact text parsed (``""`` when there is no file yet), read
+    once so that the two always agree."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lockfile()
+        return Lockfile(), ""
     except (OSError, UnicodeDecodeError) as exc:
         raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
-    return parse(text, str(path))
+    return parse(text, str(path)), text
 
 
 def parse(text: str, name: str) -> Lockfile:

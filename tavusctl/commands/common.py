@@ -60,9 +60,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
 
 def read_lock(path: Path) -> tuple[Lockfile, str]:
     """The lockfile and its exact text (``""`` when there is none yet)."""
-    lock = lockfile.read(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return lock, text
+    return lockfile.read_with_text(path)
 
 
 async def prepare(
