@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import personas as gen
-from tavusctl import lockfile, pointer, secrets
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.model import PERSONA
+from tavusctl.core import pointer, secrets
+from tavusctl.core.model import PERSONA
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 BENCH_SALT = "b3nch5a1tb3nch5a1tb3nch5a1tb3nch"
 

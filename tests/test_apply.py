@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tavusctl import lockfile
-from tavusctl.apply import ApplyResult, Event, execute, preconditions
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.plan import MISSING, Action, ActionKind, Operation, Plan
+from tavusctl.apply.execute import ApplyResult, Event, execute, preconditions
+from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.inproc import InProcess
 
 SALT = "0" * 32

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tavusctl import lockfile
+from tavusctl.state import lockfile
 from tests.support.cli import Result
 from tests.support.emulator import Emulator, emulator_process
 from tests.support.workspace import API_KEY, Workspace, changing, spec

@@ -19,11 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tavusctl import lockfile, pointer
-from tavusctl.apply import ApplyResult, execute
-from tavusctl.client import TavusClient
+from tavusctl.api.client import TavusClient
+from tavusctl.api.retry import RetryPolicy
+from tavusctl.apply.execute import ApplyResult, execute
 from tavusctl.commands.common import Console, Inputs, prepare
-from tavusctl.retry import RetryPolicy
+from tavusctl.core import pointer
+from tavusctl.state import lockfile
 from tests.support.cli import Result
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, SECRET, SECRET_ENV, Workspace, changing, spec

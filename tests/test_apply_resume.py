@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from tavusctl import lockfile
-from tavusctl.apply import execute
-from tavusctl.content import now_iso
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.plan import Action, ActionKind, Plan
+from tavusctl.apply.execute import execute
+from tavusctl.plan.content import now_iso
+from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.inproc import InProcess
 
 BODY = {"persona_name": "Ann", "system_prompt": "You are Ann."}

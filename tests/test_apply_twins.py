@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from tavusctl import lockfile
-from tavusctl.apply import execute
-from tavusctl.lockfile import Lockfile
-from tavusctl.plan import Action, ActionKind, Plan
+from tavusctl.apply.execute import execute
+from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import Lockfile
 from tests.support.inproc import InProcess
 
 TWIN = {"persona_name": "Twin", "system_prompt": "You are one of two."}

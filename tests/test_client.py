@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tavusctl.client import TavusClient, check_url
-from tavusctl.errors import (
+from tavusctl.api.client import TavusClient, check_url
+from tavusctl.api.retry import RetryPolicy, parse_retry_after
+from tavusctl.core.errors import (
     ApiError,
     AuthError,
     InvalidRequest,
@@ -22,7 +23,6 @@ from tavusctl.errors import (
     ServerError,
     Unreachable,
 )
-from tavusctl.retry import RetryPolicy, parse_retry_after
 
 KEY = "sk-very-secret-key-123"
 Answer = httpx.Response | Exception

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tavusctl.client import TavusClient
-from tavusctl.errors import AuthError, OutcomeUnknown, PreconditionFailed
-from tavusctl.fetch import LiveState, fetch_live
-from tavusctl.retry import RetryPolicy
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import LiveState, fetch_live
+from tavusctl.api.retry import RetryPolicy
+from tavusctl.core.errors import AuthError, OutcomeUnknown, PreconditionFailed
 from tests.support.emulator import Emulator
 from tests.support.inproc import API_KEY, InProcess, no_sleep
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tavusctl.commands.saved import names_a_plan, read
-from tavusctl.errors import PlanError
+from tavusctl.commands.saved_plan import names_a_plan, read
+from tavusctl.core.errors import PlanError
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tavusctl.confirm import Cancelled, approve
-from tavusctl.errors import UsageError
+from tavusctl.cli.confirm import Cancelled, approve
+from tavusctl.core.errors import UsageError
 
 
 def never_asked(prompt: str) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tavusctl import lockfile
-from tavusctl.content import ABSENT, Difference, created_since, differences, matches, same
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.recorder import Recorder
+from tavusctl.plan.content import ABSENT, Difference, created_since, differences, matches, same
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.recorder import Recorder
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from tavusctl.destroy import destroy_plan, summarize
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.outcome import ApplyResult, Outcome
-from tavusctl.plan import ActionKind
-from tavusctl.render import render_text
+from tavusctl.apply.outcome import ApplyResult, Outcome
+from tavusctl.commands.destroy import destroy_plan, summarize
+from tavusctl.plan.planner import ActionKind
+from tavusctl.render.text import render_text
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 DELETE = ActionKind.DELETE
 LIVE = {"p1": {"persona_id": "p1"}}  # p2 is gone from the account already

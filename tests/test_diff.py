@@ -5,10 +5,10 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from tavusctl.diff import three_way, verify_patch
-from tavusctl.errors import InternalError
-from tavusctl.plan import MISSING, Operation
-from tavusctl.secrets import hash_secret
+from tavusctl.core.errors import InternalError
+from tavusctl.core.secrets import hash_secret
+from tavusctl.plan.diff import three_way, verify_patch
+from tavusctl.plan.planner import MISSING, Operation
 
 SALT = "0123456789abcdef"
 

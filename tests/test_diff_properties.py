@@ -13,8 +13,8 @@ import jsonpatch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tavusctl.diff import three_way
-from tavusctl.secrets import hash_secret
+from tavusctl.core.secrets import hash_secret
+from tavusctl.plan.diff import three_way
 
 SALT = "property-salt"
 SERVER = ("persona_id", "created_at", "updated_at")

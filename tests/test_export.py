@@ -9,9 +9,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tavusctl import export, manifest
-from tavusctl.exporting import ExportResult
-from tavusctl.secrets import hash_secret
+from tavusctl.commands.export import ExportResult
+from tavusctl.core.secrets import hash_secret
+from tavusctl.manifest import from_live as export
+from tavusctl.manifest import load as manifest
 
 SALT = "1" * 32
 PROMPT = "You are a patient interviewer.\n\nAsk one question at a time.\n"

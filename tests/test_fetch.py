@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tavusctl.client import TavusClient
-from tavusctl.fetch import LiveState, fetch_live
-from tavusctl.secrets import SENSITIVE, scrub
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import LiveState, fetch_live
+from tavusctl.core.secrets import SENSITIVE, scrub
 
 
 class ListServer:

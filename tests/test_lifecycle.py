@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tavusctl.lifecycle import project
+from tavusctl.commands.lifecycle import project
 
 LIVE: dict[str, Any] = {
     "persona_name": "Live name",

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tavusctl import lockfile
-from tavusctl.errors import LockfileError
-from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.core.errors import LockfileError
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
 def test_missing_lockfile_reads_as_empty(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tavusctl import manifest
-from tavusctl.errors import ManifestError
-from tavusctl.manifest import load
-from tavusctl.model import Location
-from tavusctl.secrets import SENSITIVE, scrub
+from tavusctl.core.errors import ManifestError
+from tavusctl.core.model import Location
+from tavusctl.core.secrets import SENSITIVE, scrub
+from tavusctl.manifest import load as manifest
+from tavusctl.manifest.load import load
 
 
 def persona(spec: str = "  system_prompt: Hello.\n", name: str = "interviewer") -> str:

@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 
-from tavusctl.errors import PlanError
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.model import Location, Resource
-from tavusctl.plan import ActionKind, Operation, Plan, live_fingerprint, make_plan
-from tavusctl.secrets import hash_secret
+from tavusctl.core.errors import PlanError
+from tavusctl.core.model import Location, Resource
+from tavusctl.core.secrets import hash_secret
+from tavusctl.plan.planner import ActionKind, Operation, Plan, live_fingerprint, make_plan
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "plan-salt"
 KEY = "sk-secret-value-1234"

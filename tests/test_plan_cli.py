@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tavusctl import lockfile
-from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.emulator import Emulator
 from tests.support.planning import SALT, Workspace, actions, kinds, secret_spec, spec
 

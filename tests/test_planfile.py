@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from tavusctl import planfile
-from tavusctl.errors import PlanError
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.model import Location, Resource
-from tavusctl.plan import MISSING, ActionKind, Plan, make_plan
-from tavusctl.redact import hashed
-from tavusctl.secrets import hash_secret
+from tavusctl.core.errors import PlanError
+from tavusctl.core.model import Location, Resource
+from tavusctl.core.redact import hashed
+from tavusctl.core.secrets import hash_secret
+from tavusctl.plan import saved as planfile
+from tavusctl.plan.planner import MISSING, ActionKind, Plan, make_plan
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "planfile-salt"
 OLD_KEY, NEW_KEY, BEARER, TTS_KEY = (

@@ -7,11 +7,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.model import Location, Resource
-from tavusctl.plan import MISSING, Action, ActionKind, Operation, Plan, make_plan
-from tavusctl.redact import hashed
-from tavusctl.render import render_json, render_markdown, render_text
+from tavusctl.core.model import Location, Resource
+from tavusctl.core.redact import hashed
+from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan, make_plan
+from tavusctl.render.text import render_json, render_markdown, render_text
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "render-salt"
 

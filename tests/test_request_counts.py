@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from tavusctl import lockfile
-from tavusctl.lockfile import LockEntry, Lockfile
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.cli import Run
 from tests.support.emulator import Emulator
 

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from tavusctl import ids
-from tavusctl.manifest import load
+from tavusctl.manifest.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -161,27 +160,3 @@ def test_examples_point_editors_at_the_manifest_schema() -> None:
         assert first == "# yaml-language-server: $schema=../../schemas/manifest.schema.json"
         target = (example.parent / first.split("=", 1)[1]).resolve()
         assert json.loads(target.read_text())["title"] == "tavusctl manifest"
-
-
-def test_schema_id_patterns_are_the_ones_in_ids() -> None:
-    defs = schema("persona-spec.schema.json")["$defs"]
-    assert {kind: defs[f"{kind}Id"]["pattern"] for kind in ids.PATTERNS if kind != "persona"} == {
-        kind: pattern for kind, pattern in ids.PATTERNS.items() if kind != "persona"
-    }
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("pcb7a34da5fe", True),
-        ("p9a95912", True),
-        ("pipecat-stream", True),
-        ("pipecat0", True),
-        ("rf4e9d9790f0", False),
-        ("P9A95912", False),
-        ("p", False),
-        ("p_123", False),
-    ],
-)
-def test_persona_ids_are_checked_by_form_only(value: str, valid: bool) -> None:
-    assert ids.is_persona_id(value) is valid

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tavusctl import secrets
+from tavusctl.core import secrets
 
 
 @pytest.mark.parametrize(

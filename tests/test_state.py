@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tavusctl import lockfile, state
-from tavusctl.errors import LockfileError, UsageError
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.secrets import SENSITIVE, hash_secret
+from tavusctl.commands import state
+from tavusctl.core.errors import LockfileError, UsageError
+from tavusctl.core.secrets import SENSITIVE, hash_secret
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "0" * 32
 SECRET = "sk-live-do-not-print"

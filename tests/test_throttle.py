@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
-from tavusctl.retry import RetryPolicy
-from tavusctl.throttle import MIN_RATE, Throttle
+from tavusctl.api.retry import RetryPolicy
+from tavusctl.api.throttle import MIN_RATE, Throttle
 from tests.support.inproc import InProcess
 
 

@@ -9,8 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tavusctl import pointer
-from tavusctl.yamlsource import read_file
+from tavusctl.core import pointer
+from tavusctl.manifest.yamlsource import read_file
 
 KEYS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8).filter(
     lambda k: k != "<<"

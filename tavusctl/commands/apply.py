@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tavusctl import apply as executor
-from tavusctl import render
-from tavusctl.client import TavusClient
+from tavusctl.api.client import TavusClient
+from tavusctl.apply import execute as executor
+from tavusctl.apply.outcome import ApplyResult, Event
 from tavusctl.commands.common import Console, Inputs, prepare
-from tavusctl.errors import ExitCode
-from tavusctl.lockfile import Lockfile
-from tavusctl.outcome import ApplyResult, Event
-from tavusctl.plan import Plan
+from tavusctl.core.errors import ExitCode
+from tavusctl.plan.planner import Plan
+from tavusctl.render import text as render
+from tavusctl.state.lockfile import Lockfile
 
 Approve = Callable[[str], None]  # raises to refuse
 Execution = executor.Options

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl import lockfile, manifest
-from tavusctl.client import TavusClient
-from tavusctl.fetch import fetch_live
-from tavusctl.lockfile import Lockfile
-from tavusctl.model import Resource
-from tavusctl.plan import Plan, make_plan
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
+from tavusctl.core.model import Resource
+from tavusctl.manifest import load as manifest
+from tavusctl.plan.planner import Plan, make_plan
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import Lockfile
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl import render
-from tavusctl.client import TavusClient
+from tavusctl.api.client import TavusClient
 from tavusctl.commands.common import Console, Inputs, Planned, prepare
-from tavusctl.errors import ExitCode
+from tavusctl.core.errors import ExitCode
+from tavusctl.render import text as render
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,6 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
 
 def save(planned: Planned, inputs: Inputs, path: Path) -> None:
     """Write the saved plan atomically (it holds no secret value)."""
-    from tavusctl.commands import saved
+    from tavusctl.commands import saved_plan as saved
 
     saved.write(path, planned, inputs)

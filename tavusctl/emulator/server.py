@@ -16,9 +16,9 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from tavusctl.core.errors import UsageError
 from tavusctl.emulator.app import ABORT_EXTENSION, EmulatorApp, Receive, Scope, Send, create_app
 from tavusctl.emulator.config import EmulatorConfig
-from tavusctl.errors import UsageError
 
 BACKLOG = 2048
 

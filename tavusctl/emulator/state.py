@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tavusctl.core.errors import TavusctlError
 from tavusctl.emulator.store import Account, Store
-from tavusctl.errors import TavusctlError
-from tavusctl.lockfile import write_text
+from tavusctl.state.lockfile import write_text
 
 FORMAT_VERSION = 1
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tavusctl import pointer
-from tavusctl.secrets import secret_paths
+from tavusctl.core import pointer
+from tavusctl.core.secrets import secret_paths
 
 
 def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:

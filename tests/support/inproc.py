@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from tavusctl.client import TavusClient
+from tavusctl.api.client import TavusClient
+from tavusctl.api.retry import RetryPolicy
 from tavusctl.emulator.app import create_app
 from tavusctl.emulator.config import EmulatorConfig
-from tavusctl.retry import RetryPolicy
 
 API_KEY = "test-key"
 BASE_URL = "http://emulator"

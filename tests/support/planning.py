@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import yaml
 
-from tavusctl import lockfile
-from tavusctl.lockfile import LockEntry, Lockfile
-from tavusctl.redact import hashed
+from tavusctl.core.redact import hashed
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.cli import Result, run_cli
 from tests.support.emulator import Emulator
 

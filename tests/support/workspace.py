@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from tavusctl import lockfile
-from tavusctl.lockfile import Lockfile
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import Lockfile
 from tests.support.cli import Result, run_cli
 
 SECRET = "llm-secret-value-4f9c2d7e81"

@@ -1,0 +1,321 @@
+"""The Tavus API client: one method per API call, retries, and our own error types.
+
+Nothing above this module sees httpx. Every HTTP error is translated here, by status code, into
+an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona or request and
+the HTTP status, says what to do, and never contains the API key.
+
+Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
+and on connection errors and timeouts; a 429 pauses every request of the client until its
+``Retry-After`` and then paces them (:mod:`tavusctl.throttle`). A POST is never retried blindly, because a POST that reached
+the server may have created a persona: only a refusal that proves nothing happened (429, or a
+connection that was never established) is retried; a timeout, a dropped connection or a 5xx
+raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
+
+A retried PATCH or DELETE may have taken effect on an earlier attempt whose answer was lost
+(even a 429 may be sent after the change was made: the emulator's chaos mode does so).
+PATCH: if a later attempt then fails its ``test`` operations (or answers 304), the client reads
+the persona back and reports success when every non-secret value the patch sets is already
+there (that is what the lost attempt did); otherwise the failure stands. DELETE: "already gone"
+after such an attempt counts as deleted by us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import ipaddress
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from tavusctl.api import wire as apiwire
+from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
+from tavusctl.api.throttle import Throttle
+from tavusctl.core.errors import (
+    ApiError,
+    AuthError,
+    NotFound,
+    OutcomeUnknown,
+    PreconditionFailed,
+    Unreachable,
+)
+
+Json = dict[str, Any]
+
+# Connection failures that prove the request never reached the server: safe to retry even a POST.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class PersonaPage:
+    """One page of ``GET /v2/personas``. ``total_count`` is None if the server omitted it."""
+
+    items: list[Json]
+    total_count: int | None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A response, and whether an earlier attempt of the same request may have taken effect."""
+
+    response: httpx.Response
+    uncertain: bool
+
+
+class TavusClient:
+    """Async client for the Tavus API v2 (personas, replicas, conversations)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = 16,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        check_url(base_url, injected=transport is not None)
+        _remember_sniffio_is_missing()
+        if not api_key or not api_key.strip():
+            raise AuthError("No Tavus API key: set TAVUS_API_KEY (or pass --api-key).")
+        self.base_url = base_url.rstrip("/")
+        self._key = api_key
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout  # the longest one request may take (a POST in flight, say)
+        self._gate = asyncio.Semaphore(max_concurrency)
+        self.throttle = Throttle(sleep=self.retry.sleep)  # shared by all requests: see throttle.py
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"x-api-key": api_key, "accept": "application/json"},
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
+        self.requests_made = 0
+        self._log = log  # one line per HTTP request (method, path, status, time); never bodies
+
+    async def __aenter__(self) -> TavusClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- personas ---------------------------------------------------------------------------
+
+    async def list_personas(
+        self, *, page: int, limit: int, persona_type: str | None = "user"
+    ) -> PersonaPage:
+        """One page (1-based) of personas, items unwrapped."""
+        params: dict[str, Any] = {"page": page, "limit": limit}
+        if persona_type:
+            params["persona_type"] = persona_type
+        call = apiwire.Call("GET", "/v2/personas", "the persona list", params=params)
+        doc = apiwire.json_body((await self._ok(call)).response)
+        items, total = apiwire.persona_page(doc, call, self._key)
+        return PersonaPage(items, total)
+
+    async def get_persona(self, persona_id: str) -> Json | None:
+        """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
+        call = _persona_call("GET", persona_id)
+        sent = await self._ok_or_gone(call)
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
+
+    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
+        """POST a persona and return its id. Raises OutcomeUnknown when it may have been created.
+
+        A 429 is retried unless ``retry_refused`` is false: then it raises RateLimited, for a
+        caller that checks the account first (a server might answer 429 after the write).
+        """
+        name = body.get("persona_name")
+        subject = f"a new persona named {name!r}"
+        call = apiwire.Call("POST", "/v2/personas", subject, body=body, retry_refused=retry_refused)
+        sent = await self._ok(call)
+        return apiwire.created_id(apiwire.json_body(sent.response), call, self._key)
+
+    async def patch_persona(self, persona_id: str, ops: list[Json]) -> bool:
+        """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
+        call = _persona_call("PATCH", persona_id, body=ops)
+        try:
+            sent = await self._ok(call)
+        except PreconditionFailed:
+            if not call.uncertain or not await self._patch_holds(persona_id, ops):
+                raise
+            return True
+        if sent.response.status_code == 304:
+            return sent.uncertain and await self._patch_holds(persona_id, ops)
+        return True
+
+    async def delete_persona(self, persona_id: str) -> bool:
+        """Delete a persona. False if it was already gone."""
+        call = _persona_call("DELETE", persona_id)
+        sent = await self._ok_or_gone(call)
+        return sent is not None or call.uncertain
+
+    # -- other resources --------------------------------------------------------------------
+
+    async def get_replica(self, replica_id: str) -> Json | None:
+        """The replica, or None when it does not exist."""
+        path = f"/v2/replicas/{quote(replica_id, safe='')}"
+        call = apiwire.Call("GET", path, f"replica {replica_id}")
+        sent = await self._ok_or_gone(call)
+        return (
+            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
+        )
+
+    async def create_conversation(self, body: Mapping[str, Any]) -> Json:
+        """Start a conversation (POST: never retried blindly)."""
+        call = apiwire.Call("POST", "/v2/conversations", "a new conversation", body=body)
+        doc = apiwire.json_body((await self._ok(call)).response)
+        return doc if isinstance(doc, dict) else {}
+
+    # -- machinery --------------------------------------------------------------------------
+
+    async def _patch_holds(self, persona_id: str, ops: list[Json]) -> bool:
+        live = await self.get_persona(persona_id)
+        return live is not None and apiwire.patch_holds(live, ops)
+
+    async def _ok(self, call: apiwire.Call) -> _Sent:
+        """Send ``call``; a success (2xx/304) is returned, anything else raises an ApiError."""
+        sent = await self._send(call)
+        if apiwire.succeeded(sent.response):
+            return sent
+        raise apiwire.error(call, sent.response, self._key)
+
+    async def _ok_or_gone(self, call: apiwire.Call) -> _Sent | None:
+        """Like :meth:`_ok`, but None when the resource does not exist."""
+        sent = await self._send(call)
+        if apiwire.succeeded(sent.response):
+            return sent
+        if apiwire.is_gone(sent.response):
+            return None
+        raise apiwire.error(call, sent.response, self._key)
+
+    async def _send(self, call: apiwire.Call) -> _Sent:
+        """Send with retries per the policy; the last response is returned whatever its status."""
+        for retry in range(self.retry.attempts):
+            final = retry == self.retry.attempts - 1
+            try:
+                response = await self._attempt(call)
+            except httpx.TransportError as exc:
+                self._on_transport_error(call, exc, final)
+                await self.retry.sleep(self.retry.delay(retry))
+                continue
+            if not self._should_retry(call, response, final):
+                return _Sent(response, call.uncertain)
+            call.uncertain = True  # even a 429 may come after the write (the emulator's chaos)
+            if response.status_code != 429:  # a 429 paused every request already (_attempt)
+                after = parse_retry_after(response.headers.get("retry-after"))
+                await self.retry.sleep(self.retry.delay(retry, after))
+        raise AssertionError("unreachable: the final attempt always returns or raises")
+
+    async def _attempt(self, call: apiwire.Call) -> httpx.Response:
+        async with self._gate:
+            await self.throttle.wait()
+            self.requests_made += 1
+            started = time.monotonic()
+            outcome = "no answer"
+            try:
+                response = await self._http.request(
+                    call.method, call.path, params=call.params, json=call.body
+                )
+                outcome = f"HTTP {response.status_code}"
+                self._pace(response)
+                return response
+            finally:
+                if self._log is not None:
+                    took = (time.monotonic() - started) * 1000
+                    query = f"?{urlencode(call.params)}" if call.params else ""
+                    self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
+
+    def _pace(self, response: httpx.Response) -> None:
+        """Tell the shared throttle how the server took this request."""
+        if response.status_code == 429:
+            after = parse_retry_after(response.headers.get("retry-after"))
+            self.throttle.throttled(self.retry.delay(0, after))
+        else:  # any other answer was served within the limit, an error too
+            self.throttle.succeeded()
+
+    def _should_retry(self, call: apiwire.Call, response: httpx.Response, final: bool) -> bool:
+        status = response.status_code
+        if call.method == "POST" and status >= 500:
+            raise apiwire.outcome_unknown(call, f"HTTP {status}", self._key)
+        if call.method == "POST" and not call.retry_refused:
+            return False
+        return status in IDEMPOTENT_RETRY_STATUSES and not final
+
+    def _on_transport_error(
+        self, call: apiwire.Call, exc: httpx.TransportError, final: bool
+    ) -> None:
+        never_sent = isinstance(exc, _NEVER_SENT)
+        if call.method == "POST" and not never_sent:
+            raise apiwire.outcome_unknown(call, apiwire.describe(exc), self._key) from None
+        call.uncertain |= not never_sent
+        if final:
+            raise Unreachable(
+                apiwire.scrub(
+                    f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
+                    f"({call.label}: {apiwire.describe(exc)}) after {self.retry.attempts} "
+                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
+                    self._key,
+                )
+            ) from None
+
+
+def _remember_sniffio_is_missing() -> None:
+    """Make a missing ``sniffio`` fail to import at once instead of searching sys.path each time.
+
+    httpcore runs ``import sniffio`` for every lock and event it sets up (about 13 per request)
+    and falls back to asyncio when it is absent, which it is with anyio 4 (no longer a
+    dependency). A failed import is not cached, so each one scans sys.path: ~40 µs, a quarter
+    of the client's CPU time per request (measured with ``make bench``). A ``None`` entry in
+    sys.modules makes the import fail immediately, with the same ImportError.
+    """
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def _persona_call(method: str, persona_id: str, body: Any = None) -> apiwire.Call:
+    path = f"/v2/personas/{quote(persona_id, safe='')}"
+    return apiwire.Call(method, path, f"persona {persona_id}", body=body)
+
+
+def check_url(base_url: str, *, injected: bool = False) -> None:
+    """Refuse anything but https://, except http:// to a loopback host (or an injected transport,
+    which never touches the network)."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is not None and url.scheme == "https" and url.host:
+        return
+    if url is not None and url.scheme == "http" and (injected or _is_loopback(url.host)):
+        return
+    raise ApiError(
+        f"Refusing API URL {base_url!r}: it must start with https:// (plain http:// is allowed "
+        "only for loopback addresses such as 127.0.0.1, ::1 or localhost, e.g. the emulator). "
+        "Fix --api-url or TAVUS_API_URL."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+__all__ = ["NotFound", "OutcomeUnknown", "PersonaPage", "PreconditionFailed", "TavusClient"]

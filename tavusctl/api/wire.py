@@ -1,0 +1,242 @@
+"""Reading Tavus API answers: tolerant body parsing and the translation of statuses to errors.
+
+The API is inconsistent (tavus-api.md §2.3): errors come as ``{"error": ...}`` or
+``{"message": ...}``, GET-one may be flat or ``{"data": [obj]}``, a missing persona is 400
+``Invalid persona_id`` or 404, PATCH answers a full body, a message or nothing. Every variant is
+accepted here so that the client's methods stay simple.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tavusctl.api.retry import parse_retry_after
+from tavusctl.core import pointer
+from tavusctl.core.errors import (
+    ApiError,
+    AuthError,
+    InvalidRequest,
+    NotFound,
+    OutcomeUnknown,
+    PreconditionFailed,
+    RateLimited,
+    ServerError,
+    UsageError,
+)
+from tavusctl.core.secrets import is_secret_path
+
+Json = dict[str, Any]
+_ABSENT = object()
+
+
+@dataclass
+class Call:
+    """One logical API request (possibly sent several times).
+
+    ``subject`` names what it is about in messages ("persona p1"). ``uncertain`` becomes true
+    when an attempt may have reached the server without its answer reaching us.
+    """
+
+    method: str
+    path: str
+    subject: str
+    body: Any = None
+    params: Mapping[str, Any] | None = None
+    uncertain: bool = False
+    retry_refused: bool = True  # POST only: whether a 429 may be retried here
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def check_key(api_key: str) -> None:
+    """Refuse a key an HTTP header cannot carry (a stray newline from a file, a pasted accent)
+    before any request: httpx would fail with a message quoting the key, or a traceback."""
+    bad = next((i for i, c in enumerate(api_key) if not " " < c < "\x7f"), None)
+    if bad is not None:
+        raise UsageError(
+            f"The API key has a space, line break or non-ASCII character at position {bad + 1}, "
+            "which no Tavus key has. Check TAVUS_API_KEY (or --api-key) for a stray newline "
+            "or space."
+        )
+
+
+def scrub(text: str, api_key: str) -> str:
+    """``text`` with any occurrence of the API key blanked out (a server might echo it)."""
+    return text.replace(api_key, "(api key)") if api_key else text
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed JSON body, or None when it is empty or not JSON."""
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def detail(response: httpx.Response) -> str:
+    """The server's own words about an error: ``error`` or ``message``, else the text."""
+    doc = json_body(response)
+    if isinstance(doc, dict):
+        for key in ("error", "message", "detail"):
+            if isinstance(doc.get(key), str):
+                return str(doc[key])
+    text = response.text.strip()[:200] if response.content else ""
+    return text or "no details given"
+
+
+def unwrap(doc: Any) -> Json | None:
+    """A persona from a flat object, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty."""
+    if isinstance(doc, dict) and "data" in doc and "persona_id" not in doc:
+        doc = doc["data"]
+        if isinstance(doc, list):
+            doc = doc[0] if doc else None
+    return doc if isinstance(doc, dict) else None
+
+
+def one(doc: Any, call: Call, api_key: str) -> Json | None:
+    """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
+    not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
+    found = unwrap(doc)
+    if found is None and not (isinstance(doc, dict) and doc.get("data") in ([], None)):
+        what = f"Unexpected answer to {call.label} for {call.subject}: not a JSON object."
+        raise ApiError(scrub(f"{what} Try again; if it persists, the API changed.", api_key))
+    return found
+
+
+def persona_page(doc: Any, call: Call, api_key: str) -> tuple[list[Json], int | None]:
+    """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
+    items = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise ApiError(scrub(f"Unexpected answer to {call.label}: no list of personas.", api_key))
+    total = doc.get("total_count") if isinstance(doc, dict) else None
+    unwrapped = [u for u in (unwrap(item) for item in items) if u is not None]
+    return unwrapped, total if isinstance(total, int) else None
+
+
+def created_id(doc: Any, call: Call, api_key: str) -> str:
+    """The new persona's id from a create answer (minimal or full)."""
+    persona = unwrap(doc)
+    if persona is not None and isinstance(persona.get("persona_id"), str):
+        return str(persona["persona_id"])
+    raise outcome_unknown(call, "the answer carried no persona_id", api_key)
+
+
+def succeeded(response: httpx.Response) -> bool:
+    """2xx, or 304 (PATCH: no change needed)."""
+    return 200 <= response.status_code < 300 or response.status_code == 304
+
+
+def is_gone(response: httpx.Response) -> bool:
+    """404, or the documented 400 ``Invalid persona_id`` (``Invalid replica_uuid``, ...)."""
+    return response.status_code == 404 or _invalid_id(response.status_code, detail(response))
+
+
+def _invalid_id(status: int, why: str) -> bool:
+    words = why.lower()
+    return status == 400 and "invalid" in words and ("_id" in words or "uuid" in words)
+
+
+_TEMPLATES: dict[int | type[ApiError], str] = {
+    401: "The Tavus API rejected the API key (HTTP 401 on {where}). "
+    "Check TAVUS_API_KEY (or --api-key).",
+    403: "The Tavus API refused access (HTTP 403 on {where}: {why}). "
+    "Check that the API key may be used from this address.",
+    NotFound: "Not found: {subject} does not exist on the Tavus account (HTTP {status} on "
+    "{label}: {why}). It may have been deleted outside tavusctl; run plan again.",
+    PreconditionFailed: "Conflict: {subject} was changed by someone else since the plan was "
+    "made; the PATCH's test preconditions failed (HTTP {status} on {label}: {why}). Nothing "
+    "was overwritten. Run plan again to see the change (if this API rejects test operations, "
+    "use --no-preconditions).",
+    InvalidRequest: "The Tavus API rejected {where} (HTTP {status}: {why}). "
+    "Fix the value it names; retrying will not help.",
+    RateLimited: "The Tavus API kept rate limiting {where} (HTTP 429) after every retry. "
+    "Wait a minute or lower --parallelism, then try again.",
+    ServerError: "The Tavus API failed on {where} (HTTP {status}: {why}) after every retry. "
+    "Try again later.",
+    ApiError: "Unexpected answer from the Tavus API to {where} (HTTP {status}: {why}).",
+}
+
+
+def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
+    """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
+    the request, the persona and the status, and no API key."""
+    status, why = response.status_code, detail(response)
+    kind = _kind(call, status, why)
+    template = _TEMPLATES.get(status) or _TEMPLATES[kind]
+    message = template.format(
+        where=f"{call.label} for {call.subject}",
+        label=call.label,
+        subject=call.subject,
+        status=status,
+        why=why,
+    )
+    exc = kind(scrub(message, api_key), status=status)
+    if isinstance(exc, RateLimited):
+        exc.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return exc
+
+
+def _kind(call: Call, status: int, why: str) -> type[ApiError]:
+    if status in (401, 403):
+        return AuthError
+    if status == 404 or _invalid_id(status, why):
+        return NotFound
+    if status in (400, 409, 412, 422) and _has_tests(call.body):
+        return PreconditionFailed
+    if status in (400, 409, 422):
+        return InvalidRequest
+    if status == 429:
+        return RateLimited
+    return ServerError if status >= 500 else ApiError
+
+
+def _has_tests(body: Any) -> bool:
+    return isinstance(body, list) and any(
+        isinstance(op, dict) and op.get("op") == "test" for op in body
+    )
+
+
+def outcome_unknown(call: Call, why: str, api_key: str) -> OutcomeUnknown:
+    """The error for a write that may or may not have taken effect."""
+    return OutcomeUnknown(
+        scrub(
+            f"The outcome of {call.label} for {call.subject} is unknown ({why}): it may or may "
+            "not have taken effect.",
+            api_key,
+        )
+    )
+
+
+def describe(exc: Exception) -> str:
+    """A short name for a transport failure: ``ReadTimeout: timed out``."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def patch_holds(live: Mapping[str, Any], ops: list[Json]) -> bool:
+    """Whether ``live`` already holds every non-secret value the ``ops`` set or remove.
+
+    Used after a retried PATCH whose earlier attempt may have succeeded. Secret paths are
+    skipped because the server may mask or omit them.
+    """
+    for op in ops:
+        path = str(op.get("path", ""))
+        if op.get("op") == "test" or is_secret_path(path):
+            continue
+        found = pointer.resolve(live, path, _ABSENT)
+        if op.get("op") == "remove" and found is not _ABSENT:
+            return False
+        if op.get("op") in ("add", "replace") and found != op.get("value"):
+            return False
+        if op.get("op") not in ("add", "replace", "remove"):
+            return False
+    return True

@@ -1,0 +1,272 @@
+"""Executing a Plan: the writes, recorded in the lockfile the moment each one succeeds.
+
+The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Action` says:
+
+- create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
+  is unknown is never retried blindly: the account is listed and a persona with the content sent,
+  created since the intent, is adopted; only if there is none is the POST sent once more. An
+  intent left by a run that died is reconciled the same way before anything is created.
+- update: PATCH with ``test`` operations asserting the live values the plan saw first, so that a
+  change made since the plan fails the PATCH instead of being overwritten. A secret the API hides
+  on read is removed on the lockfile's word; if the API refuses that removal, the secret was most
+  likely deleted outside tavusctl already: the PATCH is sent again without it, with a warning.
+- delete: DELETE (already gone is fine), then drop the lock entry.
+
+Writes run concurrently (``parallelism``); lockfile writes are serialized by a
+:class:`~tavusctl.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+After the writes, what was written is read back and fields the server changed or dropped are
+reported as warnings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tavusctl.api.client import TavusClient
+from tavusctl.apply.creating import Creator
+from tavusctl.apply.outcome import ApplyResult, Event, Outcome
+from tavusctl.apply.readback import read_back
+from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
+from tavusctl.core.secrets import is_secret_path
+from tavusctl.plan.planner import MISSING, Action, ActionKind, Plan
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.recorder import Recorder
+
+__all__ = ["ApplyResult", "Event", "Outcome", "execute"]
+
+
+# The shortest time between two lockfile writes (see recorder.py); each success waits for its
+# write outside the parallelism gate, so the wait costs no request slot.
+COALESCE = 0.1
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An update that succeeded, recorded in memory; reported once its lockfile write is done."""
+
+    outcome: Outcome
+    change: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to execute (see :func:`execute`)."""
+
+    parallelism: int = 8
+    preconditions: bool = True
+    fail_fast: bool = False
+
+
+async def execute(
+    plan: Plan,
+    client: TavusClient,
+    lock_path: Path,
+    lock: Lockfile,
+    *,
+    parallelism: int = 8,
+    preconditions: bool = True,
+    fail_fast: bool = False,
+    now: Callable[[], str] | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    settle: float = 0.5,
+) -> ApplyResult:
+    """Carry out every changing action of ``plan`` and return what happened, per action.
+
+    ``lock`` is the lockfile as read under ``lockfile.exclusive(lock_path)``, which the caller
+    holds. ``settle`` is how long to wait after a create with an unknown outcome before listing
+    the account (the lost request may still be in flight).
+    """
+    start = client.requests_made
+    emit = on_event or (lambda _event: None)
+    recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit), coalesce=COALESCE)
+    creator = Creator(client, recorder, emit, now=now, settle=settle)
+    runner = _Runner(
+        client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
+    )
+    outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
+    warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
+    return ApplyResult(
+        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start
+    )
+
+
+class _Runner:
+    """Runs actions concurrently; one failure stops the rest only with ``fail_fast``."""
+
+    def __init__(
+        self,
+        client: TavusClient,
+        recorder: Recorder,
+        creator: Creator,
+        emit: Callable[[Event], None],
+        options: Options,
+    ) -> None:
+        self.client, self.recorder, self.creator, self.emit = client, recorder, creator, emit
+        self.options = options
+        self.gate = asyncio.Semaphore(max(options.parallelism, 1))
+        self.stopped = False
+        self.warnings: list[str] = []
+
+    async def run_all(self, actions: list[Action]) -> list[Outcome]:
+        return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
+
+    async def _guarded(self, action: Action) -> Outcome:
+        result = await self._gated(action)
+        if isinstance(result, Staged):
+            await self.recorder.durable(result.change, patient=True)
+            self.emit(result.event)
+            return result.outcome
+        return result
+
+    async def _gated(self, action: Action) -> Outcome | Staged:
+        async with self.gate:
+            if self.stopped:
+                self.emit(Event(action.key, "skipped", "not attempted after an earlier failure"))
+                return Outcome(action.key, action.kind, "skipped", action.persona_id)
+            self.emit(Event(action.key, "started", action.kind.value))
+            try:
+                outcome = await self._run(action)
+            except ApiError as exc:
+                outcome = _failed(action, exc.message)
+            if isinstance(outcome, Staged):
+                return outcome
+            if outcome.status == "failed":
+                self.stopped = self.options.fail_fast
+                self.emit(Event(action.key, "failed", outcome.reason or ""))
+            return outcome
+
+    async def _run(self, action: Action) -> Outcome | Staged:
+        if action.kind in (ActionKind.CREATE, ActionKind.RECREATE):
+            return await self.creator.create(action)
+        if action.kind is ActionKind.UPDATE:
+            return await self._update(action)
+        return await self._delete(action)
+
+    async def _update(self, action: Action) -> Outcome | Staged:
+        persona_id = _require_id(action)
+        ops = [op.to_patch() for op in action.operations]
+        tests = preconditions(action) if self.options.preconditions else []
+        try:
+            if ops:
+                await self._patch(action, persona_id, tests)
+        except PreconditionFailed as exc:
+            return _failed(action, f"{exc.message} {action.key} was left as it is.")
+        except NotFound:
+            gone = f"{action.key} ({persona_id}) is gone from the account; run plan again."
+            return _failed(action, gone)
+        change = self.recorder.stage(action.key, LockEntry(persona_id, action.applied or {}))
+        event = Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}")
+        return Staged(Outcome(action.key, action.kind, "succeeded", persona_id), change, event)
+
+    async def _patch(self, action: Action, persona_id: str, tests: list[dict[str, object]]) -> None:
+        """PATCH; if the API refuses it and it removes secrets the plan could not see (the API
+        hides them), send it again without those: they must be gone already. Warns if so."""
+        ops = [op.to_patch() for op in action.operations]
+        try:
+            await self.client.patch_persona(persona_id, tests + ops)
+            return
+        except (InvalidRequest, PreconditionFailed) as exc:
+            unseen = unseen_secret_removes(action)
+            if not unseen:
+                raise
+            status = exc.status
+        rest = [op for op in ops if op["path"] not in unseen]
+        if rest:  # tests only guard other operations: none are left without them
+            await self.client.patch_persona(persona_id, tests + rest)
+        text = _gone_already(action, persona_id, unseen, status)
+        self.warnings.append(text)
+        self.emit(Event(action.key, "warning", text))
+
+    async def _delete(self, action: Action) -> Outcome:
+        persona_id = action.persona_id or await self.creator.pending_id(action.key)
+        if persona_id is not None:
+            await self.client.delete_persona(persona_id)
+        await self.recorder.drop(action.key)
+        self.emit(Event(action.key, "deleted", persona_id or "(never created)"))
+        return Outcome(action.key, action.kind, "succeeded", persona_id)
+
+
+def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
+    """No-op actions whose persona already matches a spec that the lockfile does not record.
+
+    A write that landed but whose record was lost (a run killed after its PATCH, or every
+    answer to it lost) leaves the lockfile behind the account: the next plan is empty, but the
+    stale last-applied spec would hide a later removal of the field from the manifest.
+    """
+    return tuple(
+        action
+        for action in plan.actions
+        if action.kind is ActionKind.NOOP
+        and action.applied is not None
+        and (entry := lock.entries.get(action.key)) is not None
+        and entry.id == action.persona_id
+        and dict(entry.applied) != dict(action.applied)
+    )
+
+
+def record_matches(
+    plan: Plan, lock_path: Path, lock: Lockfile, emit: Callable[[Event], None]
+) -> Lockfile:
+    """Record the spec of every :func:`unrecorded` action (one atomic write); the new lock."""
+    stale = unrecorded(plan, lock)
+    for action in stale:
+        lock = lock.with_entry(action.key, LockEntry(action.persona_id, action.applied or {}))
+    if stale:
+        lockfile.write(lock_path, lock)
+    for action in stale:
+        emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
+    return lock
+
+
+def preconditions(action: Action) -> list[dict[str, object]]:
+    """``test`` operations asserting the live values the plan saw on the paths it changes.
+
+    Skipped: secret paths (the server may mask them) and paths that were absent (RFC 6902 cannot
+    test for absence). Each path is tested once.
+    """
+    tests: dict[str, dict[str, object]] = {}
+    for op in action.operations:
+        if op.old is MISSING or op.sensitive or is_secret_path(op.path) or op.path in tests:
+            continue
+        tests[op.path] = {"op": "test", "path": op.path, "value": op.old}
+    return list(tests.values())
+
+
+def unseen_secret_removes(action: Action) -> list[str]:
+    """Paths of the secret fields ``action`` removes without having seen them in live.
+
+    The plan removes a secret it set, and the manifest dropped, on the lockfile's word when the
+    API hides secrets on read (``old`` is then absent; saved plans never keep ``old`` of a
+    secret).
+    """
+    return [
+        op.path
+        for op in action.operations
+        if op.op == "remove"
+        and op.old is MISSING
+        and (is_secret_path(op.path) or op.path in action.sensitive_paths)
+    ]
+
+
+def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+    return (
+        f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
+        f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
+        "most likely deleted outside tavusctl already. The other changes were applied and the "
+        "lockfile no longer records it; check the persona in the Tavus dashboard if in doubt."
+    )
+
+
+def _require_id(action: Action) -> str:
+    if action.persona_id is None:
+        raise ApiError(f"{action.key} has no persona id to update; run plan again.")
+    return action.persona_id
+
+
+def _failed(action: Action, reason: str) -> Outcome:
+    return Outcome(action.key, action.kind, "failed", action.persona_id, reason)

@@ -1,0 +1,57 @@
+"""What apply did: one Outcome per changing action, progress Events, and the ApplyResult."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tavusctl.plan.planner import ActionKind
+from tavusctl.state.lockfile import Lockfile
+
+Status = Literal["succeeded", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one action. ``reason`` says why it failed (or how it succeeded, e.g.
+    by adopting a persona created by an interrupted run)."""
+
+    key: str
+    kind: ActionKind
+    status: Status
+    persona_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress, for the CLI to show on stderr as it happens.
+
+    ``what``: started (message: the action kind), creating, created, adopted, updated,
+    deleted, failed, skipped, warning.
+    ``message`` never holds a secret value.
+    """
+
+    key: str
+    what: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """Every outcome (in plan order), the lockfile as last written, read-back warnings, and how
+    many HTTP requests the run made."""
+
+    outcomes: tuple[Outcome, ...]
+    lock: Lockfile
+    warnings: tuple[str, ...] = ()
+    requests: int = 0
+
+    def having(self, status: Status) -> tuple[Outcome, ...]:
+        """The outcomes with ``status``."""
+        return tuple(o for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped."""
+        return all(o.status == "succeeded" for o in self.outcomes)

@@ -1,0 +1,3 @@
+from tavusctl.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,688 @@
+"""The command line: click groups and options only.
+
+Each command builds its collaborators and hands off to a plain function in the package that
+returns data or an exit code. Nothing below this module imports click. Heavy modules are
+imported inside the commands so that ``tavusctl --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from tavusctl import __version__
+from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
+from tavusctl.core.secrets import remember, scrub
+
+if TYPE_CHECKING:
+    from tavusctl.api.client import TavusClient
+    from tavusctl.commands.common import Console, Inputs
+
+DEFAULT_API_URL = "https://tavusapi.com"
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """Options shared by every command."""
+
+    api_url: str
+    api_key: str | None
+    lockfile: Path
+    color: bool
+    verbose: int
+    timeout: float = 30.0
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` with every secret value this process has read scrubbed out.
+
+    The last line of defence: nothing should try to print a secret, but if a bug does, the
+    user sees ``(sensitive value)``. Every output of the CLI goes through here.
+    """
+    click.echo(scrub(str(message)), err=err, nl=nl)
+
+
+def _fail(exc: TavusctlError) -> None:
+    echo(f"Error: {exc.message}", err=True)
+    raise SystemExit(int(exc.exit_code))
+
+
+class TavusctlGroup(click.Group):
+    """Turns user errors into one clean line on stderr and an exit code; never a traceback.
+
+    A command that returns an int exits with it (commands return an ``ExitCode``).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+        except TavusctlError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            echo("Interrupted.", err=True)
+            raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+        if isinstance(result, int) and result:
+            raise SystemExit(result)
+        return result
+
+
+@click.group(cls=TavusctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tavusctl")
+@click.option(
+    "--api-url",
+    envvar="TAVUS_API_URL",
+    default=DEFAULT_API_URL,
+    show_default=True,
+    help="Tavus API base URL (env TAVUS_API_URL). Plain http:// only for loopback.",
+)
+@click.option(
+    "--api-key",
+    envvar="TAVUS_API_KEY",
+    default=None,
+    help="Tavus API key (env TAVUS_API_KEY; prefer the variable, it stays out of shell history).",
+)
+@click.option(
+    "--lockfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("tavus.lock"),
+    show_default=True,
+    help="Where tavusctl records what it applied.",
+)
+@click.option(
+    "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
+)
+@click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    envvar="TAVUSCTL_TIMEOUT",
+    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    api_url: str,
+    api_key: str | None,
+    lockfile: Path,
+    no_color: bool,
+    verbose: int,
+    timeout: float,
+) -> None:
+    """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
+    color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if api_key:
+        remember(api_key)
+    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+
+
+def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Parse ``N/s`` (or a bare ``N``) into requests per second."""
+    if value is None:
+        return None
+    text = value.removesuffix("/s")
+    try:
+        rate = float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a rate such as 20/s.") from None
+    if rate <= 0:
+        raise click.BadParameter("the rate must be above 0, such as 20/s.")
+    return rate
+
+
+def _choice(*values: str) -> click.Choice[str]:
+    return click.Choice(values)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=int,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--get-shape",
+    type=_choice("flat", "wrapped"),
+    default="flat",
+    show_default=True,
+    help="GET /v2/personas/{id} answers the flat persona (what real clients read), or "
+    "'wrapped' in {\"data\": [persona]} (what the docs show).",
+)
+@click.option(
+    "--secrets",
+    type=_choice("stored", "masked", "omitted"),
+    default="stored",
+    show_default=True,
+    help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
+    "stored, 'masked' as ****+last 4 characters, or 'omitted'.",
+)
+@click.option(
+    "--fill-defaults/--no-fill-defaults",
+    default=False,
+    show_default=True,
+    help="Fill server defaults on create (llm tavus-gpt-oss, tts cartesia, perception "
+    "raven-1, stt tavus-auto) and conversational_flow sibling defaults (sparrow-1, "
+    "medium, medium) when any flow field is set.",
+)
+@click.option(
+    "--missing-status",
+    type=_choice("400", "404"),
+    default="400",
+    show_default=True,
+    help='An unknown persona id: 400 {"error": "Invalid persona_id"} (documented) or '
+    '404 {"error": "Persona not found"}. A repeat DELETE gets the same.',
+)
+@click.option(
+    "--patch-response",
+    type=_choice("full", "message", "empty"),
+    default="full",
+    show_default=True,
+    help="Body of a PATCH 200: the full updated persona, "
+    '{"message": "Persona updated successfully"}, or empty.',
+)
+@click.option(
+    "--create-response",
+    type=_choice("minimal", "full"),
+    default="minimal",
+    show_default=True,
+    help="Body of a create: {persona_id, persona_name, created_at} (documented), or the full persona.",
+)
+@click.option(
+    "--unknown-fields",
+    type=_choice("accept", "reject"),
+    default="accept",
+    show_default=True,
+    help="Persona fields the docs do not list: stored as sent, or rejected with 400 "
+    '{"error": "Unknown field: <path>"}.',
+)
+@click.option(
+    "--list-system-personas/--no-list-system-personas",
+    default=True,
+    show_default=True,
+    help="Whether GET /v2/personas without persona_type also lists the stock system personas.",
+)
+@click.option(
+    "--patch-error-status",
+    type=_choice("422", "400"),
+    default="422",
+    show_default=True,
+    help='A malformed or failing JSON Patch: 422 {"message": "Invalid JSON patch format"} '
+    '(documented) or 400 {"error": "Invalid patch operation"}.',
+)
+@click.option(
+    "--max-page-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Largest list page; a larger limit is cut down to it.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Delay added to every Tavus API response, in milliseconds.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Random +/- variation of the latency, in milliseconds.",
+)
+@click.option(
+    "--rate-limit",
+    callback=_rate,
+    metavar="N/s",
+    help="Token-bucket rate limit; beyond it, 429 with a Retry-After header.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Probability of a random fault per request: 500, 502, 503, 429 or a dropped "
+    "connection; on writes, half strike after the change was made.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for faults and ids: the same requests meet the same faults.",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the accounts in this file across restarts (written atomically after changes).",
+)
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    help="Accepted API key, each its own account (repeatable). Default: any non-empty "
+    "key, each key its own account.",
+)
+@click.option(
+    "--replica",
+    "replicas",
+    multiple=True,
+    help="Add a user replica id (repeatable), besides the stock replicas.",
+)
+def emulator(
+    host: str, port: int, missing_status: str, patch_error_status: str, **switches: Any
+) -> int:
+    """Run a local Tavus API emulator (personas, replicas, conversations) for tests and CI.
+
+    Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain
+    (default first); trouble options add latency, rate limits and faults. Prints its URL on
+    stderr; stops cleanly on Ctrl-C or SIGTERM.
+
+    \b
+    Test hooks (JSON, no auth, not in the request log):
+      POST /_emulator/reset                 empty accounts, log and injections; starting switches
+      GET|DELETE /_emulator/requests        the request log: method, path, query, status, body
+      POST /_emulator/inject                {method, path, count, status, body, headers, drop,
+                                            after_write}: answer the next requests to a route
+      GET|POST /_emulator/config            read or change switches (partial JSON)
+      POST /_emulator/seed                  {api_key, personas: [bodies]} -> {persona_ids}
+      GET /_emulator/personas               the account's personas as stored (x-api-key)
+      PATCH /_emulator/personas/{id}        JSON Patch "in the dashboard" (x-api-key)
+    """
+    from tavusctl.emulator.config import EmulatorConfig
+    from tavusctl.emulator.server import serve
+
+    config = EmulatorConfig(
+        missing_status=int(missing_status), patch_error_status=int(patch_error_status), **switches
+    )
+    serve(config, host, port)
+    return int(ExitCode.OK)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="tavusctl")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: file:line:col: message; json: a list of objects; github: workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings (legacy fields, string booleans).")
+@click.option(
+    "--allow-unknown-fields",
+    is_flag=True,
+    help="Accept spec fields this schema does not know (fields Tavus added later).",
+)
+@click.option(
+    "--allow-plaintext-secrets",
+    is_flag=True,
+    help="Accept secrets written in manifests instead of read with ${env:NAME}.",
+)
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> None:
+    """Check manifests offline: envelope, schema, references, secrets, names.
+
+    PATH is a manifest file or a folder searched recursively for *.yaml and *.yml (default: .).
+    Every problem is reported, sorted, as file:line:col: message. Exit 0 when valid, 1 when not.
+    """
+    from tavusctl.manifest import diagnostics
+    from tavusctl.manifest import load as manifest
+
+    result = manifest.load(
+        paths,
+        allow_unknown_fields=allow_unknown_fields,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+    )
+    echo(diagnostics.render(result.diagnostics, fmt), nl=False)
+    summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
+    echo(summary, err=True)
+    ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
+
+
+def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
+    """The API client for the global options; a missing key is a clear error."""
+    from tavusctl.api.client import TavusClient
+    from tavusctl.api.wire import check_key
+
+    if not opts.api_key:
+        raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
+    check_key(opts.api_key)
+    log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
+    return TavusClient(
+        opts.api_url,
+        opts.api_key,
+        timeout=opts.timeout,
+        max_concurrency=max_concurrency,
+        log=log,
+    )
+
+
+def _run(
+    opts: GlobalOptions, job: Callable[[TavusClient], Awaitable[T]], max_concurrency: int = 16
+) -> T:
+    """Run ``job`` with a client opened for it, in a fresh event loop."""
+    import asyncio
+
+    async def main() -> T:
+        async with _client(opts, max_concurrency) as client:
+            return await job(client)
+
+    return asyncio.run(main())
+
+
+def _console(opts: GlobalOptions) -> Console:
+    from tavusctl.commands.common import Console
+
+    return Console(
+        out=lambda text: echo(text.rstrip("\n")),
+        err=lambda text: echo(text.rstrip("\n"), err=True),
+        color=opts.color,
+        verbose=opts.verbose,
+    )
+
+
+# --- plan and apply ------------------------------------------------------------------------
+
+
+def _manifest_options(fn: F) -> F:
+    """Options shared by plan and apply: what to load and what to plan."""
+    for option in reversed(
+        [
+            click.option(
+                "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
+            ),
+            click.option(
+                "--target",
+                "targets",
+                multiple=True,
+                metavar="NAME",
+                help="Plan only this persona (repeatable).",
+            ),
+            click.option(
+                "--parallelism",
+                type=click.IntRange(1, 256),
+                default=16,
+                show_default=True,
+                help="Concurrent API requests.",
+            ),
+            click.option(
+                "--allow-unknown-fields",
+                is_flag=True,
+                help="Accept spec fields this schema does not know.",
+            ),
+            click.option(
+                "--allow-plaintext-secrets",
+                is_flag=True,
+                help="Accept secrets written in manifests instead of ${env:NAME}.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+    from tavusctl.commands.common import Inputs
+
+    return Inputs(
+        paths=paths,
+        allow_unknown_fields=kwargs["allow_unknown_fields"],
+        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
+        prune=kwargs["prune"],
+        targets=tuple(kwargs["targets"]),
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan to this file, for `tavusctl apply FILE` (no secret is saved).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, markdown for PR comments.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@_manifest_options
+@click.pass_obj
+def plan(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    **kwargs: Any,
+) -> int:
+    """Show what apply would change on the Tavus account: a three-way diff of manifests,
+    lockfile and live personas. PATH: manifest files or folders (default: .)."""
+    from tavusctl.commands import plan as command
+
+    output = command.Output(fmt, plan_file, detailed_exitcode)
+    inputs = _inputs(paths, kwargs)
+    job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
+    return int(_run(opts, job, kwargs["parallelism"]))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option(
+    "--no-preconditions",
+    is_flag=True,
+    help="Send PATCHes without `test` operations (for an API that rejects them).",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_manifest_options
+@click.pass_obj
+def apply(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    no_preconditions: bool,
+    fail_fast: bool,
+    **kwargs: Any,
+) -> int:
+    """Make the Tavus account match the manifests: plan, confirm, write.
+
+    PATH: manifest files or folders (default: .), or one saved plan file (from plan -o),
+    which is applied exactly and without a question, or refused if anything changed since.
+    """
+    from functools import partial
+
+    from tavusctl.cli.confirm import approve
+    from tavusctl.commands import apply as command
+    from tavusctl.commands import saved_plan as saved
+    from tavusctl.state import lockfile
+
+    console = _console(opts)
+    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    with lockfile.exclusive(opts.lockfile):
+        if saved.names_a_plan(paths):
+            job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
+        else:
+            ok = partial(approve, verb="apply", auto_approve=auto_approve)
+            inputs = _inputs(paths, kwargs)
+            job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
+        return int(_run(opts, job, kwargs["parallelism"]))
+
+
+# --- lifecycle: state, import, export, conversation, destroy -------------------------------
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the lockfile (what tavusctl manages)."""
+
+
+@state.command("list")
+@click.pass_obj
+def state_list(opts: GlobalOptions) -> None:
+    """List every managed resource and its persona id."""
+    from tavusctl.commands import state as state_mod
+    from tavusctl.state import lockfile
+
+    for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
+        echo(line)
+
+
+@state.command("show")
+@click.argument("name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.pass_obj
+def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
+    """Show the spec last applied to NAME; secrets are never shown."""
+    from tavusctl.commands import state as state_mod
+    from tavusctl.state import lockfile
+
+    echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+
+
+@state.command("rm")
+@click.argument("name")
+@click.pass_obj
+def state_rm(opts: GlobalOptions, name: str) -> None:
+    """Forget NAME; its persona stays on the Tavus account, unmanaged."""
+    from tavusctl.commands import state as state_mod
+
+    echo(state_mod.remove(opts.lockfile, name))
+
+
+@state.command("mv")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
+    """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
+    from tavusctl.commands import state as state_mod
+
+    echo(state_mod.move(opts.lockfile, old, new))
+
+
+@cli.command("import")
+@click.argument("name")
+@click.argument("persona_id")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
+@click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@click.pass_obj
+def import_(
+    opts: GlobalOptions, /, name: str, persona_id: str, paths: tuple[Path, ...], **loader: bool
+) -> None:
+    """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
+
+    As in Terraform, the manifest comes first: one in PATHS (default: .) must declare NAME.
+    """
+    from tavusctl.commands.lifecycle import import_persona
+    from tavusctl.manifest.load import load_or_raise
+
+    resources = load_or_raise(list(paths), **loader).resources
+    echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+
+
+@cli.command("export")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the manifests into.",
+)
+@click.argument("persona_ids", nargs=-1)
+@click.pass_obj
+def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
+    """Write manifests from live personas (default: every user persona) and manage them.
+
+    Secrets become ${env:...} references (the variables to set are listed); an existing file
+    is never overwritten.
+    """
+    from tavusctl.commands.export import export_personas
+
+    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    for line in result.lines():
+        echo(line)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
+@click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
+@click.pass_obj
+def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
+    """Start a conversation with the managed persona NAME and print its URL."""
+    from tavusctl.commands.lifecycle import start_conversation
+    from tavusctl.state import lockfile
+
+    lock = lockfile.read(opts.lockfile)
+    url = _run(
+        opts,
+        lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
+    )
+    echo(url)
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Concurrent API requests.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@click.pass_obj
+def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast: bool) -> int:
+    """Delete every persona the lockfile records, after confirmation (like apply's)."""
+    from functools import partial
+
+    from tavusctl.apply.execute import Options
+    from tavusctl.cli.confirm import approve
+    from tavusctl.commands.destroy import destroy as command
+
+    ok = partial(approve, verb="destroy", auto_approve=auto_approve)
+    execution = Options(parallelism, fail_fast=fail_fast)
+    job = lambda c: command(  # noqa: E731
+        c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
+    )
+    return int(_run(opts, job, parallelism))

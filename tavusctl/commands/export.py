@@ -1,0 +1,180 @@
+"""``tavusctl export``: write manifests from live personas and record them in the lockfile.
+
+The manifest text itself comes from the pure :mod:`tavusctl.export`; this module chooses the
+personas and names, refuses to overwrite any file, writes, and records. Lockfile changes are made
+under :func:`lockfile.exclusive`, so they never race an apply.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tavusctl.commands import state
+from tavusctl.core.errors import NotFound, UsageError
+from tavusctl.manifest import from_live as export
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
+
+if TYPE_CHECKING:
+    from tavusctl.api.client import TavusClient
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One manifest written by ``export``."""
+
+    path: Path
+    name: str
+    persona_id: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The manifests written, and the keys of managed personas a full export left alone."""
+
+    exported: tuple[Exported, ...]
+    skipped: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """What ``export`` tells the user: each file written with its notes, or why none was."""
+        out = []
+        for item in self.exported:
+            out.append(f"Wrote {item.path} (persona {item.persona_id}).")
+            out.extend(f"  {note}" for note in item.notes)
+        if self.skipped:
+            managed = ", ".join(self.skipped)
+            out.append(
+                f"Skipped personas already managed ({managed}); name their ids to export them again."
+            )
+        elif not self.exported:
+            out.append("The account has no user personas; nothing was exported.")
+        return out
+
+
+async def export_personas(
+    client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
+) -> ExportResult:
+    """Write one manifest per persona into ``out`` and record each new one in the lockfile.
+
+    Without ``ids``: every user persona not yet managed. A managed persona named in ``ids`` is
+    written under its recorded name and its lockfile entry is left as it is. Existing files are
+    never overwritten.
+    """
+    from tavusctl.api.fetch import fetch_live
+
+    with lockfile.exclusive(lock_path):
+        lock = lockfile.read(lock_path)
+        live = await fetch_live(client, list(ids))
+        managed = {e.id: k for k, e in lock.entries.items() if e.id}
+        personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
+        names = _names(lock, personas)
+        drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]
+        _refuse_existing(drafts)
+        done = _write_all(lock_path, lock, drafts)
+    skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
+    return ExportResult(tuple(done), skipped)
+
+
+def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+    missing = [i for i in ids if i not in live]
+    if missing:
+        raise NotFound(
+            f"Persona {', '.join(missing)} does not exist on the Tavus account; nothing was "
+            "exported. Check the ids.",
+            status=404,
+        )
+    wanted = sorted(dict.fromkeys(ids))
+    personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
+    if len(personas) != len(wanted):
+        raise UsageError(
+            "Tavus system personas cannot be exported or managed; nothing was exported. "
+            "Write a manifest of your own from one and apply that to get a copy you can manage."
+        )
+    return personas
+
+
+def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Managed personas keep their lockfile name; the others get fresh unique ones."""
+    recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
+    fresh = [p for p in personas if p["persona_id"] not in recorded]
+    taken = {state.name_of(k) for k in lock.entries}
+    return {**recorded, **export.unique_names(fresh, taken)}
+
+
+@dataclass(frozen=True)
+class _Draft:
+    path: Path
+    name: str
+    live: Mapping[str, Any]
+    text: str
+    notes: tuple[str, ...]
+
+
+def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
+    text, notes = export.persona_to_manifest(name, live, schema_ref(out))
+    return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
+
+
+def schema_ref(out: Path) -> str:
+    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
+    working directory has one (portable in a repository), else the file tavusctl ships."""
+    local = Path("schemas/manifest.schema.json")
+    shipped = Path(__file__).parent.parent / "schemas" / "manifest.schema.json"
+    target = local if local.is_file() else shipped
+    return os.path.relpath(target.resolve(), out.resolve())
+
+
+def _refuse_existing(drafts: Sequence[_Draft]) -> None:
+    existing = [str(d.path) for d in drafts if d.path.exists()]
+    if existing:
+        raise UsageError(
+            f"{', '.join(existing)} already exists; export never overwrites a file. Move it "
+            "aside or choose another folder with --out. Nothing was exported."
+        )
+
+
+def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
+    """Write the manifests, then record the new ones in one lockfile write.
+
+    When a write fails, the manifests written before it are still recorded, so that none is
+    left on disk unmanaged.
+    """
+    done, before = [], lock
+    try:
+        for draft in drafts:
+            _write_manifest(draft)
+            lock, exported = _record(lock, draft)
+            done.append(exported)
+    finally:
+        if lock != before:
+            lockfile.write(lock_path, lock)
+    return done
+
+
+def _write_manifest(draft: _Draft) -> None:
+    try:
+        draft.path.parent.mkdir(parents=True, exist_ok=True)
+        with draft.path.open("x", encoding="utf-8") as handle:
+            handle.write(draft.text)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write {draft.path}: {exc.strerror or exc}. Check that --out names a folder "
+            "you can write to; manifests written before it are kept and recorded."
+        ) from None
+
+
+def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
+    """Record a written manifest's persona, unless the lockfile already manages it."""
+    persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
+    notes = draft.notes
+    if key in lock.entries:
+        notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
+    else:
+        applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
+        lock = lock.with_entry(key, LockEntry(persona_id, applied))
+    return lock, Exported(draft.path, draft.name, persona_id, notes)

@@ -1,0 +1,139 @@
+"""``import`` and ``conversation``: adopt a persona, and talk to a managed one.
+
+Each command is one async function taking a ready :class:`TavusClient`; lockfile changes are
+made under :func:`lockfile.exclusive`, so they never race an apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tavusctl.commands import state
+from tavusctl.core import secrets
+from tavusctl.core.errors import (
+    ApiError,
+    InvalidRequest,
+    LockfileError,
+    ManifestError,
+    NotFound,
+    UsageError,
+)
+from tavusctl.core.model import PERSONA, Resource
+from tavusctl.manifest import from_live as export
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
+
+if TYPE_CHECKING:
+    from tavusctl.api.client import TavusClient
+
+
+def project(live: Any, spec: Any) -> Any:
+    """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
+
+    Objects are followed into (an empty object declares no leaf); anything else (strings,
+    lists…) is a leaf taken whole from live.
+    """
+    if not (isinstance(spec, Mapping) and isinstance(live, Mapping)):
+        return live
+    out = {}
+    for key, value in spec.items():
+        if key in live:
+            sub = project(live[key], value)
+            if sub != {} or value == {}:
+                out[key] = sub
+    return out
+
+
+async def import_persona(
+    client: TavusClient,
+    lock_path: Path,
+    name: str,
+    persona_id: str,
+    resources: Sequence[Resource],
+) -> str:
+    """Adopt ``persona_id`` as ``name``: its live state, as far as the manifest declares it,
+    becomes last-applied. Returns a sentence saying what was done."""
+    resource = _manifest_for(name, resources)
+    with lockfile.exclusive(lock_path):
+        lock = lockfile.read(lock_path)
+        _check_free(lock, resource.key, persona_id)
+        live = await _get_user_persona(client, persona_id)
+        secrets.remember_all(live)
+        spec = project(export.spec_of(live), dict(resource.spec))
+        applied, masked = export.applied_from_live(spec, lock.salt)
+        lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
+    after = " Secrets the API returned masked will be set by the next apply." if masked else ""
+    return (
+        f"Imported persona {persona_id} as {resource.key}.{after} "
+        "Run 'tavusctl plan' to see how it differs from the manifest."
+    )
+
+
+def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
+    wanted = state.name_of(state.key_of(name))
+    for resource in resources:
+        if resource.kind == PERSONA and resource.name == wanted:
+            return resource
+    raise ManifestError(
+        f"No manifest declares a Persona named '{wanted}'. Import adopts a persona into an "
+        f"existing manifest: write a manifest for {wanted} first, or use 'tavusctl export' "
+        "to write one from the live persona."
+    )
+
+
+def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
+    if key in lock.entries:
+        current = lock.entries[key].id or state.PENDING
+        raise LockfileError(
+            f"{key} is already in the lockfile (persona {current}). Run "
+            f"'tavusctl state rm {state.name_of(key)}' first to adopt a different persona."
+        )
+    for other, entry in lock.entries.items():
+        if entry.id == persona_id:
+            raise LockfileError(
+                f"Persona {persona_id} is already managed as {other}. Use "
+                f"'tavusctl state mv {state.name_of(other)} {state.name_of(key)}' to rename it."
+            )
+
+
+async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
+    live = await client.get_persona(persona_id)
+    if live is None:
+        raise NotFound(
+            f"Persona {persona_id} does not exist on the Tavus account. Check the id with "
+            "the Tavus dashboard or 'GET /v2/personas'.",
+            status=404,
+        )
+    if live.get("persona_type") == "system":
+        raise UsageError(
+            f"Persona {persona_id} is a Tavus system persona: it cannot be managed. "
+            "Write a manifest of your own from it and apply that to get a copy you can manage."
+        )
+    return live
+
+
+async def start_conversation(
+    client: TavusClient, lock: Lockfile, name: str, *, test_mode: bool, replica_id: str | None
+) -> str:
+    """Start a conversation with the managed persona ``name``; return its ``conversation_url``."""
+    key = state.find(lock, name)
+    persona_id = lock.entries[key].id
+    if persona_id is None:
+        raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
+    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    if replica_id:
+        body["replica_id"] = replica_id
+    try:
+        reply = await client.create_conversation(body)
+    except InvalidRequest as exc:
+        hint = "" if replica_id else " If the persona has no default_replica_id, pass --replica-id."
+        raise InvalidRequest(f"{exc.message}{hint}", status=exc.status) from None
+    url = reply.get("conversation_url")
+    if not isinstance(url, str):
+        raise ApiError(
+            f"Tavus started a conversation with {key} but returned no conversation_url.",
+            status=None,
+        )
+    return url

@@ -1,0 +1,115 @@
+"""Saved plans: ``plan -o FILE`` writes one, ``apply FILE`` executes exactly it or refuses it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
+from tavusctl.commands import apply
+from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.core.errors import ExitCode, PlanError
+from tavusctl.manifest.discover import SUFFIXES
+from tavusctl.plan import saved as planfile
+from tavusctl.render import text as render
+from tavusctl.state import lockfile
+from tavusctl.state.lockfile import Lockfile
+
+
+def names_a_plan(paths: tuple[Path, ...]) -> bool:
+    """Whether ``apply PATHS`` means a saved plan: one file that is not a manifest.
+
+    The suffix is compared without case, as ``plan`` reads ``persona.YAML`` as a manifest.
+    """
+    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
+
+
+def write(path: Path, planned: Planned, inputs: Inputs) -> None:
+    """Write the saved plan for ``planned`` atomically; it holds no secret value."""
+    text = planfile.dumps(
+        planned.plan,
+        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, planned.plan.salt),
+        lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
+        inputs=_inputs_json(inputs),
+    )
+    try:
+        lockfile.write_text(path, text)
+    except OSError as exc:
+        raise PlanError(
+            f"Cannot write the plan file {path}: {exc.strerror or exc}. "
+            "Check that its folder exists and is writable, or choose another path with -o."
+        ) from None
+
+
+def read(path: Path) -> planfile.SavedPlan:
+    """Read a saved plan; unreadable is a clear error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PlanError(
+            f"The plan file {path} is not UTF-8 text, so it is no saved plan. Name a plan made "
+            "with `tavusctl plan -o FILE`, or manifests."
+        ) from None
+    except OSError as exc:
+        raise PlanError(
+            f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
+        ) from None
+    return planfile.loads(text, f"The plan file {path}")
+
+
+async def run(
+    client: TavusClient,
+    plan_path: Path,
+    lock_path: Path,
+    execution: apply.Execution,
+    console: Console,
+) -> ExitCode:
+    """Apply exactly the saved plan, after checking that nothing it was made from changed.
+
+    The caller holds ``lockfile.exclusive(lock_path)``.
+    """
+    saved = read(plan_path)
+    resources = load(_inputs(saved.inputs), console)
+    lock, text = read_lock(lock_path)
+    if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
+        lock = Lockfile(salt=saved.plan.salt)
+    wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
+    live = await fetch_live(client, wanted)
+    # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
+    plan = planfile.resolve_secrets(saved, resources)
+    planfile.check_fresh(
+        saved,
+        manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
+        lockfile_fingerprint=planfile.fingerprint(text),
+        live=live.personas,
+    )
+    console.out(render.render_text(plan, color=console.color, requests=live.requests))
+    if not plan.has_changes:
+        apply.record_matches(plan, lock_path, lock, console)
+        return ExitCode.OK
+    return await apply.execute(client, plan, lock_path, lock, execution, console)
+
+
+def _inputs_json(inputs: Inputs) -> dict[str, Any]:
+    out = dataclasses.asdict(inputs)
+    out["paths"] = [str(p) for p in inputs.paths]
+    out["targets"] = list(inputs.targets)
+    return out
+
+
+def _inputs(data: Any) -> Inputs:
+    try:
+        return Inputs(
+            paths=tuple(Path(p) for p in data["paths"]),
+            allow_unknown_fields=bool(data["allow_unknown_fields"]),
+            allow_plaintext_secrets=bool(data["allow_plaintext_secrets"]),
+            prune=bool(data["prune"]),
+            targets=tuple(str(t) for t in data["targets"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise PlanError(
+            f"The plan file does not say which manifests it was made from ({exc}). "
+            "Make a new plan with `tavusctl plan -o FILE`."
+        ) from None

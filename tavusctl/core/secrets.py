@@ -1,0 +1,122 @@
+"""Which fields are secret, how they are hashed, and how they are shown.
+
+A secret value never leaves memory: the lockfile and plan files hold a salted hash, and every
+rendering shows ``(sensitive value)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from tavusctl.core import pointer
+
+SENSITIVE = "(sensitive value)"
+HASH_PREFIX = "sha256:"
+
+
+def is_secret_path(path: str) -> bool:
+    """Whether the JSON Pointer ``path`` (relative to a persona spec) names a secret field.
+
+    Secret: any key named ``api_key`` at any depth, and every value of ``layers.llm.headers``
+    (which carries custom LLM auth headers).
+    """
+    tokens = pointer.split(path)
+    if tokens and tokens[-1] == "api_key":
+        return True
+    return len(tokens) >= 4 and tokens[:3] == ["layers", "llm", "headers"]
+
+
+def secret_paths(doc: Any, prefix: str = "") -> Iterator[str]:
+    """Yield the pointer of every secret leaf (or secret subtree) present in ``doc``."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            path = f"{prefix}/{pointer.escape(str(key))}"
+            if is_secret_path(path):
+                yield path
+            else:
+                yield from secret_paths(value, path)
+
+
+def hash_secret(value: Any, salt: str) -> str:
+    """A salted, keyed hash of a secret value, safe to store and compare."""
+    digest = hmac.new(salt.encode(), repr(value).encode(), hashlib.sha256).hexdigest()
+    return HASH_PREFIX + digest
+
+
+# How APIs hide a secret on read: a run of three or more ``*`` or ``•``, or an ellipsis
+# (``****6789``, ``sk-…6789``). Runs of ``x``/``X`` are not taken as masks: real keys have them.
+_MASK = re.compile(r"[*\u2022]{3,}|\.\.\.|\u2026")
+
+Verdict = Literal["same", "different", "unknown"]
+
+
+def is_masked(value: Any) -> bool:
+    """Whether ``value``, a secret as the API returned it, is masked."""
+    return isinstance(value, str) and _MASK.search(value) is not None
+
+
+def mask_fits(masked: str, value: Any) -> bool:
+    """Whether ``value`` could be the secret behind ``masked``: what the mask shows before its
+    first run and after its last one must be how ``value`` starts and ends."""
+    parts = _MASK.split(masked)
+    text = str(value)
+    return text.startswith(parts[0]) and text.endswith(parts[-1])
+
+
+def compare_live(live: Any, value: Any, salt: str) -> Verdict:
+    """What a secret as read from the API says about whether it is ``value``.
+
+    Equal by hash: ``same``. A non-empty string that is not masked is the secret in clear:
+    ``different``; so is a mask whose visible ends do not fit ``value``. Anything else
+    (absent, ``null``, ``""``, a mask that fits) tells nothing: ``unknown``.
+    """
+    if _hash_equal(live, value, salt):
+        return "same"
+    if not isinstance(live, str) or not live:
+        return "unknown"
+    if is_masked(live) and mask_fits(live, value):
+        return "unknown"
+    return "different"
+
+
+def _hash_equal(live: Any, value: Any, salt: str) -> bool:
+    return hmac.compare_digest(hash_secret(live, salt), hash_secret(value, salt))
+
+
+def is_hash(value: Any) -> bool:
+    """Whether ``value`` looks like the output of :func:`hash_secret`."""
+    return isinstance(value, str) and value.startswith(HASH_PREFIX) and len(value) == 71
+
+
+# The last line of defence: every secret value tavusctl has read in this process (the API key,
+# values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
+# that would print one prints ``(sensitive value)`` instead. Values shorter than 4 characters
+# are not remembered: replacing them would mangle ordinary text.
+_known: set[str] = set()
+
+
+def remember(value: str) -> None:
+    """Remember a secret value so that :func:`scrub` hides it."""
+    if isinstance(value, str) and len(value) >= 4:
+        _known.add(value)
+
+
+def remember_all(doc: Any) -> None:
+    """Remember every secret value that ``doc`` (a persona as the API returned it) shows in
+    clear, so that an API message echoing one is scrubbed too."""
+    for path in secret_paths(doc):
+        value = pointer.resolve(doc, path)
+        if isinstance(value, str):
+            remember(value)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
+    for value in sorted(_known, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, SENSITIVE)
+    return text

@@ -1,0 +1,209 @@
+"""Check one YAML document as a tavusctl manifest and build its resource.
+
+References are resolved first (so that the schema sees the values that will be sent), then
+secrets are checked, then the schema. A reference that fails silences further checks below it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.model import PERSONA, Location, Resource
+from tavusctl.core.secrets import is_secret_path, remember
+from tavusctl.manifest import discover, references, yamlsource
+from tavusctl.manifest import schema as validate
+from tavusctl.manifest.describe import field_name
+from tavusctl.manifest.diagnostics import Diagnostic, Severity
+
+API_VERSION = "tavusctl/v1"
+KINDS = (PERSONA,)
+ALLOW_UNKNOWN_ANNOTATION = "tavusctl.io/allow-unknown-fields"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How strictly to load."""
+
+    allow_unknown_fields: bool
+    allow_plaintext_secrets: bool
+    environ: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one document gave: its resource if it is valid, its problems, and its identity."""
+
+    resource: Resource | None
+    diagnostics: list[Diagnostic]
+    identity: tuple[str, Location] | None = None  # (kind/name, where the name is written)
+
+
+class DocumentLoader:
+    """Checks one YAML document and builds its resource."""
+
+    def __init__(self, doc: yamlsource.Document, source: discover.SourceFile, opts: Options):
+        self.doc, self.source, self.options = doc, source, opts
+        self.found: list[Diagnostic] = []
+        self.secrets: dict[str, str | None] = {}
+        self.failed: list[str] = []  # references that failed: no further checks below them
+
+    def load(self) -> Loaded:
+        """Check the document; its resource, if it is a manifest, and every problem found."""
+        value = self.doc.value
+        if not self._is_manifest(value):
+            return Loaded(None, self.found)
+        allow_unknown = self.options.allow_unknown_fields or _annotated(value)
+        if isinstance(value.get("spec"), dict):
+            value = {**value, "spec": self._resolve(value["spec"], "/spec")}
+            self._check_secrets(value["spec"])
+            for path in _non_finite(value["spec"], "/spec"):
+                self._add(path, "error", _not_a_number(path))
+        for finding in validate.check(value, allow_unknown_fields=allow_unknown):
+            if not any(_under(finding.path, p) for p in self.failed):
+                self._add(finding.path, finding.severity, finding.message, finding.at_key)
+        resource = self._resource(value, allow_unknown)
+        identity = (resource.key, self.doc.value_location("/metadata/name")) if resource else None
+        valid = not any(d.severity == "error" for d in self.found)
+        return Loaded(resource if valid else None, self.found, identity)
+
+    def _add(self, path: str, severity: Severity, message: str, at_key: bool = False) -> None:
+        where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
+        self.found.append(Diagnostic(where, severity, message))
+
+    def _is_manifest(self, value: Any) -> bool:
+        """Whether this is a tavusctl manifest at all (else one error, no further checks)."""
+        if not isinstance(value, dict):
+            problem = "it is not a mapping"
+        elif value.get("apiVersion") != API_VERSION:
+            found = value.get("apiVersion")
+            problem = (
+                f"apiVersion is '{found}'" if "apiVersion" in value else "apiVersion is missing"
+            )
+        elif value.get("kind") not in KINDS:
+            return self._bad_kind(value)
+        else:
+            return True
+        self._add(
+            "",
+            "error",
+            f"This document is not a tavusctl manifest: {problem}. "
+            f"A manifest starts with apiVersion: {API_VERSION} and kind: {PERSONA}.",
+        )
+        return False
+
+    def _bad_kind(self, value: dict[str, Any]) -> bool:
+        kind = value.get("kind")
+        path = "/kind" if "kind" in value else ""
+        shown = f"'{kind}'" if "kind" in value else "missing"
+        self._add(path, "error", f"kind is {shown}; tavusctl manages kind: {', '.join(KINDS)}.")
+        return False
+
+    def _resolve(self, node: Any, path: str) -> Any:
+        """``node`` with every reference in its strings resolved; problems are recorded."""
+        if isinstance(node, dict):
+            return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
+        if isinstance(node, list):
+            return [self._resolve(v, f"{path}/{i}") for i, v in enumerate(node)]
+        if isinstance(node, str) and references.has_reference(node):
+            return self._resolve_string(node, path)
+        return node
+
+    def _resolve_string(self, text: str, path: str) -> str:
+        spec_path = path.removeprefix("/spec")
+        ctx = references.Context(
+            root=self.source.root,
+            folder=self.source.path.parent,
+            environ=self.options.environ,
+            field=field_name(pointer.split(path)),
+            secret=is_secret_path(spec_path),
+        )
+        try:
+            resolved = references.resolve(text, ctx)
+        except references.ReferenceProblem as problem:
+            self.failed.append(path)
+            self._add(path, "error", str(problem))
+            return text
+        if resolved.env_names and ctx.secret:
+            self.secrets[spec_path] = resolved.env_names[0]
+        return resolved.value
+
+    def _check_secrets(self, spec: dict[str, Any]) -> None:
+        """A secret written in the manifest itself is an error unless explicitly allowed."""
+        for spec_path in _secret_strings(spec, ""):
+            path = "/spec" + spec_path
+            if spec_path in self.secrets or path in self.failed:
+                continue
+            if self.options.allow_plaintext_secrets:
+                self.secrets[spec_path] = None
+                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
+                continue
+            self._add(path, "error", _literal_secret(path))
+
+    def _resource(self, value: dict[str, Any], allow_unknown: bool) -> Resource | None:
+        name = (
+            value.get("metadata", {}).get("name")
+            if isinstance(value.get("metadata"), dict)
+            else None
+        )
+        if not isinstance(name, str) or not isinstance(value.get("spec"), dict):
+            return None
+        return Resource(
+            kind=value["kind"],
+            name=name,
+            spec=value["spec"],
+            location=self.doc.value_location(""),
+            locations=_spec_locations(self.doc),
+            secrets=dict(self.secrets),
+            allow_unknown_fields=allow_unknown,
+        )
+
+
+def _annotated(value: dict[str, Any]) -> bool:
+    metadata = value.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
+
+
+def _non_finite(node: Any, path: str) -> Iterator[str]:
+    """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
+    for where, value in pointer.walk(node, path):
+        if isinstance(value, float) and not math.isfinite(value):
+            yield where
+
+
+def _not_a_number(path: str) -> str:
+    return (
+        f"{field_name(pointer.split(path))} is not a finite number (.nan or .inf), "
+        "which the Tavus API cannot receive. Write a number, or quote it to send a string."
+    )
+
+
+def _secret_strings(node: Any, path: str) -> Iterator[str]:
+    """Pointers (relative to spec) of non-empty strings in secret fields."""
+    for where, value in pointer.walk(node, path):
+        if isinstance(value, str) and value and is_secret_path(where):
+            yield where
+
+
+def _literal_secret(path: str) -> str:
+    field = field_name(pointer.split(path))
+    return (
+        f"{field} is a secret written in the manifest. Read it from the environment instead "
+        f"({pointer.split(path)[-1]}: ${{env:NAME}}), or pass --allow-plaintext-secrets."
+    )
+
+
+def _spec_locations(doc: yamlsource.Document) -> dict[str, Location]:
+    return {
+        path.removeprefix("/spec"): location
+        for path, location in doc.keys.items()
+        if path == "/spec" or path.startswith("/spec/")
+    }
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent + "/")

@@ -1,0 +1,244 @@
+"""Turn a live persona into a clean manifest: pure functions, no I/O.
+
+The manifest keeps the persona body field for field (so Tavus documentation applies), drops what
+the server owns, replaces every secret by an ``${env:…}`` reference and orders keys as the Tavus
+docs do, so that an exported file reads like a hand-written one and diffs stay quiet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.secrets import hash_secret, secret_paths
+from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
+
+API_VERSION = "tavusctl/v1"
+SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
+SERVER_FIELDS = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
+
+# Key order of the Tavus docs; keys not listed follow in alphabetical order.
+TOP_ORDER = (
+    "persona_name",
+    "pipeline_mode",
+    "system_prompt",
+    "context",
+    "default_replica_id",
+    "document_ids",
+    "document_tags",
+    "objectives_id",
+    "guardrails_id",
+    "guardrail_ids",
+    "guardrail_tags",
+    "layers",
+)
+LAYER_ORDER = ("llm", "tts", "stt", "perception", "conversational_flow", "transport")
+FIELD_ORDER = {
+    "llm": ("model", "base_url", "api_key", "speculative_inference", "headers", "extra_body"),
+    "tts": ("tts_engine", "api_key", "external_voice_id", "tts_model_name", "voice_settings"),
+    "stt": ("stt_engine", "hotwords"),
+    "perception": ("perception_model",),
+    "conversational_flow": (
+        "turn_detection_model",
+        "turn_taking_patience",
+        "replica_interruptibility",
+    ),
+    "transport": ("transport_type",),
+}
+_MASKED = re.compile(r"\*{3,}.{0,6}")
+
+
+def spec_of(live: Mapping[str, Any]) -> dict[str, Any]:
+    """The user-owned part of a live persona (a copy): server-owned fields dropped, keys in
+    docs order."""
+    spec = {k: _copy(v) for k, v in live.items() if k not in SERVER_FIELDS}
+    ordered = _ordered(spec, TOP_ORDER)
+    if isinstance(ordered.get("layers"), Mapping):
+        layers = _ordered(ordered["layers"], LAYER_ORDER)
+        ordered["layers"] = {
+            k: _ordered(v, FIELD_ORDER.get(k, ())) if isinstance(v, Mapping) else v
+            for k, v in layers.items()
+        }
+    return ordered
+
+
+def _ordered(doc: Mapping[str, Any], first: Iterable[str]) -> dict[str, Any]:
+    head = [k for k in first if k in doc]
+    return {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
+
+
+def looks_masked(value: Any) -> bool:
+    """Whether a secret value came back masked (``****abcd``) rather than in clear."""
+    return isinstance(value, str) and bool(_MASKED.fullmatch(value))
+
+
+def env_var(name: str, path: str) -> str:
+    """The variable an exported secret is read from: ``interviewer`` + ``/layers/llm/api_key``
+    → ``INTERVIEWER_LLM_API_KEY``."""
+    tokens = pointer.split(path)
+    if tokens[:1] == ["layers"]:
+        tokens = tokens[1:]
+    raw = "_".join([name, *tokens]).upper()
+    return re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", raw)).strip("_")
+
+
+def persona_to_manifest(
+    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID
+) -> tuple[str, list[str]]:
+    """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
+
+    Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
+    where the first-line comment points editors (a path relative to the file, ideally).
+    """
+    spec = _escaped(spec_of(live))
+    notes = _refer_to_secrets(name, spec)
+    metadata: dict[str, Any] = {"name": name}
+    unknown = unknown_fields(spec)
+    if unknown:
+        metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
+        notes.append(
+            f"Fields this tavusctl does not know were kept as they are ({', '.join(unknown)}); "
+            f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
+        )
+    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": metadata, "spec": spec}
+    return _header(live, schema) + dump_yaml(document), notes
+
+
+def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
+    """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
+    notes = []
+    for path in list(secret_paths(spec)):
+        value = pointer.resolve(spec, path)
+        if value is not None:
+            var = env_var(name, path)
+            _set(spec, path, f"${{env:{var}}}")
+            notes.append(_secret_note(var, path, masked=looks_masked(value)))
+    return notes
+
+
+def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
+    """Dotted names of the fields of ``spec`` that the persona schema does not know."""
+    from tavusctl.manifest.schema import check
+
+    envelope = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": "x"}}
+    findings = check({**envelope, "spec": dict(spec)})
+    paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]
+    return [".".join(pointer.split(p)[1:]) for p in paths]
+
+
+def _escaped(doc: Any) -> Any:
+    """``doc`` with every literal ``${`` in a string written ``$${``, so the loader does not
+    read it as a reference."""
+    if isinstance(doc, Mapping):
+        return {k: _escaped(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_escaped(v) for v in doc]
+    return doc.replace("${", "$${") if isinstance(doc, str) else doc
+
+
+def _secret_note(var: str, path: str, *, masked: bool) -> str:
+    field = ".".join(pointer.split(path))
+    if masked:
+        return (
+            f"Set {var} to the secret for {field}: the API returned it masked, so it is not "
+            "recorded as applied and the next plan will set it on the persona."
+        )
+    return f"Set {var} to the current value of {field} before plan or apply."
+
+
+def _header(live: Mapping[str, Any], schema: str) -> str:
+    origin = f"# Exported by tavusctl from persona {live.get('persona_id', '?')}.\n"
+    return f"# yaml-language-server: $schema={schema}\n{origin}"
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = pointer.split(path)
+    node = doc
+    for token in parents:
+        node = node[token]
+    node[last] = value
+
+
+def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any], list[str]]:
+    """What the lockfile records for an exported or imported ``spec`` (secrets in clear).
+
+    Clear secrets are hashed with the lock ``salt``; masked ones are left out (we do not know
+    them), and their pointers are returned so the caller can say the next plan will set them.
+    """
+    applied = _copy(spec)
+    masked = []
+    for path in list(secret_paths(applied)):
+        value = pointer.resolve(applied, path)
+        if looks_masked(value):
+            masked.append(path)
+            _delete(applied, path)
+        elif value is not None:
+            _set(applied, path, hash_secret(value, salt))
+    return applied, masked
+
+
+def _delete(doc: dict[str, Any], path: str) -> None:
+    """Delete ``path``, and the parents its deletion left empty (they were not ours either)."""
+    *parents, last = pointer.split(path)
+    nodes = [doc]
+    for token in parents:
+        nodes.append(nodes[-1][token])
+    del nodes[-1][last]
+    for node, token in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
+        if node[token]:
+            break
+        del node[token]
+
+
+def _copy(doc: Any) -> Any:
+    if isinstance(doc, Mapping):
+        return {k: _copy(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_copy(v) for v in doc]
+    return doc
+
+
+def slugify(text: str) -> str:
+    """A manifest name from a display name: ``"AI Interviewer (v2)"`` → ``ai-interviewer-v2``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:63].strip("-")
+
+
+def unique_names(personas: Iterable[Mapping[str, Any]], taken: Iterable[str]) -> dict[str, str]:
+    """A distinct manifest name for each persona (by id), avoiding ``taken``.
+
+    Older personas get the plain name, later ones ``-2``, ``-3``…, so the result is stable.
+    """
+    used = set(taken)
+    names = {}
+    for live in sorted(personas, key=lambda p: (str(p.get("created_at", "")), p["persona_id"])):
+        base = slugify(str(live.get("persona_name") or "")) or slugify(live["persona_id"])
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name)
+        names[live["persona_id"]] = name
+    return names
+
+
+def dump_yaml(document: Mapping[str, Any]) -> str:
+    """YAML in the order given, long or multi-line strings as ``|`` block scalars."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)  # indent list items under their key
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        block = "\n" in value or len(value) > BLOCK_MIN_LENGTH
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if block else None)
+
+    Dumper.add_representer(str, represent_str)
+    return yaml.dump(
+        document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )

@@ -1,0 +1,106 @@
+"""Load manifests: files and folders of YAML → desired resources, with source locations.
+
+Every problem becomes a ``Diagnostic`` (file, line, column, whole-sentence message); loading
+goes on after a problem so that one run reports them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tavusctl.core.errors import ManifestError
+from tavusctl.core.model import Location, Resource
+from tavusctl.manifest import discover, yamlsource
+from tavusctl.manifest.diagnostics import Diagnostic
+from tavusctl.manifest.document import DocumentLoader, Loaded, Options
+
+__all__ = ["Diagnostic", "LoadResult", "Options", "load", "load_or_raise"]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The resources that loaded cleanly, and every problem found (sorted by location)."""
+
+    resources: tuple[Resource, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Diagnostics that make the manifests invalid."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """Diagnostics that are worth fixing but do not fail (unless ``--strict``)."""
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+
+def load(
+    paths: Sequence[Path],
+    *,
+    allow_unknown_fields: bool = False,
+    allow_plaintext_secrets: bool = False,
+    environ: Mapping[str, str] = os.environ,
+) -> LoadResult:
+    """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
+
+    Raises ``ManifestError`` only when a path does not exist or a folder holds no manifests.
+    """
+    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ)
+    loaded = [
+        item
+        for source in discover.find(paths or [Path(".")])
+        for item in _load_file(source, options)
+    ]
+    diagnostics = [d for item in loaded for d in item.diagnostics]
+    diagnostics.extend(_duplicates(loaded))
+    resources = tuple(item.resource for item in loaded if item.resource is not None)
+    if any(d.severity == "error" for d in diagnostics):
+        resources = tuple(r for r in resources if r.name not in _duplicate_names(loaded))
+    return LoadResult(resources, tuple(sorted(diagnostics)))
+
+
+def load_or_raise(paths: Sequence[Path], **options: Any) -> LoadResult:
+    """Like :func:`load`, but raise ``ManifestError`` listing every error, one per line."""
+    result = load(paths, **options)
+    if result.errors:
+        raise ManifestError("\n".join(str(d) for d in result.errors))
+    return result
+
+
+def _load_file(source: discover.SourceFile, options: Options) -> Iterator[Loaded]:
+    try:
+        documents = yamlsource.read_file(source.path, source.display)
+    except yamlsource.SourceError as exc:
+        yield Loaded(None, [Diagnostic(exc.location, "error", exc.message)])
+        return
+    if not documents:
+        message = "The file is empty: it holds no YAML document. Add a manifest or remove the file."
+        yield Loaded(None, [Diagnostic(Location(source.display, 1, 1), "error", message)])
+    for document in documents:
+        yield DocumentLoader(document, source, options).load()
+
+
+def _duplicates(loaded: Sequence[Loaded]) -> Iterator[Diagnostic]:
+    """An error at every repeated kind/name, naming where it was first defined."""
+    first: dict[str, Location] = {}
+    for key, location in (item.identity for item in loaded if item.identity):
+        if key in first:
+            kind, name = key.split("/", 1)
+            yield Diagnostic(
+                location,
+                "error",
+                f"metadata.name '{name}' is already used by the {kind} at {first[key]}; "
+                "names must be unique per kind. Rename one of them.",
+            )
+        else:
+            first[key] = location
+
+
+def _duplicate_names(loaded: Sequence[Loaded]) -> set[str]:
+    keys = [item.identity[0] for item in loaded if item.identity]
+    return {key.split("/", 1)[1] for key in keys if keys.count(key) > 1}

@@ -1,0 +1,159 @@
+"""``${env:NAME}`` and ``${file:relative/path}`` references inside manifest string values.
+
+Security: a manifest from an untrusted pull request must not be able to copy CI secrets into
+plan output. So ``${file:}`` reads only files inside the folder tree the manifests were loaded
+from (never hidden ones), and ``${env:}`` outside secret fields reads only variables named
+``TAVUSCTL_*``.
+``$${`` writes a literal ``${``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tavusctl.core.secrets import remember
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+ENV_PREFIX = "TAVUSCTL_"
+
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ReferenceProblem(Exception):
+    """A reference that cannot be resolved; the message is a whole sentence."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where references are resolved from.
+
+    ``root`` is the folder tree ``${file:}`` may read from; ``folder`` the manifest's folder,
+    which relative paths start from. ``field`` names the field in messages.
+    """
+
+    root: Path
+    folder: Path
+    environ: Mapping[str, str]
+    field: str
+    secret: bool
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A resolved string and the environment variables it read."""
+
+    value: str
+    env_names: tuple[str, ...]
+
+
+def has_reference(text: str) -> bool:
+    """Whether ``text`` contains a reference or an escaped ``$${``."""
+    return _REFERENCE.search(text) is not None
+
+
+def resolve(text: str, ctx: Context) -> Resolved:
+    """Replace every reference in ``text``; raises ``ReferenceProblem`` for the first bad one."""
+    env_names: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        return _resolve_one(match.group(1), ctx, env_names)
+
+    return Resolved(_REFERENCE.sub(replace, text), tuple(env_names))
+
+
+def _resolve_one(body: str, ctx: Context, env_names: list[str]) -> str:
+    kind, sep, arg = body.partition(":")
+    if sep and kind == "env":
+        env_names.append(arg)
+        return _env(arg, ctx)
+    if sep and kind == "file":
+        return _file(arg, ctx)
+    raise ReferenceProblem(
+        f"{ctx.field} contains the unknown reference '${{{body}}}'. Use ${{env:NAME}} or "
+        "${file:relative/path}, or write $${ for a literal ${."
+    )
+
+
+def _env(name: str, ctx: Context) -> str:
+    ref = f"${{env:{name}}}"
+    if not _ENV_NAME.fullmatch(name):
+        raise ReferenceProblem(f"{ctx.field}: '{ref}' is not a valid environment variable name.")
+    if not ctx.secret and not name.startswith(ENV_PREFIX):
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but outside secret fields (api_key, "
+            f"layers.llm.headers) only variables named {ENV_PREFIX}* may be read, so that a "
+            f"manifest cannot copy other environment values into plan output. Rename the "
+            f"variable to {ENV_PREFIX}{name}."
+        )
+    if name not in ctx.environ:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
+            "Set it before running tavusctl."
+        )
+    if ctx.secret:
+        remember(ctx.environ[name])
+    return ctx.environ[name]
+
+
+def _file(relative: str, ctx: Context) -> str:
+    ref = f"${{file:{relative}}}"
+    target = _inside_root(relative, ref, ctx)
+    if not target.is_file():
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} does not exist or is "
+            "not a file."
+        )
+    try:
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which cannot be read: {exc.strerror}."
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which is not UTF-8 text. Save it as UTF-8."
+        ) from None
+
+
+def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
+    """The resolved target, if it stays inside the root tree (symlinks followed).
+
+    Hidden files and folders are refused too: ``.git/config`` holds the token that CI checkouts
+    persist, and ``.env`` files hold secrets.
+    """
+    if not relative or Path(relative).is_absolute():
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "
+            "such as ${file:prompts/persona.md}."
+        )
+    target = (ctx.folder / relative).resolve()
+    root = ctx.root.resolve()
+    if not target.is_relative_to(root):
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', which is outside the folder the manifests were "
+            f"loaded from ({ctx.root}). ${{file:}} may only read files inside that folder "
+            "tree; move the file there."
+        )
+    if any(part.startswith(".") for part in target.relative_to(root).parts):
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', a hidden file or folder. ${{file:}} never reads "
+            "hidden files (they often hold credentials, like .git/config or .env); rename it."
+        )
+    return target
+
+
+def _shown(relative: str, ctx: Context) -> str:
+    return str(ctx.folder / relative)

@@ -1,0 +1,243 @@
+"""Check one manifest document against the JSON Schemas, in words a user can act on.
+
+jsonschema finds the problems; this module turns each into a whole sentence that names the
+field (``spec.layers.llm.model``), says what is allowed, and suggests the nearest valid key for a
+misspelt one. It also reports legacy fields (``deprecationMessage`` in the schema) and string
+booleans as warnings. Pure: plain data in, findings out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from tavusctl.core import pointer
+from tavusctl.manifest.describe import a_type, describe, field_name
+
+Severity = Literal["error", "warning"]
+SPEC_SCHEMA = "persona-spec.schema.json"
+MANIFEST_SCHEMA = "manifest.schema.json"
+READ_ONLY = ("persona_id", "created_at", "updated_at", "persona_type")
+OPT_OUT = (
+    "If Tavus added this field after this tavusctl was released, set the annotation "
+    'tavusctl.io/allow-unknown-fields: "true" or pass --allow-unknown-fields.'
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem at ``path`` (JSON Pointer in the document); ``at_key`` points at its key."""
+
+    path: str
+    severity: Severity
+    message: str
+    at_key: bool = False
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the bundled JSON Schemas, parsed (shared: do not modify)."""
+    text = (
+        resources.files("tavusctl").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
+    )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    manifest, spec = load_schema(MANIFEST_SCHEMA), load_schema(SPEC_SCHEMA)
+    registry: Registry[Any] = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in (manifest, spec)
+    )
+    return Draft202012Validator(manifest, registry=registry)
+
+
+def check(doc: dict[str, Any], *, allow_unknown_fields: bool = False) -> list[Finding]:
+    """Every schema problem and deprecation in one manifest document."""
+    findings: list[Finding] = []
+    for error in _validator().iter_errors(doc):
+        findings.extend(_translate(error, allow_unknown_fields))
+    spec = doc.get("spec")
+    if isinstance(spec, dict):
+        findings.extend(_deprecations(spec, load_schema(SPEC_SCHEMA), "/spec"))
+    return findings
+
+
+@dataclass(frozen=True)
+class _Error:
+    """The parts of a jsonschema ``ValidationError`` that the messages use, plainly typed."""
+
+    tokens: list[Any]
+    keyword: str
+    instance: Any
+    rule: Any
+    schema: dict[str, Any]
+    message: str
+
+    @classmethod
+    def of(cls, error: ValidationError) -> _Error:
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        keyword = str(error.validator)
+        return cls(
+            list(error.absolute_path),
+            keyword,
+            error.instance,
+            error.validator_value,
+            schema,
+            error.message,
+        )
+
+
+def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
+    error = _Error.of(raw)
+    tokens = error.tokens
+    path = pointer.join(tokens)
+    if error.keyword == "additionalProperties":
+        yield from _unknown_fields(error, tokens, allow_unknown and tokens[:1] == ["spec"])
+    elif error.keyword == "required":
+        yield from _missing(error, tokens)
+    elif (
+        error.keyword == "type" and error.rule == "boolean" and error.instance in ("true", "false")
+    ):
+        yield Finding(path, "warning", _string_boolean(tokens, error.instance))
+    else:
+        yield Finding(path, "error", _value_message(error, tokens))
+
+
+def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator[Finding]:
+    """Unknown keys; with ``allowed`` only the fields Tavus sets (never sent on create)."""
+    known = sorted(error.schema.get("properties", {}))
+    unknown = set(error.instance) - set(known)
+    if allowed:
+        unknown &= set(READ_ONLY) if tokens == ["spec"] else set()
+    for key in sorted(unknown):
+        path = pointer.join([*tokens, key])
+        yield Finding(path, "error", _unknown_message(key, tokens, known), at_key=True)
+
+
+def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
+    where = field_name(tokens) or "the manifest"
+    if tokens == ["spec"] and key in READ_ONLY:
+        return (
+            f"{key} is set by Tavus and cannot be written in spec. Remove it; tavusctl keeps "
+            "the persona id in tavus.lock (tavusctl import adopts an existing persona)."
+        )
+    elsewhere = _field_index().get(key)
+    if tokens[:1] == ["spec"] and elsewhere:
+        return f"Unknown field '{key}' in {where}; it belongs in {' or '.join(elsewhere)}."
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"Unknown field '{key}' in {where}. Did you mean '{close[0]}'?"
+    message = f"Unknown field '{key}' in {where}. Valid fields here: {', '.join(known)}."
+    return f"{message} {OPT_OUT}" if tokens[:1] == ["spec"] else message
+
+
+@cache
+def _field_index() -> dict[str, list[str]]:
+    """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
+    index: dict[str, list[str]] = {}
+    schema = load_schema(SPEC_SCHEMA)
+    pending: list[tuple[str, dict[str, Any]]] = [("spec", schema)]
+    while pending:
+        where, node = pending.pop()
+        for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():
+            if sub.get("deprecated"):
+                continue  # never suggest a legacy place
+            index.setdefault(key, []).append(where)
+            pending.append((f"{where}.{key}", sub))
+    return {key: sorted(places) for key, places in index.items()}
+
+
+def _missing(error: _Error, tokens: list[Any]) -> Iterator[Finding]:
+    where = field_name(tokens) or "The manifest"
+    for name in error.rule:
+        if name not in error.instance:
+            yield Finding(pointer.join(tokens), "error", _missing_message(where, name), True)
+
+
+def _missing_message(where: str, name: str) -> str:
+    if name == "system_prompt":
+        return (
+            f"{where} has no system_prompt, which Tavus requires unless pipeline_mode is echo. "
+            "Add system_prompt (for example ${file:prompts/persona.md}) or set pipeline_mode: echo."
+        )
+    return f"{where} is missing the required field '{name}'. Add it."
+
+
+def _string_boolean(tokens: list[Any], value: str) -> str:
+    return (
+        f'{field_name(tokens)} is the string "{value}"; write {value} without quotes. Tavus '
+        "accepts both, so tavusctl sends the value as written."
+    )
+
+
+def _value_message(error: _Error, tokens: list[Any]) -> str:
+    field, value, rule, keyword = field_name(tokens), error.instance, error.rule, error.keyword
+    if keyword == "type":
+        return f"{field} must be {a_type(rule)}, not {describe(value)}."
+    if keyword in ("enum", "const"):
+        return _enum_message(field, value, rule if keyword == "enum" else [rule])
+    if keyword == "pattern":
+        return _pattern_message(field, value, error.schema)
+    if keyword == "maxItems":
+        return f"{field} has {len(value)} items; at most {rule} are allowed. Remove some."
+    if keyword in ("minimum", "maximum"):
+        bound = "at least" if keyword == "minimum" else "at most"
+        return f"{field} is {value}; it must be {bound} {rule}."
+    if keyword == "maxLength":
+        return f"{field} is longer than {rule} characters. Shorten it."
+    return f"{field} is invalid: {error.message}."
+
+
+def _enum_message(field: str, value: Any, allowed: list[Any]) -> str:
+    names = [str(v) for v in allowed]
+    if isinstance(value, bool) and str(value).lower() in names:
+        return f'{field} must be a string: write "{str(value).lower()}" in quotes.'
+    message = f"{field} is {describe(value)}, which is not allowed. Allowed: {', '.join(names)}."
+    close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+    return f"{message} Did you mean '{close[0]}'?" if close else message
+
+
+def _pattern_message(field: str, value: Any, schema: dict[str, Any]) -> str:
+    if field == "metadata.name":
+        return (
+            f"metadata.name '{value}' is not a valid name: use lowercase letters, digits and "
+            "'-', starting and ending with a letter or digit (for example interviewer)."
+        )
+    title = schema.get("title", "value")
+    example = schema.get("examples", [None])[0]
+    hint = f" (for example {example})" if example else ""
+    return f"{field} '{value}' is not a valid {title}: it must match {schema['pattern']}{hint}."
+
+
+def _deprecations(doc: Any, schema: dict[str, Any], path: str) -> Iterator[Finding]:
+    """Warn for every legacy field present (the spec schema marks them ``deprecated``)."""
+    defs = load_schema(SPEC_SCHEMA)["$defs"]
+    schema = _deref(schema, defs)
+    if isinstance(doc, dict):
+        props = schema.get("properties", {})
+        for key, value in doc.items():
+            sub = props.get(key, {})
+            child = f"{path}/{pointer.escape(key)}"
+            if "deprecationMessage" in sub:
+                yield Finding(child, "warning", f"Legacy field: {sub['deprecationMessage']}", True)
+            yield from _deprecations(value, sub, child)
+    elif isinstance(doc, list) and "items" in schema:
+        for index, item in enumerate(doc):
+            yield from _deprecations(item, schema["items"], f"{path}/{index}")
+
+
+def _deref(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
+        schema = defs[schema["$ref"].removeprefix("#/$defs/")]
+    return schema

@@ -1,0 +1,108 @@
+"""Comparing what was sent with what the server holds, leaf by leaf, secrets excluded.
+
+Used by apply to recognise a persona it created when the answer to the POST was lost
+(adoption), and to report fields the server changed or dropped after a write (read-back).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.secrets import is_secret_path
+
+ABSENT = object()
+
+# Server and client clocks differ; a persona created this long before the intent still counts.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
+    if isinstance(doc, Mapping) and doc:
+        for key, value in doc.items():
+            path = f"{prefix}/{pointer.escape(str(key))}"
+            if not is_secret_path(path):
+                yield from leaves(value, path)
+    elif prefix:
+        yield prefix, doc
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON, except that ``"true"``/``"false"`` strings equal the booleans."""
+    if isinstance(a, str) and isinstance(b, bool):
+        a, b = b, a
+    if isinstance(a, bool) and isinstance(b, str):
+        return b.lower() == str(a).lower()
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A field the server holds differently from what was sent (``got`` ABSENT if dropped)."""
+
+    path: str
+    sent: Any
+    got: Any
+
+    def describe(self) -> str:
+        if self.got is ABSENT:
+            return f"the server dropped {self.path} (sent {show(self.sent)})"
+        return f"the server changed {self.path} from {show(self.sent)} to {show(self.got)}"
+
+
+def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Difference]:
+    """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
+    out = []
+    for path, value in leaves(sent):
+        got = pointer.resolve(live, path, ABSENT)
+        filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
+        if got is ABSENT or not (same(value, got) or filled):
+            out.append(Difference(path, value, got))
+    return out
+
+
+def matches(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
+    return not differences(sent, live)
+
+
+def show(value: Any, limit: int = 80) -> str:
+    """A short JSON rendering for messages."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 with milliseconds and ``Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An aware datetime from ISO 8601 text (``Z`` allowed); None if absent or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def created_since(persona: Mapping[str, Any], intent_at: str | None) -> bool:
+    """Whether the persona was created at or after the intent (allowing for clock skew).
+
+    Unknown times count as "yes": name and content must match anyway.
+    """
+    created, intent = parse_time(persona.get("created_at")), parse_time(intent_at)
+    return created is None or intent is None or created >= intent - CLOCK_SKEW

@@ -1,0 +1,300 @@
+"""The three-way diff: desired, last-applied and live in, minimal RFC 6902 operations out.
+
+Pure: no I/O. The rules (see README, "How plan decides"):
+
+- *Managed* paths are the leaves of desired and of last-applied. A leaf is a scalar, a list
+  (lists are replaced whole), an empty object, or a secret field; other objects are walked into.
+- A desired leaf that differs from live is ``replace``d, or ``add``ed at the deepest existing
+  parent with the whole missing subtree. A last-applied leaf that desired dropped is ``remove``d.
+- Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
+- ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
+  satisfied by any object. Secrets compare by salted hash, masks by their visible ends
+  (see :mod:`tavusctl.secretdiff`); a secret we set that live hides is still removed.
+- Every patch is applied to live with ``jsonpatch`` and must give the expected document.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.errors import InternalError
+from tavusctl.core.redact import IsSecret, has_secret, secret_test
+from tavusctl.core.secrets import is_secret_path
+from tavusctl.plan.planner import MISSING, Operation
+from tavusctl.plan.secretdiff import SecretView, prune_unseen, related, with_hidden
+
+# Fields the server owns: never managed, whatever the documents say.
+SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+
+
+def three_way(
+    desired: Mapping[str, Any],
+    last_applied: Mapping[str, Any] | None,
+    live: Mapping[str, Any],
+    *,
+    salt: str,
+    secret_paths: Collection[str] = (),
+    name: str = "persona",
+) -> tuple[Operation, ...]:
+    """The operations that turn ``live`` into ``desired``, in path order.
+
+    ``last_applied`` holds secret values as ``hash_secret(value, salt)``. ``secret_paths``
+    adds pointers to treat as secret besides :func:`tavusctl.secrets.is_secret_path`.
+    ``name`` names the persona if the patch fails its own verification (a bug).
+    """
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
+    if ops:  # an empty patch leaves live as it is, which is then what is expected
+        _verify(ctx, ops, name)
+    return tuple(ops)
+
+
+def verify_patch(
+    desired: Mapping[str, Any],
+    last_applied: Mapping[str, Any] | None,
+    live: Mapping[str, Any],
+    ops: Sequence[Operation],
+    *,
+    salt: str,
+    secret_paths: Collection[str] = (),
+    name: str = "persona",
+) -> None:
+    """Raise InternalError unless ``ops`` turns ``live`` into exactly the expected document.
+
+    :func:`three_way` checks each patch it makes with this before returning it.
+    """
+    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    _verify(ctx, list(ops), name)
+
+
+def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
+    """Every managed leaf of ``doc`` by JSON Pointer (server-owned top-level fields skipped)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key not in SERVER_OWNED:
+            _collect(value, "/" + pointer.escape(str(key)), is_secret, out)
+    return out
+
+
+def _collect(value: Any, path: str, is_secret: IsSecret, out: dict[str, Any]) -> None:
+    if isinstance(value, Mapping) and value and not is_secret(path):
+        for key, child in value.items():
+            _collect(child, f"{path}/{pointer.escape(str(key))}", is_secret, out)
+    else:
+        out[path] = value
+
+
+class _Context:
+    """The three documents with their leaves, and how to judge one leaf."""
+
+    def __init__(
+        self,
+        desired: Mapping[str, Any],
+        last: Mapping[str, Any],
+        live: Mapping[str, Any],
+        salt: str,
+        is_secret: IsSecret,
+    ) -> None:
+        self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
+        self.want = leaves(desired, is_secret)
+        self.last = leaves(last, is_secret)
+        self.secrets = SecretView(self.want, self.last, live, salt, is_secret)
+        self.hidden = self.hidden_drops()
+        self.stored = with_hidden(live, self.hidden)
+
+    def hidden_drops(self) -> list[str]:
+        """Secrets we set that desired dropped and live hides (see :meth:`SecretView.hides`)."""
+        return [
+            p
+            for p in self.last
+            if self.is_secret(p) and not _still_wanted(self.want, p) and self.secrets.hides(p)
+        ]
+
+    def live_at(self, path: str) -> Any:
+        return pointer.resolve(self.live, path, MISSING)
+
+    @cached_property
+    def differing(self) -> list[str]:
+        """Desired leaves whose live value is not equivalent, in path order."""
+        plain = {p: v for p, v in self.want.items() if not self.is_secret(p)}
+        found = _differing_plain(plain, self.live_at)
+        found += [
+            p for p, v in self.want.items() if self.is_secret(p) and self.secrets.differs(p, v)
+        ]
+        return sorted(found, key=pointer.split)
+
+    def drifted(self, path: str) -> bool:
+        """Whether live changed ``path`` or any managed leaf under it since the last apply."""
+        return any(
+            self.secrets.drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
+            for p, last in self.last.items()
+            if p == path or p.startswith(path + "/")
+        )
+
+    def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
+        old = self.live_at(path) if op != "add" else MISSING
+        sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
+        sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
+        sensitive = sensitive or any(has_secret(v, path, self.is_secret) for v in (value, old))
+        return Operation(op, path, value, old, self.drifted(path), sensitive)
+
+
+def _within(paths: Mapping[str, Any], path: str) -> list[str]:
+    return [p for p in paths if p == path or p.startswith(path + "/")]
+
+
+def _update_ops(ctx: _Context) -> list[Operation]:
+    """One ``replace`` or ``add`` per differing leaf, merged where they share a missing parent."""
+    ops: dict[str, Operation] = {}
+    for leaf in ctx.differing:
+        path, kind = _anchor(ctx.live, leaf)
+        if path not in ops:
+            ops[path] = ctx.op(kind, path, copy.deepcopy(pointer.resolve(ctx.desired, path)))
+    return list(ops.values())
+
+
+def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
+    """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
+    tokens = pointer.split(leaf)
+    node: Any = live
+    for i, token in enumerate(tokens):
+        if not isinstance(node, Mapping):
+            return pointer.join(tokens[:i]), "replace"
+        if token not in node:
+            return pointer.join(tokens[: i + 1]), "add"
+        node = node[token]
+    return leaf, "replace"
+
+
+def _remove_ops(ctx: _Context) -> list[Operation]:
+    """A ``remove`` for each last-applied leaf that desired dropped and live still has (or
+    hides); an object whose visible live content is all such leaves is removed whole."""
+    dropped = [
+        path
+        for path in sorted(ctx.last, key=pointer.split)
+        if not _still_wanted(ctx.want, path) and pointer.exists(ctx.stored, path)
+    ]
+    return [ctx.op("remove", path) for path in _collapse(dropped, ctx)]
+
+
+def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
+    """``dropped``, with every object whose live content is all dropped replaced by itself."""
+    removing = set(dropped)
+    live_leaves = leaves(ctx.live, ctx.is_secret)
+    for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
+        if any(related(parent, d) for d in ctx.want):
+            continue
+        inside = [p for p in live_leaves if p.startswith(parent + "/")]
+        if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
+            removing = {r for r in removing if not r.startswith(parent + "/")} | {parent}
+    return sorted(removing, key=pointer.split)
+
+
+def _ancestors(path: str) -> list[str]:
+    tokens = pointer.split(path)
+    return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
+
+
+def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
+    """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
+    if path in want or any(p.startswith(path + "/") for p in want):
+        return True
+    tokens = pointer.split(path)
+    ancestors = (pointer.join(tokens[:i]) for i in range(1, len(tokens)))
+    return any(a in want and want[a] != {} for a in ancestors)
+
+
+def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
+    """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
+    empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
+    mine = {p: _norm(v) for p, v in want.items() if v != {}}
+    theirs = {p: _norm(v) for p in mine if (v := live_at(p)) is not MISSING}
+    if mine == theirs:
+        return empty
+    from deepdiff import DeepDiff  # heavy import, only when something differs
+
+    tree = DeepDiff(theirs, mine, view="tree", threshold_to_diff_deeper=0)
+    paths = [item.path(output_format="list") for items in tree.values() for item in items]
+    if any(not p for p in paths):  # the root itself: cannot happen for two flat dicts
+        return empty + [p for p in mine if theirs.get(p, MISSING) != mine[p]]
+    return empty + sorted({str(p[0]) for p in paths})
+
+
+_TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
+
+
+def _norm(value: Any) -> Any:
+    """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
+
+    Booleans become tagged strings because DeepDiff, like Python, takes ``True`` for ``1``.
+    """
+    if isinstance(value, bool):
+        return _TRUE if value else _FALSE
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return _TRUE if value.lower() == "true" else _FALSE
+    if isinstance(value, int) and abs(value) < 2**53:
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (a is not MISSING and b is not MISSING and _norm(a) == _norm(b))
+
+
+def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
+    """Apply ``ops`` to live with jsonpatch; the result must be exactly the expected document."""
+    import jsonpatch
+
+    live = copy.deepcopy(dict(ctx.stored))
+    try:
+        got = jsonpatch.apply_patch(live, [op.to_patch() for op in ops])
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise InternalError(
+            f"The patch planned for {name} does not apply to live: {exc}."
+        ) from None
+    if _canonical(prune_unseen(got, ctx.live, ctx.hidden)) != _canonical(expected(ctx)):
+        raise InternalError(f"The patch planned for {name} does not give the desired document.")
+
+
+def expected(ctx: _Context) -> dict[str, Any]:
+    """Live (hidden secrets we drop included) with every differing desired leaf written (a
+    missing object created whole from desired), every dropped last-applied leaf removed, and
+    every object that left empty, unless it was empty, or absent, in live as shown (the
+    objects made to hold hidden secrets go when emptied: live does not show them)."""
+    doc = copy.deepcopy(dict(ctx.stored))
+    for leaf in ctx.differing:
+        path, _ = _anchor(doc, leaf)
+        _put(doc, pointer.split(path), copy.deepcopy(pointer.resolve(ctx.desired, path)))
+    dropped = [p for p in ctx.last if not _still_wanted(ctx.want, p) and pointer.exists(doc, p)]
+    for path in dropped:
+        _delete(doc, path)
+    prune_unseen(doc, ctx.live, ctx.hidden)
+    emptied = {a for p in dropped for a in _ancestors(p)}
+    for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
+        emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
+        if emptied_now and not any(related(path, d) for d in ctx.want):
+            _delete(doc, path)
+    return doc
+
+
+def _delete(doc: dict[str, Any], path: str) -> None:
+    tokens = pointer.split(path)
+    del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
+
+
+def _put(doc: dict[str, Any], tokens: list[str], value: Any) -> None:
+    parent = pointer.resolve(doc, pointer.join(tokens[:-1]))
+    parent[tokens[-1]] = value
+
+
+def _canonical(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)

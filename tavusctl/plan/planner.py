@@ -1,0 +1,281 @@
+"""The Plan: immutable value objects, and the pure planner.
+
+``make_plan(desired, lock, live, ...)`` is a pure function: no I/O, no printing, no clock. It
+returns one :class:`Action` per resource. ``apply`` executes a Plan and never diffs by itself.
+
+Secret values may appear in ``Operation.value`` and ``Action.body`` (apply must send them);
+every Operation and body position that holds one is listed as sensitive, renderers print
+``(sensitive value)`` and plan files store a reference instead (see ``planfile``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.errors import PlanError
+from tavusctl.core.model import Resource
+from tavusctl.core.redact import hashed
+from tavusctl.core.secrets import secret_paths
+from tavusctl.state.lockfile import LockEntry, Lockfile
+
+
+class Missing:
+    """The absence of a value (distinct from JSON ``null``)."""
+
+    _instance: Missing | None = None
+
+    def __new__(cls) -> Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = Missing()
+
+
+class ActionKind(str, Enum):
+    """What apply will do with one resource."""
+
+    CREATE = "create"  # in manifests, not in the lockfile: POST
+    UPDATE = "update"  # differs from live: PATCH with ``operations``
+    DELETE = "delete"  # in the lockfile, not in manifests, --prune: DELETE
+    ORPHAN = "orphan"  # in the lockfile, not in manifests, no --prune: shown, never touched
+    RECREATE = "recreate"  # in the lockfile but gone from the account: POST again
+    NOOP = "noop"  # nothing to do
+
+    @property
+    def changes(self) -> bool:
+        return self not in (ActionKind.NOOP, ActionKind.ORPHAN)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One RFC 6902 operation of an update, with what the plan knew when making it.
+
+    ``old`` is the live value the plan saw at ``path`` (``MISSING`` if absent): apply turns it
+    into a ``test`` precondition, and renderers show it. ``drift`` is true when the operation
+    reverts a managed field changed outside tavusctl (live differs from last-applied).
+    ``sensitive`` marks a secret field: its ``value``/``old`` are never rendered or stored.
+    """
+
+    op: str  # "add" | "remove" | "replace"
+    path: str
+    value: Any = MISSING
+    old: Any = MISSING
+    drift: bool = False
+    sensitive: bool = False
+
+    def to_patch(self) -> dict[str, Any]:
+        """The wire form of this operation (secret values included: for the API only)."""
+        out: dict[str, Any] = {"op": self.op, "path": self.path}
+        if self.value is not MISSING:
+            out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True)
+class Action:
+    """The plan for one resource.
+
+    - ``body``: the document to POST for create/recreate (resolved, secrets in memory only).
+    - ``operations``: the JSON Patch for update, in order.
+    - ``applied``: what the lockfile records once this action succeeds: the desired spec with
+      secret values replaced by salted hashes (``None`` for delete/orphan).
+    - ``live_fingerprint``: a hash of the live document the plan saw (``None`` if none), so a
+      saved plan can be refused when the persona changed since.
+    - ``sensitive_paths``: pointers (within ``body``/spec) of secret fields.
+    """
+
+    kind: ActionKind
+    key: str  # "Persona/<name>"
+    name: str
+    persona_id: str | None = None
+    body: Mapping[str, Any] | None = None
+    operations: tuple[Operation, ...] = ()
+    applied: Mapping[str, Any] | None = None
+    live_fingerprint: str | None = None
+    sensitive_paths: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every action, sorted by key; plus the options it was made with.
+
+    ``salt`` is the lockfile salt that the secret hashes and live fingerprints were made with.
+    """
+
+    actions: tuple[Action, ...]
+    prune: bool = False
+    targets: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+    salt: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.kind.changes for a in self.actions)
+
+    def counts(self) -> dict[ActionKind, int]:
+        """How many actions of each kind."""
+        out = dict.fromkeys(ActionKind, 0)
+        for action in self.actions:
+            out[action.kind] += 1
+        return out
+
+
+# Fields the server changes on its own: a change to them alone does not make a saved plan stale.
+VOLATILE = frozenset({"updated_at"})
+
+
+def make_plan(
+    desired: Sequence[Resource],
+    lock: Lockfile,
+    live: Mapping[str, Mapping[str, Any]],
+    *,
+    prune: bool = False,
+    targets: Sequence[str] = (),
+) -> Plan:
+    """Decide one action per resource from the manifests, the lockfile and live personas.
+
+    ``live`` maps persona id to the live document. ``targets`` (names or keys) limits the
+    plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
+    """
+    resources = _by_key(desired)
+    keys = _select(set(resources) | set(lock.entries), targets)
+    actions = tuple(_action(k, resources.get(k), lock, live, prune) for k in sorted(keys))
+    warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
+    return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
+
+
+def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:
+    out: dict[str, Resource] = {}
+    for resource in desired:
+        if resource.key in out:
+            raise PlanError(
+                f"{resource.key} is defined twice: at {out[resource.key].location} and at "
+                f"{resource.location}. Keep one of them."
+            )
+        out[resource.key] = resource
+    return out
+
+
+def _select(keys: set[str], targets: Sequence[str]) -> set[str]:
+    """The keys named by ``targets`` (each a name like ``interviewer`` or a key)."""
+    if not targets:
+        return keys
+    names = {key.split("/", 1)[-1]: key for key in keys}
+    unknown = [t for t in targets if t not in keys and t not in names]
+    if unknown:
+        known = ", ".join(sorted(names)) or "none"
+        raise PlanError(
+            f"Unknown target {unknown[0]!r}: no manifest or lockfile entry has that name. "
+            f"Known names: {known}."
+        )
+    return {t if t in keys else names[t] for t in targets}
+
+
+def _action(
+    key: str,
+    resource: Resource | None,
+    lock: Lockfile,
+    live: Mapping[str, Mapping[str, Any]],
+    prune: bool,
+) -> Action:
+    entry = lock.entries.get(key)
+    if resource is None:
+        return _gone_from_manifests(key, _require(entry), live, prune, lock.salt)
+    if entry is None or entry.id is None:
+        return _new(ActionKind.CREATE, resource, lock.salt)
+    if entry.id not in live:
+        return _new(ActionKind.RECREATE, resource, lock.salt, entry.id)
+    return _update(resource, entry, entry.id, live[entry.id], lock.salt)
+
+
+def _require(entry: LockEntry | None) -> LockEntry:
+    assert entry is not None, "a key comes from the manifests or the lockfile"
+    return entry
+
+
+def _gone_from_manifests(
+    key: str, entry: LockEntry, live: Mapping[str, Mapping[str, Any]], prune: bool, salt: str
+) -> Action:
+    doc = live.get(entry.id) if entry.id else None
+    return Action(
+        kind=ActionKind.DELETE if prune else ActionKind.ORPHAN,
+        key=key,
+        name=key.split("/", 1)[-1],
+        persona_id=entry.id,
+        live_fingerprint=None if doc is None else live_fingerprint(doc, salt),
+    )
+
+
+def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = None) -> Action:
+    """A create (or recreate: ``persona_id`` is then the id that is gone)."""
+    secret = _secrets_of(resource)
+    return Action(
+        kind=kind,
+        key=resource.key,
+        name=resource.name,
+        persona_id=old_id,
+        body=copy.deepcopy(dict(resource.spec)),
+        applied=hashed(resource.spec, salt, secret),
+        sensitive_paths=secret,
+    )
+
+
+def _update(
+    resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, Any], salt: str
+) -> Action:
+    from tavusctl.plan.diff import three_way  # diff imports this module's value objects
+
+    secret = _secrets_of(resource)
+    ops = three_way(
+        resource.spec, entry.applied, doc, salt=salt, secret_paths=secret, name=resource.key
+    )
+    return Action(
+        kind=ActionKind.UPDATE if ops else ActionKind.NOOP,
+        key=resource.key,
+        name=resource.name,
+        persona_id=persona_id,
+        operations=ops,
+        applied=hashed(resource.spec, salt, secret),
+        live_fingerprint=live_fingerprint(doc, salt),
+        sensitive_paths=secret,
+    )
+
+
+def _secrets_of(resource: Resource) -> frozenset[str]:
+    """Pointers of every secret field of the spec: by rule, and as the loader marked them."""
+    marked = (p for p in resource.secrets if pointer.exists(resource.spec, p))
+    return frozenset(secret_paths(resource.spec)) | frozenset(marked)
+
+
+def live_fingerprint(doc: Mapping[str, Any], salt: str) -> str:
+    """A keyed hash of a live document, minus server-volatile fields, to spot later changes."""
+    body = {k: v for k, v in doc.items() if k not in VOLATILE}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return "hmac-sha256:" + hmac.new(salt.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _warning(action: Action, entry: LockEntry | None) -> str | None:
+    if entry is not None and entry.id is None:
+        return (
+            f"{action.key}: a create was started at {entry.intent_at or 'an unknown time'} but "
+            "its result was never recorded; apply will adopt the persona if it was created."
+        )
+    if action.kind is ActionKind.DELETE and action.live_fingerprint is None:
+        return f"{action.key} is already gone from the account; apply will only forget it."
+    return None

@@ -1,0 +1,240 @@
+"""Saved plans (``plan -o FILE``, ``apply FILE``): text in, text out, no secret values.
+
+The file is JSON holding ``format_version``, the plan (operations and create bodies with each
+secret value replaced by ``{"$secret": "<pointer>", "hash": "<salted hash>"}``), the salt of
+those hashes, a fingerprint of the manifests and of the lockfile it was made from, and each
+action's ``live_fingerprint``. ``apply`` checks the fingerprints (:func:`check_fresh`) and puts
+the secret values back from the freshly loaded manifests (:func:`resolve_secrets`).
+Operations on secrets keep no ``old`` value: there is nothing safe to compare it with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tavusctl.core import pointer
+from tavusctl.core.errors import PlanError
+from tavusctl.core.model import Resource
+from tavusctl.core.redact import IsSecret, hashed, secret_test, swap
+from tavusctl.core.secrets import hash_secret
+from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan, live_fingerprint
+
+FORMAT_VERSION = "1"
+_REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan read back from a file; its secret positions hold references until resolved."""
+
+    plan: Plan
+    manifests_fingerprint: str
+    lockfile_fingerprint: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)  # what the manifests were loaded from
+
+
+def fingerprint(text: str) -> str:
+    """A fingerprint of some text (e.g. the lockfile as read)."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def manifests_fingerprint(resources: Iterable[Resource], salt: str) -> str:
+    """A fingerprint of the desired state as loaded: resolved values, secrets as hashes.
+
+    Taken from loaded resources rather than file text, so that a changed ``${env:…}`` or
+    ``${file:…}`` value makes a saved plan stale too.
+    """
+    state = {r.key: hashed(r.spec, salt, r.secrets) for r in resources}
+    return fingerprint(json.dumps(state, sort_keys=True, ensure_ascii=False, default=repr))
+
+
+def dumps(
+    plan: Plan,
+    *,
+    manifests_fingerprint: str,
+    lockfile_fingerprint: str,
+    inputs: Mapping[str, Any] | None = None,
+) -> str:
+    """The text of a saved plan. It holds no secret value.
+
+    ``inputs`` (JSON-able) records how the manifests were loaded, so apply can load them again.
+    """
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "inputs": dict(inputs or {}),
+        "manifests_fingerprint": manifests_fingerprint,
+        "lockfile_fingerprint": lockfile_fingerprint,
+        "salt": plan.salt,
+        "prune": plan.prune,
+        "targets": list(plan.targets),
+        "warnings": list(plan.warnings),
+        "actions": [_action_out(a) for a in plan.actions],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _action_out(action: Action) -> dict[str, Any]:
+    def ref(path: str, _: Any) -> dict[str, str]:
+        return {"$secret": path, "hash": str(pointer.resolve(action.applied or {}, path, ""))}
+
+    test = secret_test(action.sensitive_paths)
+    return {
+        "kind": action.kind.value,
+        "key": action.key,
+        "name": action.name,
+        "persona_id": action.persona_id,
+        "body": None if action.body is None else swap(action.body, "", test, ref),
+        "operations": [_op_out(op, test, ref) for op in action.operations],
+        "applied": action.applied,
+        "live_fingerprint": action.live_fingerprint,
+        "sensitive_paths": sorted(action.sensitive_paths),
+    }
+
+
+def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"op": op.op, "path": op.path, "drift": op.drift}
+    out["sensitive"] = op.sensitive
+    if op.value is not MISSING:
+        out["value"] = swap(op.value, op.path, test, ref)
+    if op.old is not MISSING and not op.sensitive:
+        out["old"] = op.old
+    return out
+
+
+def loads(text: str, name: str = "The plan file") -> SavedPlan:
+    """Read a saved plan; a corrupt file or one of another format version is a PlanError."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). {_REMAKE}"
+        ) from None
+    version = doc.get("format_version") if isinstance(doc, dict) else None
+    if version != FORMAT_VERSION:
+        raise PlanError(
+            f"{name} has format version {version!r}, but this tavusctl reads version "
+            f"{FORMAT_VERSION!r} only. {_REMAKE}"
+        )
+    try:
+        return _saved(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"{name} is malformed (missing or bad {exc}). {_REMAKE}") from None
+
+
+def _saved(doc: dict[str, Any]) -> SavedPlan:
+    plan = Plan(
+        actions=tuple(_action_in(a) for a in doc["actions"]),
+        prune=bool(doc["prune"]),
+        targets=tuple(str(t) for t in doc["targets"]),
+        warnings=tuple(str(w) for w in doc["warnings"]),
+        salt=str(doc["salt"]),
+    )
+    fingerprints = str(doc["manifests_fingerprint"]), str(doc["lockfile_fingerprint"])
+    return SavedPlan(plan, *fingerprints, inputs=dict(doc.get("inputs", {})))
+
+
+def _action_in(item: dict[str, Any]) -> Action:
+    return Action(
+        kind=ActionKind(item["kind"]),
+        key=str(item["key"]),
+        name=str(item["name"]),
+        persona_id=item["persona_id"],
+        body=item["body"],
+        operations=tuple(_op_in(op) for op in item["operations"]),
+        applied=item["applied"],
+        live_fingerprint=item["live_fingerprint"],
+        sensitive_paths=frozenset(item["sensitive_paths"]),
+    )
+
+
+def _op_in(item: dict[str, Any]) -> Operation:
+    if item["op"] not in ("add", "remove", "replace"):
+        raise ValueError("operation " + repr(item["op"]))
+    return Operation(
+        op=item["op"],
+        path=str(item["path"]),
+        value=item.get("value", MISSING),
+        old=item.get("old", MISSING),
+        drift=bool(item["drift"]),
+        sensitive=bool(item["sensitive"]),
+    )
+
+
+def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource]) -> Plan:
+    """The saved plan with every secret reference replaced by its value from ``resources``.
+
+    A secret whose value no longer has the recorded hash (its variable changed since the plan
+    was saved), or that is gone from the manifests, is a PlanError.
+    """
+    by_key = {r.key: r for r in resources}
+    actions = tuple(
+        _resolve_action(a, by_key.get(a.key), saved.plan.salt) for a in saved.plan.actions
+    )
+    return replace(saved.plan, actions=actions)
+
+
+def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Action:
+    test = secret_test(action.sensitive_paths)
+
+    def value_of(path: str, ref: Any) -> Any:
+        return _secret_value(action.key, path, ref, resource, salt)
+
+    body = None if action.body is None else swap(action.body, "", test, value_of)
+    ops = tuple(
+        op if op.value is MISSING else replace(op, value=swap(op.value, op.path, test, value_of))
+        for op in action.operations
+    )
+    return replace(action, body=body, operations=ops)
+
+
+def _secret_value(key: str, path: str, ref: Any, resource: Resource | None, salt: str) -> Any:
+    if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
+        raise PlanError(f"The saved plan for {key} has no secret reference at {path}. {_REMAKE}")
+    value = MISSING if resource is None else pointer.resolve(resource.spec, path, MISSING)
+    where = f"The secret at {path} of {key}"
+    if value is MISSING:
+        raise PlanError(f"{where} is no longer in the manifests. {_REMAKE}")
+    if hash_secret(value, salt) != ref["hash"]:
+        source = resource.secrets.get(path) if resource else None
+        origin = f" (from ${{env:{source}}})" if source else ""
+        raise PlanError(f"{where}{origin} changed since the plan was saved. {_REMAKE}")
+    return value
+
+
+def check_fresh(
+    saved: SavedPlan,
+    *,
+    manifests_fingerprint: str,
+    lockfile_fingerprint: str,
+    live: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed."""
+    if manifests_fingerprint != saved.manifests_fingerprint:
+        raise PlanError(f"The manifests changed since the plan was saved. {_REMAKE}")
+    if lockfile_fingerprint != saved.lockfile_fingerprint:
+        raise PlanError(f"The lockfile changed since the plan was saved. {_REMAKE}")
+    for action in saved.plan.actions:
+        doc = live.get(action.persona_id) if action.persona_id else None
+        now = None if doc is None else live_fingerprint(doc, saved.plan.salt)
+        if action.kind.changes and now != action.live_fingerprint:
+            raise PlanError(
+                f"{action.key} ({action.persona_id}) changed on the account since the plan was "
+                f"saved. {_what_changed(action, doc)} {_REMAKE}"
+            )
+
+
+def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
+    """A sentence naming the first planned path whose live value is not what the plan saw.
+
+    Secret paths are skipped (the plan keeps no old value for them); values are never shown.
+    """
+    if doc is None:
+        return "It is gone from the account."
+    for op in action.operations:
+        if not op.sensitive and pointer.resolve(doc, op.path, MISSING) != op.old:
+            return f"{op.path} is no longer what the plan saw there."
+    return "It was edited outside tavusctl."
