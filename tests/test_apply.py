@@ -16,6 +16,7 @@ from tavusctl.apply.execute import ApplyResult, Event, execute, preconditions
 from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import LockfileStore
 from tests.support.inproc import InProcess
 
 SALT = "0" * 32
@@ -63,7 +64,7 @@ async def apply(
     lock = lock or Lockfile(salt=SALT)
     kw.setdefault("settle", 0)
     async with emu.client() as client:
-        return await execute(Plan(tuple(actions)), client, path, lock, **kw)
+        return await execute(Plan(tuple(actions)), client, LockfileStore(path), lock, **kw)
 
 
 def on_disk(path: Path) -> dict[str, LockEntry]:

@@ -23,6 +23,7 @@ from tavusctl.core.secrets import remember, scrub
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
+    from tavusctl.state.store import StateStore
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -40,6 +41,16 @@ class GlobalOptions:
     color: bool
     verbose: int
     timeout: float = 30.0
+    state_url_env: str | None = None
+    workspace: str | None = None
+    lock_timeout: float = 0.0
+
+    def store(self) -> StateStore:
+        """The state store these options name: PostgreSQL with ``--state-url-env``, else the
+        lockfile."""
+        from tavusctl.state.select import open_store
+
+        return open_store(self.lockfile, self.state_url_env, self.workspace)
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
@@ -109,6 +120,31 @@ class TavusctlGroup(click.Group):
     envvar="TAVUSCTL_TIMEOUT",
     help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
 )
+@click.option(
+    "--state-url-env",
+    envvar="TAVUSCTL_STATE_URL_ENV",
+    metavar="NAME",
+    default=None,
+    help="Keep the state in PostgreSQL: the environment variable holding its connection string "
+    "(env TAVUSCTL_STATE_URL_ENV). Default: the lockfile.",
+)
+@click.option(
+    "--state-workspace",
+    "workspace",
+    envvar="TAVUSCTL_STATE_WORKSPACE",
+    metavar="NAME",
+    default=None,
+    help="The workspace in the PostgreSQL state (env TAVUSCTL_STATE_WORKSPACE; default: default).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    envvar="TAVUSCTL_LOCK_TIMEOUT",
+    metavar="SECONDS",
+    help="Wait this long for another run's lock on the state instead of failing at once "
+    "(env TAVUSCTL_LOCK_TIMEOUT).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -118,12 +154,25 @@ def cli(
     no_color: bool,
     verbose: int,
     timeout: float,
+    state_url_env: str | None,
+    workspace: str | None,
+    lock_timeout: float,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if api_key:
         remember(api_key)
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+    ctx.obj = GlobalOptions(
+        api_url.rstrip("/"),
+        api_key or None,
+        lockfile,
+        color,
+        verbose,
+        timeout,
+        state_url_env or None,
+        workspace or None,
+        lock_timeout,
+    )
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -497,7 +546,8 @@ def plan(
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
     inputs = _inputs(paths, kwargs)
-    job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
+    store = opts.store()
+    job = lambda c: command.run(c, inputs, store, output, _console(opts))  # noqa: E731
     return int(_run(opts, job, kwargs["parallelism"]))
 
 
@@ -531,17 +581,17 @@ def apply(
     from tavusctl.cli.confirm import approve
     from tavusctl.commands import apply as command
     from tavusctl.commands import saved_plan as saved
-    from tavusctl.state import lockfile
 
     console = _console(opts)
     execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
-    with lockfile.exclusive(opts.lockfile):
+    store = opts.store()
+    with store.hold(opts.lock_timeout):
         if saved.names_a_plan(paths):
-            job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
+            job = lambda c: saved.run(c, paths[0], store, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)
             inputs = _inputs(paths, kwargs)
-            job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
+            job = lambda c: command.run(c, inputs, store, execution, ok, console)  # noqa: E731
         return int(_run(opts, job, kwargs["parallelism"]))
 
 
@@ -550,7 +600,7 @@ def apply(
 
 @cli.group()
 def state() -> None:
-    """Inspect and repair the lockfile (what tavusctl manages)."""
+    """Inspect, repair and move the state (what tavusctl manages)."""
 
 
 @state.command("list")
@@ -558,9 +608,8 @@ def state() -> None:
 def state_list(opts: GlobalOptions) -> None:
     """List every managed resource and its persona id."""
     from tavusctl.commands import state as state_mod
-    from tavusctl.state import lockfile
 
-    for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
+    for line in state_mod.list_lines(opts.store().read()):
         echo(line)
 
 
@@ -573,9 +622,8 @@ def state_list(opts: GlobalOptions) -> None:
 def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
     """Show the spec last applied to NAME; secrets are never shown."""
     from tavusctl.commands import state as state_mod
-    from tavusctl.state import lockfile
 
-    echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+    echo(state_mod.show(opts.store().read(), name, fmt))
 
 
 @state.command("rm")
@@ -585,7 +633,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
     from tavusctl.commands import state as state_mod
 
-    echo(state_mod.remove(opts.lockfile, name))
+    echo(state_mod.remove(opts.store(), name, timeout=opts.lock_timeout))
 
 
 @state.command("mv")
@@ -596,7 +644,7 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
     """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
     from tavusctl.commands import state as state_mod
 
-    echo(state_mod.move(opts.lockfile, old, new))
+    echo(state_mod.move(opts.store(), old, new, timeout=opts.lock_timeout))
 
 
 @cli.command("import")
@@ -617,7 +665,8 @@ def import_(
     from tavusctl.manifest.load import load_or_raise
 
     resources = load_or_raise(list(paths), **loader).resources
-    echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+    store, wait = opts.store(), opts.lock_timeout
+    echo(_run(opts, lambda c: import_persona(c, store, name, persona_id, resources, timeout=wait)))
 
 
 @cli.command("export")
@@ -638,7 +687,8 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     """
     from tavusctl.commands.export import export_personas
 
-    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    store, wait = opts.store(), opts.lock_timeout
+    result = _run(opts, lambda c: export_personas(c, store, out, persona_ids, timeout=wait))
     for line in result.lines():
         echo(line)
 
@@ -651,9 +701,8 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
     """Start a conversation with the managed persona NAME and print its URL."""
     from tavusctl.commands.lifecycle import start_conversation
-    from tavusctl.state import lockfile
 
-    lock = lockfile.read(opts.lockfile)
+    lock = opts.store().read()
     url = _run(
         opts,
         lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
@@ -682,7 +731,8 @@ def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast
 
     ok = partial(approve, verb="destroy", auto_approve=auto_approve)
     execution = Options(parallelism, fail_fast=fail_fast)
+    store, wait = opts.store(), opts.lock_timeout
     job = lambda c: command(  # noqa: E731
-        c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
+        c, store, approve=ok, console=_console(opts), execution=execution, timeout=wait
     )
     return int(_run(opts, job, parallelism))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import execute as executor
@@ -13,6 +12,7 @@ from tavusctl.core.errors import ExitCode
 from tavusctl.plan.planner import Plan
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore
 
 Approve = Callable[[str], None]  # raises to refuse
 Execution = executor.Options
@@ -21,28 +21,28 @@ Execution = executor.Options
 async def run(
     client: TavusClient,
     inputs: Inputs,
-    lock_path: Path,
+    store: StateStore,
     execution: Execution,
     approve: Approve,
     console: Console,
 ) -> ExitCode:
     """Plan against the account, show the plan, ask, then execute it.
 
-    The caller holds ``lockfile.exclusive(lock_path)`` for the whole run, planning included.
+    The caller holds ``store.hold()`` for the whole run, planning included.
     """
-    planned = await prepare(client, inputs, lock_path, console)
+    planned = await prepare(client, inputs, store, console)
     console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
     if not planned.plan.has_changes:
-        record_matches(planned.plan, lock_path, planned.lock, console)
+        record_matches(planned.plan, store, planned.lock, console)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
-    return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
+    return await execute(client, planned.plan, store, planned.lock, execution, console)
 
 
 async def execute(
     client: TavusClient,
     plan: Plan,
-    lock_path: Path,
+    store: StateStore,
     lock: Lockfile,
     execution: Execution,
     console: Console,
@@ -51,7 +51,7 @@ async def execute(
     result = await executor.execute(
         plan,
         client,
-        lock_path,
+        store,
         lock,
         parallelism=execution.parallelism,
         preconditions=execution.preconditions,
@@ -64,9 +64,9 @@ async def execute(
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
-def record_matches(plan: Plan, lock_path: Path, lock: Lockfile, console: Console) -> None:
+def record_matches(plan: Plan, store: StateStore, lock: Lockfile, console: Console) -> None:
     """With nothing to change, still record specs the account already has (see executor)."""
-    executor.record_matches(plan, lock_path, lock, lambda event: _progress(event, console))
+    executor.record_matches(plan, store, lock, lambda event: _progress(event, console))
 
 
 def _progress(event: Event, console: Console) -> None:
@@ -88,8 +88,10 @@ def summary(result: ApplyResult) -> str:
         lines.append(f"  failed: {outcome.key}: {outcome.reason}")
     for outcome in result.having("skipped"):
         lines.append(f"  skipped: {outcome.key}: {outcome.reason or 'not attempted'}")
-    if not result.ok:
-        lines.append("Run apply again to finish: what succeeded is recorded in the lockfile.")
+    if result.state_error:
+        lines.append(f"Error: {result.state_error}")
+    elif not result.ok:
+        lines.append("Run apply again to finish: what succeeded is recorded in the state.")
     return "\n".join(lines) + "\n"
 
 

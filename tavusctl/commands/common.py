@@ -11,8 +11,8 @@ from tavusctl.api.fetch import fetch_live
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.planner import Plan, make_plan
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore
 
 
 @dataclass(frozen=True)
@@ -59,17 +59,12 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
     return result.resources
 
 
-def read_lock(path: Path) -> tuple[Lockfile, str]:
-    """The lockfile and its exact text (``""`` when there is none yet)."""
-    return lockfile.read_with_text(path)
-
-
 async def prepare(
-    client: TavusClient, inputs: Inputs, lock_path: Path, console: Console
+    client: TavusClient, inputs: Inputs, store: StateStore, console: Console
 ) -> Planned:
-    """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
+    """Load manifests and state, read the account in one concurrent pass, and plan."""
     resources = load(inputs, console)
-    lock, text = read_lock(lock_path)
+    lock, text = store.read_with_text()
     wanted = [e.id for e in lock.entries.values() if e.id is not None]
     live = await fetch_live(client, wanted)
     plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.planner import Action, Plan, make_plan
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore, holding
 
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
@@ -50,11 +49,12 @@ def _warning(action: Action) -> str | None:
 
 async def destroy(
     client: TavusClient,
-    lock_path: Path,
+    store: StateStore,
     *,
     approve: Callable[[str], None],
     console: Console,
     execution: Options,
+    timeout: float = 0.0,
 ) -> ExitCode:
     """Show the destroy plan, ``approve`` it, delete; the summary goes to ``console.out``.
 
@@ -64,8 +64,7 @@ async def destroy(
     from tavusctl.apply.execute import execute
     from tavusctl.render.text import render_text
 
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         if not lock.entries:
             console.out(NOTHING)
             return ExitCode.OK
@@ -76,7 +75,7 @@ async def destroy(
         result = await execute(
             plan,
             client,
-            lock_path,
+            store,
             lock,
             parallelism=execution.parallelism,
             fail_fast=execution.fail_fast,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from tavusctl.commands import state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.manifest import from_live as export
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import StateStore, holding
 
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
@@ -57,7 +57,7 @@ class ExportResult:
 
 
 async def export_personas(
-    client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
+    client: TavusClient, store: StateStore, out: Path, ids: Sequence[str], *, timeout: float = 0.0
 ) -> ExportResult:
     """Write one manifest per persona into ``out`` and record each new one in the lockfile.
 
@@ -67,15 +67,14 @@ async def export_personas(
     """
     from tavusctl.api.fetch import fetch_live
 
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         live = await fetch_live(client, list(ids))
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
         drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]
         _refuse_existing(drafts)
-        done = _write_all(lock_path, lock, drafts)
+        done = _write_all(store, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
     return ExportResult(tuple(done), skipped)
 
@@ -138,7 +137,7 @@ def _refuse_existing(drafts: Sequence[_Draft]) -> None:
         )
 
 
-def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
+def _write_all(store: StateStore, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
     """Write the manifests, then record the new ones in one lockfile write.
 
     When a write fails, the manifests written before it are still recorded, so that none is
@@ -152,7 +151,7 @@ def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> lis
             done.append(exported)
     finally:
         if lock != before:
-            lockfile.write(lock_path, lock)
+            store.write(lock, [k for k in lock.entries if k not in before.entries])
     return done
 
 

@@ -1,13 +1,12 @@
 """``import`` and ``conversation``: adopt a persona, and talk to a managed one.
 
-Each command is one async function taking a ready :class:`TavusClient`; lockfile changes are
-made under :func:`lockfile.exclusive`, so they never race an apply.
+Each command is one async function taking a ready :class:`TavusClient`; state changes are
+made holding the store, so they never race an apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavusctl.commands import state
@@ -22,8 +21,8 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import PERSONA, Resource
 from tavusctl.manifest import from_live as export
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import StateStore, holding
 
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
@@ -48,22 +47,24 @@ def project(live: Any, spec: Any) -> Any:
 
 async def import_persona(
     client: TavusClient,
-    lock_path: Path,
+    store: StateStore,
     name: str,
     persona_id: str,
     resources: Sequence[Resource],
+    *,
+    timeout: float = 0.0,
 ) -> str:
     """Adopt ``persona_id`` as ``name``: its live state, as far as the manifest declares it,
     becomes last-applied. Returns a sentence saying what was done."""
     resource = _manifest_for(name, resources)
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
         secrets.remember_all(live)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
-        lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
+        entry = LockEntry(persona_id, applied)
+        store.write(lock.with_entry(resource.key, entry), [resource.key])
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
         f"Imported persona {persona_id} as {resource.key}.{after} "

@@ -9,6 +9,7 @@ from tavusctl.api.client import TavusClient
 from tavusctl.commands.common import Console, Inputs, Planned, prepare
 from tavusctl.core.errors import ExitCode
 from tavusctl.render import text as render
+from tavusctl.state.store import StateStore
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,10 @@ class Output:
 
 
 async def run(
-    client: TavusClient, inputs: Inputs, lock_path: Path, output: Output, console: Console
+    client: TavusClient, inputs: Inputs, store: StateStore, output: Output, console: Console
 ) -> ExitCode:
     """Plan, print the plan, save it if asked; exit 2 on changes with ``detailed_exitcode``."""
-    planned = await prepare(client, inputs, lock_path, console)
+    planned = await prepare(client, inputs, store, console)
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
         save(planned, inputs, output.plan_file)

@@ -9,13 +9,14 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import apply
-from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.commands.common import Console, Inputs, Planned, load
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
 from tavusctl.render import text as render
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore
 
 
 def names_a_plan(paths: tuple[Path, ...]) -> bool:
@@ -62,17 +63,17 @@ def read(path: Path) -> planfile.SavedPlan:
 async def run(
     client: TavusClient,
     plan_path: Path,
-    lock_path: Path,
+    store: StateStore,
     execution: apply.Execution,
     console: Console,
 ) -> ExitCode:
     """Apply exactly the saved plan, after checking that nothing it was made from changed.
 
-    The caller holds ``lockfile.exclusive(lock_path)``.
+    The caller holds ``store.hold()``.
     """
     saved = read(plan_path)
     resources = load(_inputs(saved.inputs), console)
-    lock, text = read_lock(lock_path)
+    lock, text = store.read_with_text()
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
         lock = Lockfile(salt=saved.plan.salt)
     wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
@@ -87,9 +88,9 @@ async def run(
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
-        apply.record_matches(plan, lock_path, lock, console)
+        apply.record_matches(plan, store, lock, console)
         return ExitCode.OK
-    return await apply.execute(client, plan, lock_path, lock, execution, console)
+    return await apply.execute(client, plan, store, lock, execution, console)
 
 
 def _inputs_json(inputs: Inputs) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""``tavusctl state``: inspect and repair the lockfile.
+"""``tavusctl state``: inspect and repair the state.
 
-Plain functions over :mod:`tavusctl.lockfile`. The readers take a :class:`Lockfile`; the
-writers take its path and hold :func:`lockfile.exclusive` while they read, change and write, so
+Plain functions over a :class:`~tavusctl.state.store.StateStore`. The readers take a
+:class:`Lockfile`; the writers take the store and hold it while they read, change and write, so
 they never race an apply.
 """
 
@@ -11,14 +11,13 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError, UsageError
 from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore, holding
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 PENDING = "(create pending)"
@@ -102,25 +101,23 @@ def _mask(doc: Any) -> Any:
     return SENSITIVE if is_hash(doc) else doc
 
 
-def remove(path: Path, name: str) -> str:
+def remove(store: StateStore, name: str, *, timeout: float = 0.0) -> str:
     """Forget ``name``: the persona stays on the account. Returns what was done."""
-    with lockfile.exclusive(path):
-        lock = lockfile.read(path)
+    with holding(store, timeout) as lock:
         key = find(lock, name)
         entry = lock.entries[key]
-        lockfile.write(path, lock.without(key))
+        store.write(lock.without(key), [key])
     where = f"Persona {entry.id} stays on the Tavus account" if entry.id else "Nothing was created"
     return (
-        f"Removed {key} from {path}. {where}; tavusctl no longer manages it "
+        f"Removed {key} from {store.name}. {where}; tavusctl no longer manages it "
         "(use 'tavusctl import' to adopt it again)."
     )
 
 
-def move(path: Path, old: str, new: str) -> str:
+def move(store: StateStore, old: str, new: str, *, timeout: float = 0.0) -> str:
     """Rename ``old`` to ``new``, keeping its persona id and applied spec."""
     check_name(name_of(key_of(new)))
-    with lockfile.exclusive(path):
-        lock = lockfile.read(path)
+    with holding(store, timeout) as lock:
         old_key, new_key = find(lock, old), key_of(new)
         if new_key in lock.entries:
             raise LockfileError(
@@ -128,5 +125,5 @@ def move(path: Path, old: str, new: str) -> str:
                 f"Remove it first with 'tavusctl state rm {name_of(new_key)}' if it is stale."
             )
         entry = lock.entries[old_key]
-        lockfile.write(path, lock.without(old_key).with_entry(new_key, entry))
+        store.write(lock.without(old_key).with_entry(new_key, entry), [old_key, new_key])
     return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."

@@ -14,6 +14,7 @@ import json
 import os
 import secrets as _random
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -143,6 +144,12 @@ def parse(text: str, name: str) -> Lockfile:
             f"Lockfile {name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}). {fix}"
         ) from None
+    return from_json(data, name)
+
+
+def from_json(data: Any, name: str) -> Lockfile:
+    """The lockfile whose :meth:`Lockfile.to_json` is ``data``; ``name`` is used in errors."""
+    fix = "It was left untouched; restore it from git or move it aside to start afresh."
     if not isinstance(data, dict) or not isinstance(data.get("version"), int):
         raise LockfileError(f"Lockfile {name} has no version number. {fix}")
     if data["version"] != VERSION:
@@ -202,8 +209,9 @@ def write_text(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` for the body; fail fast if another run holds it."""
+def exclusive(path: Path, *, timeout: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` for the body; if another run holds it, fail at
+    once, or after waiting ``timeout`` seconds for it."""
     guard = path.with_name(path.name + ".lock")
     try:
         fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
@@ -213,18 +221,29 @@ def exclusive(path: Path) -> Iterator[None]:
             "writable, or choose another place with --lockfile."
         ) from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise LockfileError(
-                f"Lockfile {path} is in use by another tavusctl run (pid {holder}). "
-                "Wait for it to finish; if no such process exists, try again."
-            ) from None
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                waited = f" (waited {timeout:g} s)" if timeout else ""
+                raise LockfileError(
+                    f"Lockfile {path} is in use by another tavusctl run (pid {holder}){waited}. "
+                    "Wait for it to finish (or pass --lock-timeout SECONDS to wait); if no such "
+                    "process exists, try again."
+                )
+            time.sleep(min(0.1, max(deadline - time.monotonic(), 0.0)))
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
