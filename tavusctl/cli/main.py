@@ -647,6 +647,66 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
     echo(state_mod.move(opts.store(), old, new, timeout=opts.lock_timeout))
 
 
+@state.command("migrate")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lockfile to copy into the configured state store.",
+)
+@click.pass_obj
+def state_migrate(opts: GlobalOptions, source: Path) -> None:
+    """Copy a lockfile into the configured state store (e.g. PostgreSQL), exactly.
+
+    Refuses a store that records anything already; reads the copy back to verify it.
+    """
+    from tavusctl.commands import state as state_mod
+
+    echo(state_mod.migrate(opts.store(), source, timeout=opts.lock_timeout))
+
+
+@state.command("pull")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the lockfile here (default: standard output).",
+)
+@click.pass_obj
+def state_pull(opts: GlobalOptions, out: Path | None) -> None:
+    """Write the configured state store out as a lockfile."""
+    from tavusctl.commands import state as state_mod
+
+    text = state_mod.pull(opts.store())
+    if out is None:
+        echo(text, nl=False)
+    else:
+        echo(state_mod.write_pulled(out, text), err=True)
+
+
+@state.command("unlock")
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.pass_obj
+def state_unlock(opts: GlobalOptions, auto_approve: bool) -> None:
+    """Release the state's lock when the run holding it is gone but the lock stayed.
+
+    A run that ends, even killed, releases its lock by itself; this is for a session the
+    database still keeps open (a hung process, a machine cut off from the network).
+    """
+    from tavusctl.cli.confirm import approve
+    from tavusctl.commands import state as state_mod
+
+    store = opts.store()
+    question = state_mod.unlock_question(store)
+    if question is None:
+        echo(f"Nobody holds the lock on {store.name}; nothing was done.")
+        return
+    approve(question, verb="unlock", auto_approve=auto_approve)
+    echo(store.unlock())
+
+
 @cli.command("import")
 @click.argument("name")
 @click.argument("persona_id")

@@ -11,11 +11,13 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from tavusctl.core.errors import LockfileError, UsageError
+from tavusctl.core.errors import LockfileError, StateError, UsageError
 from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
+from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 from tavusctl.state.store import StateStore, holding
 
@@ -127,3 +129,71 @@ def move(store: StateStore, old: str, new: str, *, timeout: float = 0.0) -> str:
         entry = lock.entries[old_key]
         store.write(lock.without(old_key).with_entry(new_key, entry), [old_key, new_key])
     return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."
+
+
+def migrate(store: StateStore, source: Path, *, timeout: float = 0.0) -> str:
+    """Copy the lockfile ``source`` into ``store`` exactly, refusing a store that records
+    anything already, and verify the copy by reading it back."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source} does not exist: name the lockfile to migrate.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"Cannot read lockfile {source}: {exc}.") from None
+    lock = lockfile.parse(text, str(source))
+    with holding(store, timeout) as current:
+        if current.entries:
+            raise StateError(
+                f"{store.name} already records {len(current.entries)} resource(s); migrate "
+                "copies a lockfile only into an empty state, so that nothing is overwritten. "
+                "Nothing was changed."
+            )
+        store.write(lock)
+        copied, copied_text = store.read_with_text()
+        if copied != lock or copied_text != lockfile.dumps(lock):
+            raise StateError(
+                f"The copy in {store.name} does not read back as {source}: this is a bug in "
+                "tavusctl; please report it. Keep using the lockfile."
+            )
+    noun = "resource" if len(lock.entries) == 1 else "resources"
+    canonical = (
+        ""
+        if copied_text == text
+        else f" ({source} was not in tavusctl's own layout; 'state pull' writes it in that layout.)"
+    )
+    return (
+        f"Copied {len(lock.entries)} {noun} from {source} into {store.name} and verified the "
+        f"copy.{canonical} Commands now read and record the state there; keep {source} as a "
+        "backup, out of the way of the manifests."
+    )
+
+
+def pull(store: StateStore) -> str:
+    """The state of ``store`` as lockfile text (what a lockfile holding it would contain)."""
+    text = store.read_with_text()[1]
+    if not text:
+        raise StateError(f"{store.name} records no state yet: there is nothing to pull.")
+    return text
+
+
+def write_pulled(path: Path, text: str) -> str:
+    """Write pulled lockfile text to ``path`` atomically; says what was done."""
+    try:
+        lockfile.write_text(path, text)
+    except OSError as exc:
+        raise StateError(
+            f"Cannot write {path}: {exc.strerror or exc}. Check that its folder exists and is "
+            "writable."
+        ) from None
+    return f"Wrote the state to {path}."
+
+
+def unlock_question(store: StateStore) -> str | None:
+    """The confirmation question for ``state unlock``, or None when nobody holds the lock."""
+    holder = store.lock_holder()
+    if holder is None:
+        return None
+    return (
+        f"The lock on {store.name} is held by {holder}. Release it only if that run is gone "
+        "for good: a run still going would stop at its next write. Release the lock?"
+    )

@@ -239,9 +239,24 @@ def exclusive(path: Path, *, timeout: float = 0.0) -> Iterator[None]:
         os.close(fd)
 
 
-def _try_lock(fd: int) -> bool:
+def holder(path: Path) -> str | None:
+    """The pid of the run holding ``path``'s lock, or None when nobody holds it."""
+    guard = path.with_name(path.name + ".lock")
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = os.open(guard, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        if _try_lock(fd, shared=True):
+            return None
+        return os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int, *, shared: bool = False) -> bool:
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except OSError as exc:
         if exc.errno not in (errno.EAGAIN, errno.EACCES):
             raise

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl.core.errors import StateLost
+from tavusctl.core.errors import StateError, StateLost
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
@@ -61,6 +61,14 @@ class StateStore(ABC):
         :class:`~tavusctl.core.errors.StateLost` when the store can no longer be written.
         """
 
+    @abstractmethod
+    def lock_holder(self) -> str | None:
+        """Who holds the store's lock now (a sentence fragment), or None when nobody does."""
+
+    @abstractmethod
+    def unlock(self) -> str:
+        """Release a lock its holder did not release; says what was done."""
+
 
 @dataclass(frozen=True)
 class LockfileStore(StateStore):
@@ -77,6 +85,18 @@ class LockfileStore(StateStore):
 
     def hold(self, timeout: float = 0.0) -> contextlib.AbstractContextManager[None]:
         return lockfile.exclusive(self.path, timeout=timeout)
+
+    def lock_holder(self) -> str | None:
+        return lockfile.holder(self.path)
+
+    def unlock(self) -> str:
+        holder = self.lock_holder()
+        where = f"; the run holding it is pid {holder}" if holder else ""
+        raise StateError(
+            f"{self.path} is locked by an operating-system file lock, which is released the "
+            f"moment its process ends{where}: there is nothing to unlock. Stop that process if "
+            "it hangs."
+        )
 
     def write(self, lock: Lockfile, keys: Collection[str] | None = None) -> None:
         try:

@@ -31,6 +31,9 @@ import pytest
 
 SKIP_ENV = "TAVUSCTL_TEST_POSTGRES"
 SUPERUSER = "tavusctl_test"
+# In every connection string, so that tests can check it is never printed or written. The test
+# cluster trusts loopback connections, so the server never asks for it.
+PASSWORD = "pg-password-7c41e9b2"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class PostgresServer:
     user: str
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+        return f"postgresql://{self.user}:{PASSWORD}@{self.host}:{self.port}/{database}"
 
 
 def bin_dir() -> Path | None:
