@@ -95,7 +95,7 @@ def ours(imports: list[Import]) -> list[Import]:
 
 def allowed(importer: str, imported: str) -> bool:
     """Whether package ``importer`` may import package ``imported``."""
-    if importer == imported or importer == TOP:
+    if importer in (imported, TOP):
         return True
     if imported == EMULATOR:
         return importer == "cli"
