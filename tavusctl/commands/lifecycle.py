@@ -7,8 +7,9 @@ made holding the store, so they never race an apply.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
 from tavusctl.core import secrets
 from tavusctl.core.errors import (
@@ -23,9 +24,6 @@ from tavusctl.core.model import PERSONA, Resource
 from tavusctl.manifest import from_live as export
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.store import StateStore, holding
-
-if TYPE_CHECKING:
-    from tavusctl.api.client import TavusClient
 
 
 def project(live: Any, spec: Any) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError, StateError, UsageError
+from tavusctl.core.files import write_atomic
 from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
 from tavusctl.state import lockfile
@@ -179,7 +180,7 @@ def pull(store: StateStore) -> str:
 def write_pulled(path: Path, text: str) -> str:
     """Write pulled lockfile text to ``path`` atomically; says what was done."""
     try:
-        lockfile.write_text(path, text)
+        write_atomic(path, text)
     except OSError as exc:
         raise StateError(
             f"Cannot write {path}: {exc.strerror or exc}. Check that its folder exists and is "

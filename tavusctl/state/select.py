@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from tavusctl.core.errors import UsageError
+from tavusctl.state.postgres import PostgresStore
 from tavusctl.state.store import LockfileStore, StateStore
 
 DEFAULT_WORKSPACE = "default"
@@ -23,6 +24,4 @@ def open_store(lockfile: Path, url_env: str | None, workspace: str | None) -> St
             "that should hold its connection string is not set (or empty). Set it, e.g. "
             f"{url_env}=postgresql://USER:PASSWORD@HOST:5432/DATABASE."
         )
-    from tavusctl.state.postgres import PostgresStore
-
     return PostgresStore(url, workspace or DEFAULT_WORKSPACE, url_env=url_env)
