@@ -626,3 +626,21 @@ async def test_a_refused_patch_with_a_hidden_secret_remove_still_fails_on_a_real
     assert outcome.status == "failed" and result.warnings == ()
     assert "was changed by someone else since the plan" in (outcome.reason or "")
     assert (await emu.personas())[0]["persona_name"] == "Ann"
+
+
+@sync
+async def test_a_state_write_that_fails_stops_the_run_before_anything_more_is_sent(
+    tmp_path: Path,
+) -> None:
+    """The lockfile path is a folder, so every write fails: the first create cannot record its
+    intent, so it never POSTs, the rest is skipped, and the result says why (was: the OSError
+    escaped from apply as a traceback while the other actions went on)."""
+    emu = InProcess()
+    folder = tmp_path / "tavus.lock"
+    folder.mkdir()
+    result = await apply(emu, folder, create("ann"), create("bob"), parallelism=1)
+    assert result.state_error is not None
+    assert result.state_error.startswith(f"Cannot write the lockfile {folder}")
+    assert [o.status for o in result.outcomes] == ["failed", "skipped"]
+    assert not result.ok
+    assert await emu.personas() == []
