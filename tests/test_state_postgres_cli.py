@@ -192,3 +192,19 @@ def _environ() -> dict[str, str]:
     import os
 
     return {**os.environ, "NO_COLOR": "1"}
+
+
+def test_a_saved_plan_applies_against_the_database_and_goes_stale_with_it(
+    tmp_path: Path, emulator: Emulator, postgres_url: str
+) -> None:
+    ws = team(tmp_path, emulator, postgres_url)
+    ws.write("ann")
+    assert ws.run("plan", "manifests", "-o", "first.plan").code == 0
+    assert ws.run("plan", "manifests", "-o", "second.plan").code == 0
+    applied = ws.run("apply", "first.plan")
+    assert applied.code == 0, applied.output
+    stale = ws.run("apply", "second.plan")  # the state changed since it was made
+    assert stale.code == 1
+    assert "changed" in stale.stderr
+    assert sorted(ws.ids()) == ["Persona/ann"]
+    assert len(emulator.list_personas()) == 1

@@ -83,8 +83,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def cluster() -> Iterator[PostgresServer]:
-    """initdb + pg_ctl start in a temporary folder; stopped and removed afterwards."""
+def cluster(*, durable: bool = False) -> Iterator[PostgresServer]:
+    """initdb + pg_ctl start in a temporary folder; stopped and removed afterwards.
+
+    Tests run without fsync (a crash of the test server is not what they test); ``durable``
+    keeps PostgreSQL's defaults (fsync, synchronous commit), as the benchmark needs to compare
+    with a lockfile that is fsynced after every write.
+    """
     binaries = bin_dir()
     if binaries is None or not (binaries / "initdb").exists():
         raise RuntimeError(
@@ -121,10 +126,9 @@ def cluster() -> Iterator[PostgresServer]:
             raise RuntimeError(f"initdb failed: {made.stdout}{made.stderr}")
         for attempt in itertools.count():
             port = free_port()
-            options = (
-                f"-p {port} -c listen_addresses=127.0.0.1 -k {sockets} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
+            options = f"-p {port} -c listen_addresses=127.0.0.1 -k {sockets} -c max_connections=200"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             started = run("pg_ctl", "start", "-w", "-t", "60", "-D", str(data), "-l", str(log),
                           "-o", options)  # fmt: skip
             if started.returncode == 0:
