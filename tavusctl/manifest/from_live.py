@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from tavusctl.core import pointer
+from tavusctl.core.model import SERVER_OWNED_FIELDS
 from tavusctl.core.secrets import hash_secret, secret_paths
+from tavusctl.core.timestamps import parse_time
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
-SERVER_FIELDS = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+SERVER_FIELDS = SERVER_OWNED_FIELDS
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
 
 # Key order of the Tavus docs; keys not listed follow in alphabetical order.
@@ -215,7 +218,7 @@ def unique_names(personas: Iterable[Mapping[str, Any]], taken: Iterable[str]) ->
     """
     used = set(taken)
     names = {}
-    for live in sorted(personas, key=lambda p: (str(p.get("created_at", "")), p["persona_id"])):
+    for live in sorted(personas, key=_age):
         base = slugify(str(live.get("persona_name") or "")) or slugify(live["persona_id"])
         name, n = base, 1
         while name in used:
@@ -224,6 +227,15 @@ def unique_names(personas: Iterable[Mapping[str, Any]], taken: Iterable[str]) ->
         used.add(name)
         names[live["persona_id"]] = name
     return names
+
+
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _age(live: Mapping[str, Any]) -> tuple[datetime, str]:
+    """Oldest first by creation time as parsed (the API writes it in three forms; as text,
+    ``…19.990Z`` sorts after ``…19.990123Z``), then by id."""
+    return parse_time(live.get("created_at")) or _EPOCH, str(live["persona_id"])
 
 
 def dump_yaml(document: Mapping[str, Any]) -> str:

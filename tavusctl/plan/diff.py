@@ -23,13 +23,14 @@ from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
+from tavusctl.core.model import SERVER_OWNED_FIELDS
 from tavusctl.core.redact import IsSecret, has_secret, secret_test
 from tavusctl.core.secrets import is_secret_path
 from tavusctl.plan.planner import MISSING, Operation
 from tavusctl.plan.secretdiff import SecretView, prune_unseen, related, with_hidden
 
 # Fields the server owns: never managed, whatever the documents say.
-SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+SERVER_OWNED = SERVER_OWNED_FIELDS
 
 
 def three_way(
