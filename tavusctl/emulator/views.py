@@ -7,10 +7,10 @@ the real API was seen masking a secret as exactly ``********`` (``secrets: maske
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import secret_paths
 from tavusctl.emulator import vocab
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.validate import INTERRUPT_NAMES, LAYER_FIELDS, TOP_LEVEL
@@ -85,6 +85,19 @@ def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
 def face_view(replica: dict[str, Any]) -> dict[str, Any]:
     """A replica in face words."""
     return vocab.to_face(replica)
+
+
+def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
+    """Pointers of the fields Tavus hides on read (its own rule, not tavusctl's: the emulator
+    models Tavus, so that it can catch a mistake in tavusctl's): any ``api_key`` at any depth,
+    and every value of ``layers.llm.headers``."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            here = (*tokens, str(key))
+            if key == "api_key" or (len(here) == 4 and here[:3] == ("layers", "llm", "headers")):
+                yield pointer.join(here)
+            else:
+                yield from secret_paths(value, here)
 
 
 def mask(value: Any) -> str:
