@@ -6,28 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-PERSONA = "Persona"
-
-# Fields the server owns on read, in persona and 2026 PAL words (tavus-api-2026.md): never
-# diffed, never exported, an error in a manifest.
-SERVER_OWNED_FIELDS = frozenset(
-    {
-        "persona_id",
-        "pal_id",
-        "created_at",
-        "updated_at",
-        "persona_type",
-        "status",
-        "uuid",
-        "owner_id",
-        "session_id",
-        "is_draft",
-        "source_template_id",
-        "registration_id",
-        "pal_settings_id",
-    }
-)
-
 
 @dataclass(frozen=True, order=True)
 class Location:

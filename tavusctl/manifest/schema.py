@@ -21,14 +21,14 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from tavusctl.core import pointer
-from tavusctl.core.model import SERVER_OWNED_FIELDS
+from tavusctl.kinds import KINDS
 from tavusctl.manifest import enums
 from tavusctl.manifest.describe import a_type, describe, field_name
 
 Severity = Literal["error", "warning"]
 SPEC_SCHEMA = "persona-spec.schema.json"
 MANIFEST_SCHEMA = "manifest.schema.json"
-READ_ONLY = SERVER_OWNED_FIELDS
+READ_ONLY = frozenset().union(*(kind.server_owned for kind in KINDS.values()))
 OPT_OUT = (
     "If Tavus added this field after this tavusctl was released, set the annotation "
     'tavusctl.io/allow-unknown-fields: "true" or pass --allow-unknown-fields.'
