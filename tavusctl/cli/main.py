@@ -163,11 +163,12 @@ def _choice(*values: str) -> click.Choice[str]:
 )
 @click.option(
     "--secrets",
-    type=_choice("stored", "masked", "omitted"),
+    type=_choice("stored", "masked", "omitted", "masked-bullets", "masked-ellipsis"),
     default="stored",
     show_default=True,
     help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
-    "stored, 'masked' as ****+last 4 characters, or 'omitted'.",
+    "stored, 'masked' as ****+last 4 characters, 'omitted', 'masked-bullets' as ••••+last 4, "
+    "or 'masked-ellipsis' as first 3…last 4.",
 )
 @click.option(
     "--fill-defaults/--no-fill-defaults",

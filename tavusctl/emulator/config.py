@@ -12,7 +12,7 @@ from typing import Any
 
 CHOICES: dict[str, tuple[Any, ...]] = {
     "get_shape": ("flat", "wrapped"),
-    "secrets": ("stored", "masked", "omitted"),
+    "secrets": ("stored", "masked", "omitted", "masked-bullets", "masked-ellipsis"),
     "missing_status": (400, 404),
     "patch_response": ("full", "message", "empty"),
     "create_response": ("minimal", "full"),

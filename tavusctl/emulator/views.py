@@ -10,7 +10,7 @@ from tavusctl.core import pointer
 
 
 def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
-    """The persona as GET/list return it: secrets stored, masked (``****`` + last 4) or omitted.
+    """The persona as GET/list return it: secrets stored, masked or omitted (see :func:`mask`).
 
     Returns ``doc`` itself when nothing needs hiding: callers serialize it at once, and most
     personas carry no secret, so a list of thousands is not deep-copied per request.
@@ -25,7 +25,7 @@ def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
         if secrets == "omitted":
             del parent[key]
         else:
-            parent[key] = mask(parent[key])
+            parent[key] = mask(parent[key], secrets)
     return shown
 
 
@@ -42,6 +42,12 @@ def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
                 yield from secret_paths(value, here)
 
 
-def mask(value: Any) -> str:
-    """``****`` followed by the last four characters of the value."""
-    return "****" + str(value)[-4:]
+def mask(value: Any, style: str = "masked") -> str:
+    """The last four characters of the value after ``****`` (``masked``), after ``••••``
+    (``masked-bullets``), or after its first three and ``…`` (``masked-ellipsis``)."""
+    text = str(value)
+    if style == "masked-bullets":
+        return "\u2022\u2022\u2022\u2022" + text[-4:]
+    if style == "masked-ellipsis":
+        return text[:3] + "\u2026" + text[-4:]
+    return "****" + text[-4:]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import hash_secret
+from tavusctl.core.secrets import hash_secret, is_masked
 from tavusctl.kinds import PERSONA, KeyOrder, Kind
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 from tavusctl.manifest.schema import check
@@ -21,7 +21,6 @@ from tavusctl.manifest.schema import check
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
-_MASKED = re.compile(r"\*{3,}.{0,6}")
 
 
 def spec_of(live: Mapping[str, Any], kind: Kind = PERSONA) -> dict[str, Any]:
@@ -40,11 +39,6 @@ def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, An
         if isinstance(value, Mapping) and order.at(inner) is not None:
             out[key] = _ordered(value, inner, order)
     return out
-
-
-def looks_masked(value: Any) -> bool:
-    """Whether a secret value came back masked (``****abcd``) rather than in clear."""
-    return isinstance(value, str) and bool(_MASKED.fullmatch(value))
 
 
 def env_var(name: str, path: str) -> str:
@@ -87,7 +81,7 @@ def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
         if value is not None:
             var = env_var(name, path)
             _set(spec, path, f"${{env:{var}}}")
-            notes.append(_secret_note(var, path, masked=looks_masked(value)))
+            notes.append(_secret_note(var, path, masked=is_masked(value)))
     return notes
 
 
@@ -144,7 +138,7 @@ def applied_from_live(
     masked = []
     for path in list(kind.secrets.paths(applied)):
         value = pointer.resolve(applied, path)
-        if looks_masked(value):
+        if is_masked(value):
             masked.append(path)
             _delete(applied, path)
         elif value is not None:
