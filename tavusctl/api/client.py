@@ -1,15 +1,15 @@
 """The Tavus API client: one method per API call, retries, and our own error types.
 
 Nothing above this module sees httpx. Every HTTP error is translated here, by status code, into
-an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona or request and
+an :class:`~tavusctl.core.errors.ApiError` subclass whose message names the persona or request and
 the HTTP status, says what to do, and never contains the API key.
 
-Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
+Retries (see :mod:`tavusctl.api.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
 and on connection errors and timeouts; a 429 pauses every request of the client until its
-``Retry-After`` and then paces them (:mod:`tavusctl.throttle`). A POST is never retried blindly, because a POST that reached
+``Retry-After`` and then paces them (:mod:`tavusctl.api.throttle`). A POST is never retried blindly, because a POST that reached
 the server may have created a persona: only a refusal that proves nothing happened (429, or a
 connection that was never established) is retried; a timeout, a dropped connection or a 5xx
-raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
+raises :class:`~tavusctl.core.errors.OutcomeUnknown` and the caller reconciles by listing.
 
 A retried PATCH or DELETE may have taken effect on an earlier attempt whose answer was lost
 (even a 429 may be sent after the change was made: the emulator's chaos mode does so).

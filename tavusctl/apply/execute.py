@@ -1,6 +1,6 @@
 """Executing a Plan: the writes, recorded in the lockfile the moment each one succeeds.
 
-The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Action` says:
+The executor holds no diff logic; it does what each :class:`~tavusctl.plan.model.Action` says:
 
 - create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
   is unknown is never retried blindly: the account is listed and a persona with the content sent,
@@ -13,7 +13,7 @@ The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Actio
 - delete: DELETE (already gone is fine), then drop the lock entry.
 
 Writes run concurrently (``parallelism``); lockfile writes are serialized by a
-:class:`~tavusctl.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+:class:`~tavusctl.state.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
 After the writes, what was written is read back and fields the server changed or dropped are
 reported as warnings.
 """

@@ -1,8 +1,8 @@
 """``tavusctl export``: write manifests from live personas and record them in the lockfile.
 
-The manifest text itself comes from the pure :mod:`tavusctl.export`; this module chooses the
-personas and names, refuses to overwrite any file, writes, and records. Lockfile changes are made
-under :func:`lockfile.exclusive`, so they never race an apply.
+The manifest text itself comes from the pure :mod:`tavusctl.manifest.from_live`; this module
+chooses the personas and names, refuses to overwrite any file, writes, and records. Lockfile
+changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``tavusctl state``: inspect and repair the lockfile.
 
-Plain functions over :mod:`tavusctl.lockfile`. The readers take a :class:`Lockfile`; the
+Plain functions over :mod:`tavusctl.state.lockfile`. The readers take a :class:`Lockfile`; the
 writers take its path and hold :func:`lockfile.exclusive` while they read, change and write, so
 they never race an apply.
 """

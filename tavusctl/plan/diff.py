@@ -9,7 +9,7 @@ Pure: no I/O. The rules (see README, "How plan decides"):
 - Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
 - ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
   satisfied by any object. Secrets compare by salted hash, masks by their visible ends
-  (see :mod:`tavusctl.secretdiff`); a secret we set that live hides is still removed.
+  (see :mod:`tavusctl.plan.secretdiff`); a secret we set that live hides is still removed.
 - Every patch is applied to live with ``jsonpatch`` and must give the expected document.
 """
 

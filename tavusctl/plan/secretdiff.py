@@ -1,7 +1,7 @@
 """How the three-way diff judges secret fields, whose live value may be hidden.
 
 An API may return a secret in clear, masked (``****6789``) or not at all. What live shows is
-used for all it tells (:func:`tavusctl.secrets.compare_live`); where it tells nothing, the
+used for all it tells (:func:`tavusctl.core.secrets.compare_live`); where it tells nothing, the
 lockfile's salted hash decides. Pure: no I/O. See README, "How plan decides".
 """
 
