@@ -44,6 +44,7 @@ from tavusctl.core.errors import (
     PreconditionFailed,
     Unreachable,
 )
+from tavusctl.core.secrets import Scrubber
 from tavusctl.kinds import PERSONA, Kind
 
 Json = dict[str, Any]
@@ -83,6 +84,7 @@ class TavusClient:
         retry: RetryPolicy | None = None,
         max_concurrency: int = 16,
         log: Callable[[str], None] | None = None,
+        scrubber: Scrubber | None = None,
     ) -> None:
         check_url(base_url, injected=transport is not None)
         _remember_sniffio_is_missing()
@@ -102,6 +104,9 @@ class TavusClient:
         )
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
+        # Secrets seen in clear (the key; fetch adds those the API shows), for the output to hide.
+        self.scrubber = Scrubber() if scrubber is None else scrubber
+        self.scrubber.add(api_key)
 
     async def __aenter__(self) -> TavusClient:
         return self

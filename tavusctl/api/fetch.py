@@ -16,7 +16,6 @@ from typing import Any
 
 from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import InvalidRequest
-from tavusctl.core.secrets import remember_all
 from tavusctl.kinds import KINDS, PERSONA, Kind
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
@@ -57,7 +56,7 @@ async def fetch_live(
     read = await asyncio.gather(*(client.get(kind, i) for i in missing))
     docs.update({i: doc for i, doc in zip(missing, read, strict=True) if doc is not None})
     for doc in docs.values():
-        remember_all(doc, kind.secrets)  # the API may show secrets in clear, and echo them
+        client.scrubber.add_shown(doc, kind.secrets)  # the API may show them, and echo them
     return LiveState({kind.name: docs}, client.requests_made - start)
 
 

@@ -18,13 +18,17 @@ import click
 
 from tavusctl import __version__
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
-from tavusctl.core.secrets import remember, scrub
+from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
 
 DEFAULT_API_URL = "https://tavusapi.com"
+
+# Every secret value this run reads (the API key, secret fields of manifests, secrets the API
+# shows): the CLI hands it to the loader and the client, and scrubs all it prints through it.
+SECRETS_READ = Scrubber()
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -48,7 +52,7 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     The last line of defence: nothing should try to print a secret, but if a bug does, the
     user sees ``(sensitive value)``. Every output of the CLI goes through here.
     """
-    click.echo(scrub(str(message)), err=err, nl=nl)
+    click.echo(SECRETS_READ.scrub(str(message)), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
@@ -121,8 +125,7 @@ def cli(
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if api_key:
-        remember(api_key)
+    SECRETS_READ.add(api_key)
     ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
 
 
@@ -360,6 +363,7 @@ def validate(
         paths,
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
     )
     echo(diagnostics.render(result.diagnostics, fmt), nl=False)
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
@@ -382,6 +386,7 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
         timeout=opts.timeout,
         max_concurrency=max_concurrency,
         log=log,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -406,6 +411,7 @@ def _console(opts: GlobalOptions) -> Console:
         err=lambda text: echo(text.rstrip("\n"), err=True),
         color=opts.color,
         verbose=opts.verbose,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -608,7 +614,13 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
 def import_(
-    opts: GlobalOptions, /, name: str, persona_id: str, paths: tuple[Path, ...], **loader: bool
+    opts: GlobalOptions,
+    /,
+    name: str,
+    persona_id: str,
+    paths: tuple[Path, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> None:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
@@ -617,7 +629,12 @@ def import_(
     from tavusctl.commands.lifecycle import import_persona
     from tavusctl.manifest.load import load_or_raise
 
-    resources = load_or_raise(list(paths), **loader).resources
+    resources = load_or_raise(
+        list(paths),
+        allow_unknown_fields=allow_unknown_fields,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
+    ).resources
     echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 

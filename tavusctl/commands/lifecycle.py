@@ -12,7 +12,6 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
-from tavusctl.core import secrets
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -59,7 +58,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        secrets.remember_all(live, PERSONA.secrets)
+        client.scrubber.add_shown(live, PERSONA.secrets)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))

@@ -118,31 +118,34 @@ def is_hash(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(HASH_PREFIX) and len(value) == 71
 
 
-# The last line of defence: every secret value tavusctl has read in this process (the API key,
-# values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
-# that would print one prints ``(sensitive value)`` instead. Values shorter than 4 characters
-# are not remembered: replacing them would mangle ordinary text.
-_known: set[str] = set()
+class Scrubber:
+    """The secret values read in this run, hidden from everything printed: the last line of
+    defence. Nothing should try to print a secret, but if a bug does, the user sees
+    ``(sensitive value)``.
 
+    The CLI makes one and fills it explicitly: it adds the API key and hands the scrubber to
+    the manifest loader (secret values read) and the client (secrets the API shows in clear);
+    it scrubs everything it prints. Values shorter than 4 characters are not kept: replacing
+    them would mangle ordinary text.
+    """
 
-def remember(value: str) -> None:
-    """Remember a secret value so that :func:`scrub` hides it."""
-    if isinstance(value, str) and len(value) >= 4:
-        _known.add(value)
+    def __init__(self) -> None:
+        self._known: set[str] = set()
 
+    def add(self, value: object) -> None:
+        """Hide ``value`` (a secret string) from now on."""
+        if isinstance(value, str) and len(value) >= 4:
+            self._known.add(value)
 
-def remember_all(doc: Any, rule: SecretRule) -> None:
-    """Remember every secret value that ``doc`` (an object as the API returned it) shows in
-    clear, so that an API message echoing one is scrubbed too."""
-    for path in rule.paths(doc):
-        value = pointer.resolve(doc, path)
-        if isinstance(value, str):
-            remember(value)
+    def add_shown(self, doc: Any, rule: SecretRule) -> None:
+        """Hide every secret value that ``doc`` (an object as the API returned it) shows in
+        clear, so that an API message echoing one is scrubbed too."""
+        for path in rule.paths(doc):
+            self.add(pointer.resolve(doc, path))
 
-
-def scrub(text: str) -> str:
-    """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
-    for value in sorted(_known, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, SENSITIVE)
-    return text
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret value added replaced by ``(sensitive value)``."""
+        for value in sorted(self._known, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, SENSITIVE)
+        return text

@@ -14,7 +14,7 @@ from typing import Any
 from tavusctl import kinds
 from tavusctl.core import pointer
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.secrets import SecretRule, remember
+from tavusctl.core.secrets import Scrubber, SecretRule
 from tavusctl.manifest import discover, references, yamlsource
 from tavusctl.manifest import schema as validate
 from tavusctl.manifest.describe import field_name
@@ -31,6 +31,7 @@ class Options:
     allow_unknown_fields: bool
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
+    seen: Scrubber  # secret values read go here, so that no output can echo them
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class DocumentLoader:
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
             secret=self.is_secret(spec_path),
+            seen=self.options.seen,
         )
         try:
             resolved = references.resolve(text, ctx)
@@ -142,7 +144,7 @@ class DocumentLoader:
                 continue
             if self.options.allow_plaintext_secrets:
                 self.secrets[spec_path] = None
-                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
+                self.options.seen.add(pointer.resolve(spec, spec_path))
                 continue
             self._add(path, "error", _literal_secret(path))
 
