@@ -26,7 +26,7 @@ import importlib.util
 import ipaddress
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -44,11 +44,9 @@ from tavusctl.core.errors import (
     PreconditionFailed,
     Unreachable,
 )
+from tavusctl.core.payloads import JsonObject, UpdatePayload
 from tavusctl.core.secrets import Scrubber
 from tavusctl.kinds import PERSONA, Kind
-
-Json = dict[str, Any]
-Update = list[Json] | Json  # JSON Patch operations, or a plain JSON body (see Kind.update)
 
 # Connection failures that prove the request never reached the server: safe to retry even a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -59,7 +57,7 @@ class Page:
     """One page of a list (``GET /v2/personas``). ``total_count`` is None if the server
     omitted it."""
 
-    items: list[Json]
+    items: list[JsonObject]
     total_count: int | None
 
 
@@ -128,7 +126,7 @@ class TavusClient:
         items, total = apiwire.page(doc, call, self._key, kind)
         return Page(items, total)
 
-    async def get(self, kind: Kind, object_id: str) -> Json | None:
+    async def get(self, kind: Kind, object_id: str) -> JsonObject | None:
         """The object, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
         call = _object_call(kind, "GET", object_id)
         sent = await self._ok_or_gone(call)
@@ -152,7 +150,7 @@ class TavusClient:
         sent = await self._ok(call)
         return apiwire.created_id(apiwire.json_body(sent.response), call, self._key, kind)
 
-    async def update(self, kind: Kind, object_id: str, payload: Update) -> bool:
+    async def update(self, kind: Kind, object_id: str, payload: UpdatePayload) -> bool:
         """PATCH an object with ``payload`` (JSON Patch operations, or a JSON body for a kind
         that takes one). True if it changed (200/204), False if not (304)."""
         call = _object_call(kind, "PATCH", object_id, body=payload)
@@ -178,7 +176,7 @@ class TavusClient:
         """One page (1-based) of user personas, items unwrapped."""
         return await self.list_page(PERSONA, page=page, limit=limit)
 
-    async def get_persona(self, persona_id: str) -> Json | None:
+    async def get_persona(self, persona_id: str) -> JsonObject | None:
         """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
         return await self.get(PERSONA, persona_id)
 
@@ -186,7 +184,7 @@ class TavusClient:
         """POST a persona and return its id (see :meth:`create`)."""
         return await self.create(PERSONA, body, retry_refused=retry_refused)
 
-    async def patch_persona(self, persona_id: str, ops: list[Json]) -> bool:
+    async def patch_persona(self, persona_id: str, ops: Sequence[Mapping[str, Any]]) -> bool:
         """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
         return await self.update(PERSONA, persona_id, ops)
 
@@ -196,7 +194,7 @@ class TavusClient:
 
     # -- other resources --------------------------------------------------------------------
 
-    async def get_replica(self, replica_id: str) -> Json | None:
+    async def get_replica(self, replica_id: str) -> JsonObject | None:
         """The replica, or None when it does not exist."""
         path = f"/v2/replicas/{quote(replica_id, safe='')}"
         call = apiwire.Call("GET", path, f"replica {replica_id}")
@@ -205,7 +203,7 @@ class TavusClient:
             return None
         return apiwire.one(apiwire.json_body(sent.response), call, self._key, "replica_id")
 
-    async def create_conversation(self, body: Mapping[str, Any]) -> Json:
+    async def create_conversation(self, body: Mapping[str, Any]) -> JsonObject:
         """Start a conversation (POST: never retried blindly)."""
         call = apiwire.Call("POST", "/v2/conversations", "a new conversation", body=body)
         doc = apiwire.json_body((await self._ok(call)).response)
@@ -213,7 +211,7 @@ class TavusClient:
 
     # -- machinery --------------------------------------------------------------------------
 
-    async def _update_holds(self, kind: Kind, object_id: str, payload: Update) -> bool:
+    async def _update_holds(self, kind: Kind, object_id: str, payload: UpdatePayload) -> bool:
         live = await self.get(kind, object_id)
         return live is not None and apiwire.update_holds(live, payload, kind.secrets)
 

@@ -9,7 +9,7 @@ accepted here so that the client's methods stay simple.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,10 @@ from tavusctl.core.errors import (
     ServerError,
     UsageError,
 )
+from tavusctl.core.payloads import JsonObject, UpdatePayload
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, same
 from tavusctl.kinds import Kind
-
-Json = dict[str, Any]
 
 
 @dataclass
@@ -94,7 +93,7 @@ def detail(response: httpx.Response) -> str:
     return text or "no details given"
 
 
-def unwrap(doc: Any, id_field: str) -> Json | None:
+def unwrap(doc: Any, id_field: str) -> JsonObject | None:
     """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
     ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own."""
     if isinstance(doc, dict) and "data" in doc and id_field not in doc:
@@ -104,7 +103,7 @@ def unwrap(doc: Any, id_field: str) -> Json | None:
     return doc if isinstance(doc, dict) else None
 
 
-def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
+def one(doc: Any, call: Call, api_key: str, id_field: str) -> JsonObject | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
     found = unwrap(doc, id_field)
@@ -114,7 +113,7 @@ def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
     return found
 
 
-def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], int | None]:
+def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
@@ -227,7 +226,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> bool:
+def update_holds(live: Mapping[str, Any], payload: UpdatePayload, is_secret: IsSecret) -> bool:
     """Whether ``live`` already holds every non-secret value an update sets or removes: JSON
     Patch operations, or a plain JSON body (each field given replaces; ``null`` clears it).
 
@@ -247,7 +246,9 @@ def _field_holds(found: Any, sent: Any) -> bool:
     return found in (MISSING, None) if sent is None else same(found, sent)
 
 
-def _patch_holds(live: Mapping[str, Any], ops: list[Json], is_secret: IsSecret) -> bool:
+def _patch_holds(
+    live: Mapping[str, Any], ops: Sequence[Mapping[str, Any]], is_secret: IsSecret
+) -> bool:
     for op in ops:
         path = str(op.get("path", ""))
         if op.get("op") == "test" or is_secret(path):

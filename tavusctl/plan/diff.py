@@ -26,7 +26,7 @@ from tavusctl.core.errors import InternalError
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, normal, same
 from tavusctl.kinds import PERSONA, Kind
-from tavusctl.plan.model import Operation
+from tavusctl.plan.model import Operation, Verb
 from tavusctl.plan.redact import has_secret
 from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
@@ -135,7 +135,7 @@ class _Context:
             if pointer.within(p, path)
         )
 
-    def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
+    def op(self, op: Verb, path: str, value: Any = MISSING) -> Operation:
         old = self.live_at(path) if op != "add" else MISSING
         sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
         sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
@@ -157,7 +157,7 @@ def _update_ops(ctx: _Context) -> list[Operation]:
     return list(ops.values())
 
 
-def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
+def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, Verb]:
     """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
     tokens = pointer.split(leaf)
     node: Any = live

@@ -20,7 +20,7 @@ from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
 from tavusctl.plan.diff import three_way
-from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan, Verb
 from tavusctl.plan.redact import has_secret, hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -165,7 +165,7 @@ def whole_fields(
         drift = op.drift or bool(before and before.drift)
         sensitive = op.sensitive or bool(before and before.sensitive)
         sensitive = sensitive or any(has_secret(v, path, is_secret) for v in (old, value))
-        verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
+        verb: Verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
         out[path] = Operation(verb, path, value, old, drift, sensitive)
     return tuple(out.values())
 

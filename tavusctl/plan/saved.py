@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
@@ -27,6 +27,50 @@ from tavusctl.plan.planner import live_fingerprint
 from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "1"
+
+
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation in a plan file; a secret position of ``value`` holds a reference."""
+
+    value: Any
+    old: Any
+
+
+class ActionJson(TypedDict):
+    """One action in a plan file."""
+
+    kind: str
+    key: str
+    name: str
+    persona_id: str | None
+    body: Any
+    operations: list[OperationJson]
+    applied: Mapping[str, Any] | None
+    live_fingerprint: str | None
+    sensitive_paths: list[str]
+
+
+class PlanFileJson(TypedDict):
+    """A plan file (``plan -o FILE``)."""
+
+    format_version: str
+    inputs: dict[str, Any]
+    manifests_fingerprint: str
+    lockfile_fingerprint: str
+    salt: str
+    prune: bool
+    targets: list[str]
+    warnings: list[str]
+    actions: list[ActionJson]
+
+
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
 
 
@@ -66,7 +110,7 @@ def dumps(
 
     ``inputs`` (JSON-able) records how the manifests were loaded, so apply can load them again.
     """
-    doc = {
+    doc: PlanFileJson = {
         "format_version": FORMAT_VERSION,
         "inputs": dict(inputs or {}),
         "manifests_fingerprint": manifests_fingerprint,
@@ -80,7 +124,7 @@ def dumps(
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _action_out(action: Action) -> dict[str, Any]:
+def _action_out(action: Action) -> ActionJson:
     def ref(path: str, _: Any) -> dict[str, str]:
         return {"$secret": path, "hash": str(pointer.get(action.applied or {}, path, ""))}
 
@@ -98,9 +142,13 @@ def _action_out(action: Action) -> dict[str, Any]:
     }
 
 
-def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": op.op, "path": op.path, "drift": op.drift}
-    out["sensitive"] = op.sensitive
+def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> OperationJson:
+    out: OperationJson = {
+        "op": op.op,
+        "path": op.path,
+        "drift": op.drift,
+        "sensitive": op.sensitive,
+    }
     if op.value is not MISSING:
         out["value"] = swap(op.value, op.path, test, ref)
     if op.old is not MISSING and not op.sensitive:

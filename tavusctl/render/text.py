@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
@@ -195,8 +195,37 @@ def render_json(plan: Plan, requests: int | None) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _action_json(action: Action) -> dict[str, Any]:
-    out: dict[str, Any] = {
+class _ActionJson(TypedDict):
+    key: str
+    name: str
+    action: str
+    persona_id: str | None
+    sensitive_paths: list[str]
+
+
+class ActionJson(_ActionJson, total=False):
+    """One action of ``plan --format json`` (see ``schemas/plan.schema.json``)."""
+
+    body: Any
+    operations: list[OperationJson]
+
+
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation of an update in ``plan --format json``; secrets shown as sensitive."""
+
+    value: Any
+    old: Any
+
+
+def _action_json(action: Action) -> ActionJson:
+    out: ActionJson = {
         "key": action.key,
         "name": action.name,
         "action": action.kind.value,
@@ -210,14 +239,16 @@ def _action_json(action: Action) -> dict[str, Any]:
     return out
 
 
-def _op_json(action: Action, op: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _op_json(action: Action, op: Operation) -> OperationJson:
+    out: OperationJson = {
         "op": op.op,
         "path": op.path,
         "drift": op.drift,
         "sensitive": op.sensitive,
     }
-    for name, value in zip(("value", "old"), _op_values(action, op), strict=True):
-        if value is not MISSING:
-            out[name] = value
+    value, old = _op_values(action, op)
+    if value is not MISSING:
+        out["value"] = value
+    if old is not MISSING:
+        out["old"] = old
     return out

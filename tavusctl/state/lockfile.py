@@ -16,12 +16,31 @@ import secrets as _random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
+
+
+class _EntryJson(TypedDict):
+    id: str | None
+    applied: Mapping[str, Any]
+
+
+class EntryJson(_EntryJson, total=False):
+    """One resource in the file (``intent_at`` only while a create is pending)."""
+
+    intent_at: str
+
+
+class LockfileJson(TypedDict):
+    """The whole file."""
+
+    version: int
+    salt: str
+    resources: dict[str, EntryJson]
 
 
 @dataclass(frozen=True)
@@ -37,8 +56,8 @@ class LockEntry:
     applied: Mapping[str, Any]
     intent_at: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "applied": self.applied}
+    def to_json(self) -> EntryJson:
+        out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
         return out
@@ -57,7 +76,7 @@ class Lockfile:
     def without(self, key: str) -> Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LockfileJson:
         return {
             "version": VERSION,
             "salt": self.salt,
