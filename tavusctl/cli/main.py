@@ -455,16 +455,16 @@ def _manifest_options(fn: F) -> F:
     return fn
 
 
-def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+def _inputs(
+    paths: tuple[Path, ...],
+    prune: bool,
+    targets: tuple[str, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> Inputs:
     from tavusctl.commands.common import Inputs
 
-    return Inputs(
-        paths=paths,
-        allow_unknown_fields=kwargs["allow_unknown_fields"],
-        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
-        prune=kwargs["prune"],
-        targets=tuple(kwargs["targets"]),
-    )
+    return Inputs(paths, allow_unknown_fields, allow_plaintext_secrets, prune, tuple(targets))
 
 
 @cli.command()
@@ -496,16 +496,20 @@ def plan(
     plan_file: Path | None,
     fmt: str,
     detailed_exitcode: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(paths, kwargs)
+    inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
-    return int(_run(opts, job, kwargs["parallelism"]))
+    return int(_run(opts, job, parallelism))
 
 
 @cli.command()
@@ -526,7 +530,11 @@ def apply(
     auto_approve: bool,
     no_preconditions: bool,
     fail_fast: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -541,15 +549,15 @@ def apply(
     from tavusctl.state import lockfile
 
     console = _console(opts)
-    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    execution = command.Execution(parallelism, not no_preconditions, fail_fast)
     with lockfile.exclusive(opts.lockfile):
         if saved.names_a_plan(paths):
             job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)
-            inputs = _inputs(paths, kwargs)
+            inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
             job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
-        return int(_run(opts, job, kwargs["parallelism"]))
+        return int(_run(opts, job, parallelism))
 
 
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
