@@ -10,10 +10,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tavusctl.core import pointer
 from tavusctl.core.errors import LockfileError, UsageError
 from tavusctl.core.secrets import SENSITIVE, is_hash
 from tavusctl.kinds import PERSONA
@@ -95,11 +95,7 @@ def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
 
 def _mask(doc: Any) -> Any:
     """``doc`` with every stored secret hash replaced by ``(sensitive value)``."""
-    if isinstance(doc, Mapping):
-        return {k: _mask(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_mask(v) for v in doc]
-    return SENSITIVE if is_hash(doc) else doc
+    return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 
 
 def remove(path: Path, name: str) -> str:

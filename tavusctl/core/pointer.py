@@ -91,3 +91,24 @@ def leaves(
             yield from leaves(value, f"{path}/{index}", stop=stop, lists=lists)
     else:
         yield path, node
+
+
+def map_leaves(
+    node: Any,
+    fn: Callable[[str, Any], Any],
+    path: str = "",
+    *,
+    stop: Callable[[str], bool] | None = None,
+) -> Any:
+    """A copy of ``node`` (found at ``path``) with every scalar, and every position where
+    ``stop(pointer)`` holds, replaced by ``fn(pointer, value)``. Objects and lists are walked
+    into and rebuilt; the one rebuild of JSON-like data."""
+    if stop is not None and stop(path):
+        return fn(path, node)
+    if isinstance(node, Mapping):
+        return {
+            k: map_leaves(v, fn, f"{path}/{escape(str(k))}", stop=stop) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [map_leaves(v, fn, f"{path}/{i}", stop=stop) for i, v in enumerate(node)]
+    return fn(path, node)

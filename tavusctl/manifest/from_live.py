@@ -96,11 +96,9 @@ def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
 def _escaped(doc: Any) -> Any:
     """``doc`` with every literal ``${`` in a string written ``$${``, so the loader does not
     read it as a reference."""
-    if isinstance(doc, Mapping):
-        return {k: _escaped(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_escaped(v) for v in doc]
-    return doc.replace("${", "$${") if isinstance(doc, str) else doc
+    return pointer.map_leaves(
+        doc, lambda _, value: value.replace("${", "$${") if isinstance(value, str) else value
+    )
 
 
 def _secret_note(var: str, path: str, *, masked: bool) -> str:
@@ -160,11 +158,7 @@ def _delete(doc: dict[str, Any], path: str) -> None:
 
 
 def _copy(doc: Any) -> Any:
-    if isinstance(doc, Mapping):
-        return {k: _copy(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_copy(v) for v in doc]
-    return doc
+    return pointer.map_leaves(doc, lambda _, value: value)
 
 
 def slugify(text: str) -> str:

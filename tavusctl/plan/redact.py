@@ -26,15 +26,13 @@ def swap(
 ) -> Any:
     """A copy of ``value`` (found at ``path``) with each secret position replaced by
     ``fn(pointer, secret_value)``. Lists are walked too: a tool may carry an ``api_key``."""
-    if is_secret(path):
-        return fn(path, value)
-    if isinstance(value, Mapping):
-        return {
-            k: swap(v, f"{path}/{pointer.escape(str(k))}", is_secret, fn) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [swap(v, f"{path}/{i}", is_secret, fn) for i, v in enumerate(value)]
-    return value if isinstance(value, _ATOMS) else copy.deepcopy(value)
+
+    def leaf(where: str, found: Any) -> Any:
+        if is_secret(where):
+            return fn(where, found)
+        return found if isinstance(found, _ATOMS) else copy.deepcopy(found)
+
+    return pointer.map_leaves(value, leaf, path, stop=is_secret)
 
 
 def hashed(
