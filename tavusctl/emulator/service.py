@@ -9,7 +9,7 @@ from typing import Any
 from tavusctl.emulator import routes
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError, Request, Response
-from tavusctl.emulator.state import StateFile
+from tavusctl.emulator.state_file import StateFile
 from tavusctl.emulator.store import Store
 from tavusctl.emulator.trouble import Fault, Trouble
 

@@ -19,7 +19,7 @@ from tavusctl.emulator import seeds
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError, error
 from tavusctl.emulator.patching import apply_ops, check_ops, same_document
-from tavusctl.emulator.validate import SERVER_FIELDS, fill_defaults, validate_persona
+from tavusctl.emulator.persona_rules import SERVER_FIELDS, fill_defaults, validate_persona
 
 GENERIC_CONVERSATION_ERROR = (
     "There was an error creating the conversation, please reach out to support at support@tavus.io!"
