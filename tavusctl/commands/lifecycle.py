@@ -22,7 +22,7 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -59,8 +59,8 @@ async def import_persona(
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
         client.scrubber.add_shown(live, PERSONA.secrets)
-        spec = project(export.spec_of(live), dict(resource.spec))
-        applied, masked = export.applied_from_live(spec, lock.salt)
+        spec = project(from_live.spec_of(live), dict(resource.spec))
+        applied, masked = from_live.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (

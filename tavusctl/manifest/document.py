@@ -15,8 +15,7 @@ from tavusctl import kinds
 from tavusctl.core import pointer
 from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import Scrubber, SecretRule
-from tavusctl.manifest import discover, references, yamlsource
-from tavusctl.manifest import schema as validate
+from tavusctl.manifest import discover, references, schema, yamlsource
 from tavusctl.manifest.describe import field_name
 from tavusctl.manifest.diagnostics import Diagnostic, Severity
 
@@ -64,7 +63,7 @@ class DocumentLoader:
             self._check_secrets(value["spec"])
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
-        for finding in validate.check(value, allow_unknown_fields=allow_unknown):
+        for finding in schema.check(value, allow_unknown_fields=allow_unknown):
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
         resource = self._resource(value, allow_unknown)
