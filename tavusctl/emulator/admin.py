@@ -15,7 +15,6 @@ from tavusctl.emulator.service import Emulator
 from tavusctl.emulator.trouble import FAULT_BODIES, Fault, Injection
 
 PREFIX = "/_emulator/"
-Hook = Callable[[Emulator, Request], Response]
 
 
 async def handle(emu: Emulator, req: Request) -> Response:

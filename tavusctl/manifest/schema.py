@@ -21,10 +21,11 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from tavusctl.core import pointer
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest.describe import a_type, describe, field_name
 
 Severity = Literal["error", "warning"]
-SPEC_SCHEMA = "persona-spec.schema.json"
+SPEC_SCHEMA = PERSONA.spec_schema or ""
 MANIFEST_SCHEMA = "manifest.schema.json"
 READ_ONLY = ("persona_id", "created_at", "updated_at", "persona_type")
 OPT_OUT = (
