@@ -311,7 +311,7 @@ def _remember_sniffio_is_missing() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def _object_call(kind: Kind, method: str, object_id: str, body: Any = None) -> wire.Call:
+def _object_call(kind: Kind, method: str, object_id: str, body: object = None) -> wire.Call:
     path = kind.path_of(quote(object_id, safe=""))
     return wire.Call(method, path, f"{kind.noun} {object_id}", body=body)
 

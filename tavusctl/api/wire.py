@@ -93,7 +93,7 @@ def detail(response: httpx.Response) -> str:
     return text or "no details given"
 
 
-def unwrap(doc: Any, id_field: str) -> JsonObject | None:
+def unwrap(doc: object, id_field: str) -> JsonObject | None:
     """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
     ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own."""
     if isinstance(doc, dict) and "data" in doc and id_field not in doc:
@@ -103,7 +103,7 @@ def unwrap(doc: Any, id_field: str) -> JsonObject | None:
     return doc if isinstance(doc, dict) else None
 
 
-def one(doc: Any, call: Call, api_key: str, id_field: str) -> JsonObject | None:
+def one(doc: object, call: Call, api_key: str, id_field: str) -> JsonObject | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
     found = unwrap(doc, id_field)
@@ -113,7 +113,7 @@ def one(doc: Any, call: Call, api_key: str, id_field: str) -> JsonObject | None:
     return found
 
 
-def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
+def page(doc: object, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
@@ -125,7 +125,7 @@ def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObjec
     return unwrapped, total if isinstance(total, int) else None
 
 
-def created_id(doc: Any, call: Call, api_key: str, kind: Kind) -> str:
+def created_id(doc: object, call: Call, api_key: str, kind: Kind) -> str:
     """The new object's id from a create answer (minimal or full)."""
     found = unwrap(doc, kind.id_field)
     new_id = None if found is None else kind.id_of(found)
@@ -203,7 +203,7 @@ def _kind(call: Call, status: int, why: str) -> type[ApiError]:
     return ServerError if status >= 500 else ApiError
 
 
-def _has_tests(body: Any) -> bool:
+def _has_tests(body: object) -> bool:
     return isinstance(body, list) and any(
         isinstance(op, dict) and op.get("op") == "test" for op in body
     )
@@ -241,7 +241,7 @@ def update_holds(live: Mapping[str, Any], payload: UpdatePayload, is_secret: IsS
     )
 
 
-def _field_holds(found: Any, sent: Any) -> bool:
+def _field_holds(found: object, sent: object) -> bool:
     """A body field ``sent`` holds: ``null`` (cleared) if absent or null, else if equal."""
     return found in (MISSING, None) if sent is None else same(found, sent)
 

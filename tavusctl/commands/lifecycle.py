@@ -27,7 +27,7 @@ from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
-def project(live: Any, spec: Any) -> Any:
+def project(live: object, spec: object) -> Any:
     """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
 
     Objects are followed into (an empty object declares no leaf); anything else (strings,

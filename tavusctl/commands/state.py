@@ -93,7 +93,7 @@ def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
 
 
-def _mask(doc: Any) -> Any:
+def _mask(doc: object) -> Any:
     """``doc`` with every stored secret hash replaced by ``(sensitive value)``."""
     return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 

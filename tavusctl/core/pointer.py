@@ -32,7 +32,7 @@ def split(pointer: str) -> list[str]:
     return [unescape(t) for t in pointer[1:].split("/")]
 
 
-def get(doc: Any, pointer: str, default: Any = MISSING) -> Any:
+def get(doc: object, pointer: str, default: object = MISSING) -> Any:
     """The value at ``pointer`` in ``doc``; ``default`` when absent."""
     node = doc
     for token in split(pointer):
@@ -45,7 +45,7 @@ def get(doc: Any, pointer: str, default: Any = MISSING) -> Any:
     return node
 
 
-def resolve(doc: Any, pointer: str) -> Any:
+def resolve(doc: object, pointer: str) -> Any:
     """The value at ``pointer`` in ``doc``; KeyError when absent."""
     found = get(doc, pointer)
     if found is MISSING:
@@ -53,7 +53,7 @@ def resolve(doc: Any, pointer: str) -> Any:
     return found
 
 
-def exists(doc: Any, pointer: str) -> bool:
+def exists(doc: object, pointer: str) -> bool:
     """Whether ``pointer`` names a value in ``doc``."""
     return get(doc, pointer) is not MISSING
 
@@ -74,7 +74,7 @@ def related(a: str, b: str) -> bool:
 
 
 def leaves(
-    node: Any, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
+    node: object, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
 ) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every leaf under ``node`` (found at ``path``), depth first.
 
@@ -94,7 +94,7 @@ def leaves(
 
 
 def map_leaves(
-    node: Any,
+    node: object,
     fn: Callable[[str, Any], Any],
     path: str = "",
     *,

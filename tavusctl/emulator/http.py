@@ -51,7 +51,7 @@ class Response:
 class HttpError(Exception):
     """Raised by handlers to answer with an error status and body."""
 
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {body}")
         self.response = Response(status, body, headers or {})
 

@@ -79,7 +79,7 @@ class Store:
 
     # Personas
 
-    def create_persona(self, acct: Account, body: Any, config: EmulatorConfig) -> dict[str, Any]:
+    def create_persona(self, acct: Account, body: object, config: EmulatorConfig) -> dict[str, Any]:
         """Validate and store a new persona; return the stored document."""
         if not isinstance(body, dict):
             raise error(400, "Invalid request body")
@@ -108,7 +108,7 @@ class Store:
         return acct.personas[pid]
 
     def patch_persona(
-        self, acct: Account, pid: str, ops: Any, config: EmulatorConfig
+        self, acct: Account, pid: str, ops: object, config: EmulatorConfig
     ) -> dict[str, Any] | None:
         """Apply a JSON Patch atomically; return the new document, or None when nothing changed."""
         stored = self.user_persona(acct, pid, config)
@@ -147,7 +147,7 @@ class Store:
     # Conversations
 
     def create_conversation(
-        self, acct: Account, body: Any, config: EmulatorConfig
+        self, acct: Account, body: object, config: EmulatorConfig
     ) -> dict[str, Any]:
         """Start a conversation, resolving the replica from the body or the persona (§8)."""
         if not isinstance(body, dict):
@@ -191,7 +191,7 @@ class Store:
         self.changed()
 
     def _conversation_persona(
-        self, acct: Account, pid: Any, config: EmulatorConfig
+        self, acct: Account, pid: object, config: EmulatorConfig
     ) -> dict[str, Any] | None:
         if pid is None:
             return None

@@ -29,7 +29,7 @@ def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
     return shown
 
 
-def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
+def secret_paths(doc: object, tokens: tuple[str, ...] = ()) -> Iterator[str]:
     """Pointers of the fields Tavus hides on read (its own rule, not tavusctl's: the emulator
     models Tavus, so that it can catch a mistake in tavusctl's): any ``api_key`` at any depth,
     and every value of ``layers.llm.headers``."""
@@ -42,7 +42,7 @@ def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
                 yield from secret_paths(value, here)
 
 
-def mask(value: Any, style: str = "masked") -> str:
+def mask(value: object, style: str = "masked") -> str:
     """The last four characters of the value after ``****`` (``masked``), after ``••••``
     (``masked-bullets``), or after its first three and ``…`` (``masked-ellipsis``)."""
     text = str(value)

@@ -75,7 +75,7 @@ class DocumentLoader:
         where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
         self.found.append(Diagnostic(where, severity, message))
 
-    def _is_manifest(self, value: Any) -> bool:
+    def _is_manifest(self, value: object) -> bool:
         """Whether this is a tavusctl manifest at all (else one error, no further checks)."""
         if not isinstance(value, dict):
             problem = "it is not a mapping"
@@ -105,7 +105,7 @@ class DocumentLoader:
         )
         return False
 
-    def _resolve(self, node: Any, path: str) -> Any:
+    def _resolve(self, node: object, path: str) -> Any:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
             return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
@@ -172,7 +172,7 @@ def _annotated(value: dict[str, Any]) -> bool:
     return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
 
 
-def _non_finite(node: Any, path: str) -> Iterator[str]:
+def _non_finite(node: object, path: str) -> Iterator[str]:
     """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
     for where, value in pointer.leaves(node, path, lists=True):
         if isinstance(value, float) and not math.isfinite(value):
@@ -186,7 +186,7 @@ def _not_a_number(path: str) -> str:
     )
 
 
-def _secret_strings(spec: Any, is_secret: SecretRule) -> Iterator[str]:
+def _secret_strings(spec: object, is_secret: SecretRule) -> Iterator[str]:
     """Pointers (relative to spec) of non-empty strings in secret fields."""
     for where, value in pointer.leaves(spec, lists=True):
         if isinstance(value, str) and value and is_secret(where):

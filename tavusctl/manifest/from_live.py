@@ -93,7 +93,7 @@ def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
     return [".".join(pointer.split(p)[1:]) for p in paths]
 
 
-def _escaped(doc: Any) -> Any:
+def _escaped(doc: object) -> Any:
     """``doc`` with every literal ``${`` in a string written ``$${``, so the loader does not
     read it as a reference."""
     return pointer.map_leaves(
@@ -116,7 +116,7 @@ def _header(live: Mapping[str, Any], schema: str, kind: Kind) -> str:
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+def _set(doc: dict[str, Any], path: str, value: object) -> None:
     *parents, last = pointer.split(path)
     node = doc
     for token in parents:
@@ -157,7 +157,7 @@ def _delete(doc: dict[str, Any], path: str) -> None:
         del node[token]
 
 
-def _copy(doc: Any) -> Any:
+def _copy(doc: object) -> Any:
     return pointer.map_leaves(doc, lambda _, value: value)
 
 

@@ -21,7 +21,7 @@ from tavusctl.kinds import PERSONA
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
+def leaves(doc: object, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
     for path, value in pointer.leaves(doc, stop=is_secret):
         if path and not is_secret(path):
@@ -62,7 +62,7 @@ def matches(
     return not differences(sent, live, is_secret)
 
 
-def show(value: Any, limit: int = 80) -> str:
+def show(value: object, limit: int = 80) -> str:
     """A short JSON rendering for messages."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -73,7 +73,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def parse_time(text: Any) -> datetime | None:
+def parse_time(text: object) -> datetime | None:
     """An aware datetime from ISO 8601 text (``Z`` allowed); None if absent or unreadable."""
     if not isinstance(text, str):
         return None

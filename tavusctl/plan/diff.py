@@ -135,7 +135,7 @@ class _Context:
             if pointer.within(p, path)
         )
 
-    def op(self, op: Verb, path: str, value: Any = MISSING) -> Operation:
+    def op(self, op: Verb, path: str, value: object = MISSING) -> Operation:
         old = self.live_at(path) if op != "add" else MISSING
         sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
         sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
@@ -265,10 +265,10 @@ def _delete(doc: dict[str, Any], path: str) -> None:
     del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
 
 
-def _put(doc: dict[str, Any], tokens: list[str], value: Any) -> None:
+def _put(doc: dict[str, Any], tokens: list[str], value: object) -> None:
     parent = pointer.resolve(doc, pointer.join(tokens[:-1]))
     parent[tokens[-1]] = value
 
 
-def _canonical(doc: Any) -> str:
+def _canonical(doc: object) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)

@@ -19,7 +19,7 @@ _ATOMS = (str, int, float, bool, type(None))
 
 
 def swap(
-    value: Any,
+    value: object,
     path: str,
     is_secret: IsSecret,
     fn: Callable[[str, Any], Any] = lambda p, v: SENSITIVE,
@@ -27,7 +27,7 @@ def swap(
     """A copy of ``value`` (found at ``path``) with each secret position replaced by
     ``fn(pointer, secret_value)``. Lists are walked too: a tool may carry an ``api_key``."""
 
-    def leaf(where: str, found: Any) -> Any:
+    def leaf(where: str, found: object) -> Any:
         if is_secret(where):
             return fn(where, found)
         return found if isinstance(found, _ATOMS) else copy.deepcopy(found)
@@ -43,7 +43,7 @@ def hashed(
     return out
 
 
-def has_secret(value: Any, path: str, is_secret: IsSecret) -> bool:
+def has_secret(value: object, path: str, is_secret: IsSecret) -> bool:
     """Whether ``value`` (found at ``path``) holds a secret anywhere, lists included."""
     found: list[str] = []
     swap(value, path, is_secret, lambda p, v: found.append(p))

@@ -125,7 +125,7 @@ def dumps(
 
 
 def _action_out(action: Action) -> ActionJson:
-    def ref(path: str, _: Any) -> dict[str, str]:
+    def ref(path: str, _: object) -> dict[str, str]:
         return {"$secret": path, "hash": str(pointer.get(action.applied or {}, path, ""))}
 
     test = action.is_secret
@@ -231,7 +231,7 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource]) -> Plan:
 def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Action:
     test = action.is_secret
 
-    def value_of(path: str, ref: Any) -> Any:
+    def value_of(path: str, ref: object) -> Any:
         return _secret_value(action.key, path, ref, resource, salt)
 
     body = None if action.body is None else swap(action.body, "", test, value_of)
@@ -242,7 +242,7 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Act
     return replace(action, body=body, operations=ops)
 
 
-def _secret_value(key: str, path: str, ref: Any, resource: Resource | None, salt: str) -> Any:
+def _secret_value(key: str, path: str, ref: object, resource: Resource | None, salt: str) -> Any:
     if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
         raise PlanError(f"The saved plan for {key} has no secret reference at {path}. {_REMAKE}")
     value = MISSING if resource is None else pointer.get(resource.spec, path)

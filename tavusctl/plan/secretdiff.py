@@ -34,7 +34,7 @@ class SecretView:
         self.want, self.last, self.live, self.salt = want, last, live, salt
         self.is_secret = is_secret
 
-    def differs(self, path: str, value: Any) -> bool:
+    def differs(self, path: str, value: object) -> bool:
         """Whether the desired secret ``value`` at ``path`` must be sent.
 
         In clear, or masked with visible ends that do not fit, live decides. Otherwise the
@@ -49,7 +49,7 @@ class SecretView:
             return True
         return got is MISSING and not pointer.exists(self.live, self.holder(path, self.want))
 
-    def drifted(self, path: str, last_hash: Any) -> bool:
+    def drifted(self, path: str, last_hash: object) -> bool:
         """Whether live shows a secret other than the one last applied: in clear with another
         hash, or masked with visible ends that do not fit it (known only while desired still
         holds that secret, the only place its value is known)."""
@@ -103,7 +103,7 @@ def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
     return doc
 
 
-def prune_unseen(doc: Any, live: Mapping[str, Any], paths: Sequence[str]) -> Any:
+def prune_unseen(doc: object, live: Mapping[str, Any], paths: Sequence[str]) -> Any:
     """``doc`` without the objects :func:`with_hidden` made for ``paths`` that are left empty.
 
     Live does not show them: whether a patch removes the hidden secret alone or its emptied

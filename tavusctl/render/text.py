@@ -117,7 +117,7 @@ def _heading(action: Action) -> str:
     }[action.kind]
 
 
-def _shown(action: Action, path: str, value: Any) -> Any:
+def _shown(action: Action, path: str, value: object) -> Any:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
@@ -129,7 +129,7 @@ def _op_values(action: Action, op: Operation) -> tuple[Any, Any]:
     return _safe(action, op, op.value), _safe(action, op, op.old)
 
 
-def _safe(action: Action, op: Operation, value: Any) -> Any:
+def _safe(action: Action, op: Operation, value: object) -> Any:
     # A sensitive operation in which no secret position was found is hidden whole: the
     # secret came from somewhere the rules do not know.
     shown = _shown(action, op.path, value)
@@ -160,7 +160,7 @@ def _add_lines(path: str, value: Any) -> list[Line]:
     return [Line("+", f"+ {path}:", 1), *(Line("+", f"+ {t}", 2) for t in value.splitlines())]
 
 
-def _text_diff(old: Any, new: Any) -> list[Line]:
+def _text_diff(old: object, new: object) -> list[Line]:
     """A unified line diff of two texts (either may be a non-string, shown as JSON)."""
     before = old.splitlines() if isinstance(old, str) else [_compact(old)]
     after = new.splitlines() if isinstance(new, str) else [_compact(new)]
@@ -168,11 +168,11 @@ def _text_diff(old: Any, new: Any) -> list[Line]:
     return [Line(t[:1] if t[:1] in "+-" else "", t, 2) for t in diff]
 
 
-def _long(value: Any) -> bool:
+def _long(value: object) -> bool:
     return isinstance(value, str) and value != SENSITIVE and ("\n" in value or len(value) > 80)
 
 
-def _compact(value: Any) -> str:
+def _compact(value: object) -> str:
     if value is MISSING:
         return "(absent)"
     if value == SENSITIVE:

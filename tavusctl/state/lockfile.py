@@ -84,7 +84,7 @@ class Lockfile:
         }
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -183,7 +183,7 @@ def parse(text: str, name: str) -> Lockfile:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: object, field: str) -> str | None:
     """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
     if value is None or isinstance(value, str):
         return value
