@@ -135,7 +135,7 @@ class TavusClient:
         return wire.one(wire.json_body(sent.response), call, self._key, kind.id_field)
 
     async def create(
-        self, kind: Kind, body: Mapping[str, Any], *, retry_refused: bool = True
+        self, kind: Kind, body: Mapping[str, object], *, retry_refused: bool = True
     ) -> str:
         """POST an object and return its id. Raises OutcomeUnknown when it may have been created.
 
@@ -178,7 +178,9 @@ class TavusClient:
         """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
         return await self.get(PERSONA, persona_id)
 
-    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
+    async def create_persona(
+        self, body: Mapping[str, object], *, retry_refused: bool = True
+    ) -> str:
         """POST a persona and return its id (see :meth:`create`)."""
         return await self.create(PERSONA, body, retry_refused=retry_refused)
 
@@ -201,7 +203,7 @@ class TavusClient:
             return None
         return wire.one(wire.json_body(sent.response), call, self._key, "replica_id")
 
-    async def create_conversation(self, body: Mapping[str, Any]) -> JsonObject:
+    async def create_conversation(self, body: Mapping[str, object]) -> JsonObject:
         """Start a conversation (POST: never retried blindly)."""
         call = wire.Call("POST", "/v2/conversations", "a new conversation", body=body)
         doc = wire.json_body((await self._ok(call)).response)

@@ -226,7 +226,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def update_holds(live: Mapping[str, Any], payload: UpdatePayload, is_secret: IsSecret) -> bool:
+def update_holds(live: Mapping[str, object], payload: UpdatePayload, is_secret: IsSecret) -> bool:
     """Whether ``live`` already holds every non-secret value an update sets or removes: JSON
     Patch operations, or a plain JSON body (each field given replaces; ``null`` clears it).
 
@@ -247,7 +247,7 @@ def _field_holds(found: object, sent: object) -> bool:
 
 
 def _patch_holds(
-    live: Mapping[str, Any], ops: Sequence[Mapping[str, Any]], is_secret: IsSecret
+    live: Mapping[str, object], ops: Sequence[Mapping[str, Any]], is_secret: IsSecret
 ) -> bool:
     for op in ops:
         path = str(op.get("path", ""))

@@ -132,7 +132,7 @@ class Creator:
             await asyncio.sleep(wait)
 
     async def _post(
-        self, action: Action, content: Mapping[str, Any], intent: str
+        self, action: Action, content: Mapping[str, object], intent: str
     ) -> tuple[str, bool]:
         """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
 
@@ -167,7 +167,7 @@ class Creator:
     async def _find(
         self,
         kind: Kind,
-        content: Mapping[str, Any],
+        content: Mapping[str, object],
         intent_at: str | None,
         *,
         settle: bool = True,

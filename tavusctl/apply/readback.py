@@ -72,7 +72,7 @@ def _compare(action: Action, persona_id: str, live: Mapping[str, Any] | None) ->
     return [f"{where}: {d.describe()}." for d in _relevant(action, live)]
 
 
-def _relevant(action: Action, live: Mapping[str, Any]) -> list[Difference]:
+def _relevant(action: Action, live: Mapping[str, object]) -> list[Difference]:
     """Creates: every field sent. Updates: only the fields the operations set."""
     sent = action.applied if action.applied is not None else (action.body or {})
     found = differences(sent, live, action.resource_kind.secrets)

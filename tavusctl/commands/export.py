@@ -112,7 +112,7 @@ class _Draft:
     notes: tuple[str, ...]
 
 
-def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
+def _draft(out: Path, name: str, live: Mapping[str, object]) -> _Draft:
     text, notes = from_live.to_manifest(name, live, schema_ref(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
 

@@ -23,14 +23,14 @@ SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
 
 
-def spec_of(live: Mapping[str, Any], kind: Kind = PERSONA) -> dict[str, Any]:
+def spec_of(live: Mapping[str, object], kind: Kind = PERSONA) -> dict[str, Any]:
     """The user-owned part of a live object (a copy): server-owned fields dropped, keys in the
     kind's order (see :class:`~tavusctl.kinds.KeyOrder`)."""
     spec = {k: _copy(v) for k, v in live.items() if k not in kind.server_owned}
     return _ordered(spec, "", kind.key_order)
 
 
-def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, Any]:
+def _ordered(doc: Mapping[str, object], path: str, order: KeyOrder) -> dict[str, Any]:
     first = order.at(path) or ()
     head = [k for k in first if k in doc]
     out = {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
@@ -52,7 +52,7 @@ def env_var(name: str, path: str) -> str:
 
 
 def to_manifest(
-    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID, kind: Kind = PERSONA
+    name: str, live: Mapping[str, object], schema: str = SCHEMA_ID, kind: Kind = PERSONA
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
@@ -85,7 +85,7 @@ def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
     return notes
 
 
-def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
+def unknown_fields(spec: Mapping[str, object], kind: Kind = PERSONA) -> list[str]:
     """Dotted names of the fields of ``spec`` that the kind's schema does not know."""
     envelope = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": {"name": "x"}}
     findings = check({**envelope, "spec": dict(spec)})
@@ -111,7 +111,7 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, Any], schema: str, kind: Kind) -> str:
+def _header(live: Mapping[str, object], schema: str, kind: Kind) -> str:
     origin = f"# Exported by tavusctl from {kind.noun} {live.get(kind.id_field, '?')}.\n"
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
@@ -125,7 +125,7 @@ def _set(doc: dict[str, Any], path: str, value: object) -> None:
 
 
 def applied_from_live(
-    spec: Mapping[str, Any], salt: str, kind: Kind = PERSONA
+    spec: Mapping[str, object], salt: str, kind: Kind = PERSONA
 ) -> tuple[dict[str, Any], list[str]]:
     """What the lockfile records for an exported or imported ``spec`` (secrets in clear).
 
@@ -188,7 +188,7 @@ def unique_names(
     return names
 
 
-def dump_yaml(document: Mapping[str, Any]) -> str:
+def dump_yaml(document: Mapping[str, object]) -> str:
     """YAML in the order given, long or multi-line strings as ``|`` block scalars."""
     import yaml
 

@@ -43,7 +43,7 @@ class Difference:
 
 
 def differences(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
     out = []
@@ -56,7 +56,7 @@ def differences(
 
 
 def matches(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
     return not differences(sent, live, is_secret)
@@ -85,7 +85,7 @@ def parse_time(text: object) -> datetime | None:
 
 
 def created_since(
-    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+    doc: Mapping[str, object], intent_at: str | None, field: str = PERSONA.created_field
 ) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 

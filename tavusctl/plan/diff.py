@@ -32,9 +32,9 @@ from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
 
 def three_way(
-    desired: Mapping[str, Any],
+    desired: Mapping[str, object],
     last_applied: Mapping[str, Any] | None,
-    live: Mapping[str, Any],
+    live: Mapping[str, object],
     *,
     salt: str,
     secret_paths: Collection[str] = (),
@@ -55,9 +55,9 @@ def three_way(
 
 
 def verify_patch(
-    desired: Mapping[str, Any],
+    desired: Mapping[str, object],
     last_applied: Mapping[str, Any] | None,
-    live: Mapping[str, Any],
+    live: Mapping[str, object],
     ops: Sequence[Operation],
     *,
     salt: str,
@@ -74,7 +74,7 @@ def verify_patch(
 
 
 def leaves(
-    doc: Mapping[str, Any], is_secret: IsSecret, server_owned: Collection[str] = ()
+    doc: Mapping[str, object], is_secret: IsSecret, server_owned: Collection[str] = ()
 ) -> dict[str, Any]:
     """Every managed leaf of ``doc`` by JSON Pointer: a scalar, a list, an empty object or a
     secret field (``server_owned`` top-level fields skipped)."""
@@ -91,9 +91,9 @@ class _Context:
 
     def __init__(
         self,
-        desired: Mapping[str, Any],
-        last: Mapping[str, Any],
-        live: Mapping[str, Any],
+        desired: Mapping[str, object],
+        last: Mapping[str, object],
+        live: Mapping[str, object],
         salt: str,
         kind: Kind,
         secret_paths: Collection[str],
@@ -143,7 +143,7 @@ class _Context:
         return Operation(op, path, value, old, self.drifted(path), sensitive)
 
 
-def _within(paths: Mapping[str, Any], path: str) -> list[str]:
+def _within(paths: Mapping[str, object], path: str) -> list[str]:
     return [p for p in paths if pointer.within(p, path)]
 
 
@@ -157,7 +157,7 @@ def _update_ops(ctx: _Context) -> list[Operation]:
     return list(ops.values())
 
 
-def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, Verb]:
+def _anchor(live: Mapping[str, object], leaf: str) -> tuple[str, Verb]:
     """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
     tokens = pointer.split(leaf)
     node: Any = live
@@ -199,7 +199,7 @@ def _ancestors(path: str) -> list[str]:
     return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
 
 
-def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
+def _still_wanted(want: Mapping[str, object], path: str) -> bool:
     """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
     if path in want or any(pointer.below(p, path) for p in want):
         return True
@@ -208,7 +208,7 @@ def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
     return any(a in want and want[a] != {} for a in ancestors)
 
 
-def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
+def _differing_plain(want: Mapping[str, object], live_at: Callable[[str], Any]) -> list[str]:
     """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
     empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
     mine = {p: normal(v) for p, v in want.items() if v != {}}

@@ -122,7 +122,7 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
 
 
 def _update(
-    resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, Any], salt: str
+    resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, object], salt: str
 ) -> Action:
     kind, secret = of(resource.kind), _secrets_of(resource)
     ops = three_way(
@@ -150,8 +150,8 @@ def _update(
 
 def whole_fields(
     ops: tuple[Operation, ...],
-    desired: Mapping[str, Any],
-    live: Mapping[str, Any],
+    desired: Mapping[str, object],
+    live: Mapping[str, object],
     is_secret: IsSecret,
 ) -> tuple[Operation, ...]:
     """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
@@ -177,7 +177,7 @@ def _secrets_of(resource: Resource) -> frozenset[str]:
     return frozenset(of(resource.kind).secrets.paths(resource.spec)) | frozenset(marked)
 
 
-def live_fingerprint(doc: Mapping[str, Any], salt: str, kind: Kind = PERSONA) -> str:
+def live_fingerprint(doc: Mapping[str, object], salt: str, kind: Kind = PERSONA) -> str:
     """A keyed hash of a live document, minus the kind's server-volatile fields, to spot later
     changes."""
     body = {k: v for k, v in doc.items() if k not in kind.volatile}

@@ -36,7 +36,7 @@ def swap(
 
 
 def hashed(
-    spec: Mapping[str, Any], salt: str, is_secret: IsSecret = PERSONA.secrets
+    spec: Mapping[str, object], salt: str, is_secret: IsSecret = PERSONA.secrets
 ) -> dict[str, Any]:
     """A copy of ``spec`` with every secret value replaced by its salted hash."""
     out: dict[str, Any] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))

@@ -66,7 +66,8 @@ class SecretView:
         """Whether live lacks the last-applied secret ``path`` though the object holding it
         (see :meth:`holder`) is there, at a point no desired leaf touches: the server stores
         it and only hides it on read."""
-        tokens, node = pointer.split(path), self.live
+        tokens = pointer.split(path)
+        node: object = self.live
         depth = len(pointer.split(self.holder(path, self.last)))
         for i, token in enumerate(tokens):
             if not isinstance(node, Mapping):
