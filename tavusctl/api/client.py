@@ -184,7 +184,7 @@ class TavusClient:
         """POST a persona and return its id (see :meth:`create`)."""
         return await self.create(PERSONA, body, retry_refused=retry_refused)
 
-    async def patch_persona(self, persona_id: str, ops: Sequence[Mapping[str, Any]]) -> bool:
+    async def patch_persona(self, persona_id: str, ops: Sequence[Mapping[str, object]]) -> bool:
         """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
         return await self.update(PERSONA, persona_id, ops)
 

@@ -247,7 +247,7 @@ def _field_holds(found: object, sent: object) -> bool:
 
 
 def _patch_holds(
-    live: Mapping[str, object], ops: Sequence[Mapping[str, Any]], is_secret: IsSecret
+    live: Mapping[str, object], ops: Sequence[Mapping[str, object]], is_secret: IsSecret
 ) -> bool:
     for op in ops:
         path = str(op.get("path", ""))

@@ -65,7 +65,7 @@ async def _read(
     return {i: d for (_, i), d in zip(wanted, docs, strict=True) if d is not None}
 
 
-def _compare(action: Action, persona_id: str, live: Mapping[str, Any] | None) -> list[str]:
+def _compare(action: Action, persona_id: str, live: Mapping[str, object] | None) -> list[str]:
     where = f"{action.key} ({persona_id})"
     if live is None:
         return [f"{where} could not be read back after the write; run plan to check it."]

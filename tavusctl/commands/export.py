@@ -77,7 +77,7 @@ async def export_personas(
     return ExportResult(tuple(done), skipped)
 
 
-def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
         raise NotFound(
@@ -95,7 +95,7 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
     return personas
 
 
-def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def _names(lock: Lockfile, personas: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Managed personas keep their lockfile name; the others get fresh unique ones."""
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
     fresh = [p for p in personas if p["persona_id"] not in recorded]

@@ -95,7 +95,7 @@ def leaves(
 
 def map_leaves(
     node: object,
-    fn: Callable[[str, Any], Any],
+    fn: Callable[[str, object], object],
     path: str = "",
     *,
     stop: Callable[[str], bool] | None = None,

@@ -37,7 +37,9 @@ def check_ops(ops: object, error_status: int) -> list[dict[str, Any]]:
     return ops
 
 
-def apply_ops(doc: dict[str, Any], ops: list[dict[str, Any]], error_status: int) -> dict[str, Any]:
+def apply_ops(
+    doc: dict[str, Any], ops: list[dict[str, object]], error_status: int
+) -> dict[str, Any]:
     """Apply ``ops`` to a copy of ``doc`` and return it; raise if any operation fails."""
     try:
         result = jsonpatch.JsonPatch(ops).apply(doc, in_place=False)

@@ -112,7 +112,7 @@ def patch_persona(
     return patch_response(store.patch_persona(acct, pid, ops, cfg), cfg)
 
 
-def patch_response(result: dict[str, Any] | None, cfg: EmulatorConfig) -> Response:
+def patch_response(result: dict[str, object] | None, cfg: EmulatorConfig) -> Response:
     """304 when nothing changed, else 200 with a body per the ``patch_response`` switch."""
     if result is None:
         return Response(304)
@@ -154,7 +154,7 @@ def get_replica(
     return Response(200, _replica_view(store.replicas[rid], req))
 
 
-def _replica_view(replica: dict[str, Any], req: Request) -> dict[str, Any]:
+def _replica_view(replica: dict[str, object], req: Request) -> dict[str, Any]:
     """``replica_type`` appears only with ``verbose=true`` (§11)."""
     if req.query.get("verbose", "").lower() == "true":
         return replica

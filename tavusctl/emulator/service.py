@@ -30,7 +30,7 @@ class Emulator:
         if self.state is not None:
             self.state.load()
 
-    def configure(self, changes: dict[str, Any]) -> None:
+    def configure(self, changes: dict[str, object]) -> None:
         """Change switches at run time (ValueError on a bad name or value)."""
         self.config = self.config.changed(changes)
         self.trouble.reconfigure(self.config)

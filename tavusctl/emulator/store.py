@@ -10,7 +10,7 @@ import copy
 import hashlib
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -66,7 +66,7 @@ class Store:
         """The account for ``api_key``, created empty on first use."""
         return self.accounts.setdefault(account_id(api_key), Account())
 
-    def new_id(self, prefix: str, taken: dict[str, Any]) -> str:
+    def new_id(self, prefix: str, taken: Mapping[str, object]) -> str:
         """A fresh ``prefix`` + 11 lowercase hex id (§2.6, §11), unique within ``taken``."""
         while True:
             candidate = prefix + f"{self._ids.getrandbits(44):011x}"

@@ -9,7 +9,7 @@ from typing import Any
 from tavusctl.core import pointer
 
 
-def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
+def persona_view(doc: dict[str, object], secrets: str) -> dict[str, Any]:
     """The persona as GET/list return it: secrets stored, masked or omitted (see :func:`mask`).
 
     Returns ``doc`` itself when nothing needs hiding: callers serialize it at once, and most

@@ -96,7 +96,7 @@ class DocumentLoader:
         )
         return False
 
-    def _bad_kind(self, value: dict[str, Any]) -> bool:
+    def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
         shown = f"'{kind}'" if "kind" in value else "missing"
@@ -135,7 +135,7 @@ class DocumentLoader:
             self.secrets[spec_path] = resolved.env_names[0]
         return resolved.value
 
-    def _check_secrets(self, spec: dict[str, Any]) -> None:
+    def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""
         for spec_path in _secret_strings(spec, self.is_secret):
             path = "/spec" + spec_path
@@ -166,7 +166,7 @@ class DocumentLoader:
         )
 
 
-def _annotated(value: dict[str, Any]) -> bool:
+def _annotated(value: dict[str, object]) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"

@@ -73,7 +73,7 @@ def to_manifest(
     return _header(live, schema, kind) + dump_yaml(document), notes
 
 
-def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
+def _refer_to_secrets(name: str, spec: dict[str, object], kind: Kind) -> list[str]:
     """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
     notes = []
     for path in list(kind.secrets.paths(spec)):
@@ -116,7 +116,7 @@ def _header(live: Mapping[str, object], schema: str, kind: Kind) -> str:
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 
-def _set(doc: dict[str, Any], path: str, value: object) -> None:
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = pointer.split(path)
     node = doc
     for token in parents:

@@ -63,7 +63,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(manifest, registry=registry)
 
 
-def check(doc: dict[str, Any], *, allow_unknown_fields: bool = False) -> list[Finding]:
+def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list[Finding]:
     """Every schema problem and deprecation in one manifest document."""
     findings: list[Finding] = []
     for error in _validator().iter_errors(doc):
@@ -200,7 +200,7 @@ def _value_message(error: _Error, tokens: list[Any]) -> str:
     return f"{field} is invalid: {error.message}."
 
 
-def _enum_message(field: str, value: object, allowed: list[Any]) -> str:
+def _enum_message(field: str, value: object, allowed: list[object]) -> str:
     names = [str(v) for v in allowed]
     if isinstance(value, bool) and str(value).lower() in names:
         return f'{field} must be a string: write "{str(value).lower()}" in quotes.'
@@ -209,7 +209,7 @@ def _enum_message(field: str, value: object, allowed: list[Any]) -> str:
     return f"{message} Did you mean '{close[0]}'?" if close else message
 
 
-def _pattern_message(field: str, value: object, schema: dict[str, Any]) -> str:
+def _pattern_message(field: str, value: Any, schema: dict[str, Any]) -> str:
     if field == "metadata.name":
         return (
             f"metadata.name '{value}' is not a valid name: use lowercase letters, digits and "
@@ -221,7 +221,7 @@ def _pattern_message(field: str, value: object, schema: dict[str, Any]) -> str:
     return f"{field} '{value}' is not a valid {title}: it must match {schema['pattern']}{hint}."
 
 
-def _deprecations(doc: object, schema: dict[str, Any], path: str) -> Iterator[Finding]:
+def _deprecations(doc: Any, schema: dict[str, Any], path: str) -> Iterator[Finding]:
     """Warn for every legacy field present (the spec schema marks them ``deprecated``)."""
     defs = load_schema(SPEC_SCHEMA)["$defs"]
     schema = _deref(schema, defs)

@@ -161,7 +161,7 @@ class Builder:
             self._merge(source, result, path, doc, stack)
         return result
 
-    def _key(self, node: yaml.Node, seen: dict[str, Any], path: str, doc: Document) -> str:
+    def _key(self, node: yaml.Node, seen: dict[str, object], path: str, doc: Document) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise SourceError(self._loc(node), "A mapping key must be a plain string.")
         key = str(node.value)
@@ -175,7 +175,7 @@ class Builder:
         return key
 
     def _merge(
-        self, node: yaml.Node, result: dict[str, Any], path: str, doc: Document, stack: Stack
+        self, node: yaml.Node, result: dict[str, object], path: str, doc: Document, stack: Stack
     ) -> None:
         """YAML merge keys (``<<: *defaults``): keys written explicitly win."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]

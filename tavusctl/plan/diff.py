@@ -33,7 +33,7 @@ from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
 def three_way(
     desired: Mapping[str, object],
-    last_applied: Mapping[str, Any] | None,
+    last_applied: Mapping[str, object] | None,
     live: Mapping[str, object],
     *,
     salt: str,
@@ -56,7 +56,7 @@ def three_way(
 
 def verify_patch(
     desired: Mapping[str, object],
-    last_applied: Mapping[str, Any] | None,
+    last_applied: Mapping[str, object] | None,
     live: Mapping[str, object],
     ops: Sequence[Operation],
     *,
@@ -208,7 +208,7 @@ def _still_wanted(want: Mapping[str, object], path: str) -> bool:
     return any(a in want and want[a] != {} for a in ancestors)
 
 
-def _differing_plain(want: Mapping[str, object], live_at: Callable[[str], Any]) -> list[str]:
+def _differing_plain(want: Mapping[str, object], live_at: Callable[[str], object]) -> list[str]:
     """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
     empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
     mine = {p: normal(v) for p, v in want.items() if v != {}}
@@ -260,12 +260,12 @@ def expected(ctx: _Context) -> dict[str, Any]:
     return doc
 
 
-def _delete(doc: dict[str, Any], path: str) -> None:
+def _delete(doc: dict[str, object], path: str) -> None:
     tokens = pointer.split(path)
     del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
 
 
-def _put(doc: dict[str, Any], tokens: list[str], value: object) -> None:
+def _put(doc: dict[str, object], tokens: list[str], value: object) -> None:
     parent = pointer.resolve(doc, pointer.join(tokens[:-1]))
     parent[tokens[-1]] = value
 

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
@@ -28,7 +27,7 @@ from tavusctl.state.lockfile import LockEntry, Lockfile
 def make_plan(
     desired: Sequence[Resource],
     lock: Lockfile,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
     *,
     prune: bool = False,
     targets: Sequence[str] = (),
@@ -76,7 +75,7 @@ def _action(
     key: str,
     resource: Resource | None,
     lock: Lockfile,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
     prune: bool,
 ) -> Action:
     entry = lock.entries.get(key)
@@ -95,7 +94,7 @@ def _require(entry: LockEntry | None) -> LockEntry:
 
 
 def _gone_from_manifests(
-    key: str, entry: LockEntry, live: Mapping[str, Mapping[str, Any]], prune: bool, salt: str
+    key: str, entry: LockEntry, live: Mapping[str, Mapping[str, object]], prune: bool, salt: str
 ) -> Action:
     doc = live.get(entry.id) if entry.id else None
     return Action(

@@ -22,7 +22,7 @@ def swap(
     value: object,
     path: str,
     is_secret: IsSecret,
-    fn: Callable[[str, Any], Any] = lambda p, v: SENSITIVE,
+    fn: Callable[[str, object], object] = lambda p, v: SENSITIVE,
 ) -> Any:
     """A copy of ``value`` (found at ``path``) with each secret position replaced by
     ``fn(pointer, secret_value)``. Lists are walked too: a tool may carry an ``api_key``."""

@@ -104,7 +104,7 @@ def dumps(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    inputs: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, object] | None = None,
 ) -> str:
     """The text of a saved plan. It holds no secret value.
 
@@ -142,7 +142,7 @@ def _action_out(action: Action) -> ActionJson:
     }
 
 
-def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> OperationJson:
+def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, object], object]) -> OperationJson:
     out: OperationJson = {
         "op": op.op,
         "path": op.path,
@@ -202,7 +202,7 @@ def _action_in(item: dict[str, Any]) -> Action:
     )
 
 
-def _op_in(item: dict[str, Any]) -> Operation:
+def _op_in(item: dict[str, object]) -> Operation:
     if item["op"] not in ("add", "remove", "replace"):
         raise ValueError("operation " + repr(item["op"]))
     return Operation(
@@ -261,7 +261,7 @@ def check_fresh(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
 ) -> None:
     """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed."""
     if manifests_fingerprint != saved.manifests_fingerprint:
@@ -278,7 +278,7 @@ def check_fresh(
             )
 
 
-def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
+def _what_changed(action: Action, doc: Mapping[str, object] | None) -> str:
     """A sentence naming the first planned path whose live value is not what the plan saw.
 
     Secret paths are skipped (the plan keeps no old value for them); values are never shown.

@@ -25,9 +25,9 @@ class SecretView:
 
     def __init__(
         self,
-        want: Mapping[str, Any],
-        last: Mapping[str, Any],
-        live: Mapping[str, Any],
+        want: Mapping[str, object],
+        last: Mapping[str, object],
+        live: Mapping[str, object],
         salt: str,
         is_secret: IsSecret,
     ) -> None:
@@ -78,7 +78,7 @@ class SecretView:
             node = node[token]
         return False
 
-    def holder(self, path: str, doc_leaves: Mapping[str, Any]) -> str:
+    def holder(self, path: str, doc_leaves: Mapping[str, object]) -> str:
         """The nearest ancestor of ``path`` whose content in ``doc_leaves`` is not only secrets.
 
         A server that hides secrets may drop an object that held nothing else (``headers``).
@@ -104,7 +104,7 @@ def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
     return doc
 
 
-def prune_unseen(doc: object, live: Mapping[str, Any], paths: Sequence[str]) -> Any:
+def prune_unseen(doc: object, live: Mapping[str, object], paths: Sequence[str]) -> Any:
     """``doc`` without the objects :func:`with_hidden` made for ``paths`` that are left empty.
 
     Live does not show them: whether a patch removes the hidden secret alone or its emptied
