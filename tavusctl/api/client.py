@@ -28,7 +28,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -120,7 +119,7 @@ class TavusClient:
 
     async def list_page(self, kind: Kind, *, page: int, limit: int) -> Page:
         """One page (1-based) of ``kind``'s list, items unwrapped."""
-        params: dict[str, Any] = {"page": page, "limit": limit, **kind.list_params}
+        params: dict[str, object] = {"page": page, "limit": limit, **kind.list_params}
         call = wire.Call("GET", kind.collection, f"the {kind.noun} list", params=params)
         doc = wire.json_body((await self._ok(call)).response)
         items, total = wire.page(doc, call, self._key, kind)

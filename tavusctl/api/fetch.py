@@ -12,7 +12,6 @@ import asyncio
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import InvalidRequest
@@ -29,16 +28,16 @@ MAX_PAGES = 1000
 class LiveState:
     """The objects found, by kind name and then by id, and how many requests it took."""
 
-    by_kind: dict[str, dict[str, dict[str, Any]]]
+    by_kind: dict[str, dict[str, dict[str, object]]]
     requests: int
 
     @property
-    def personas(self) -> dict[str, dict[str, Any]]:
+    def personas(self) -> dict[str, dict[str, object]]:
         """The user personas found, by id."""
         return self.by_kind.get(PERSONA.name, {})
 
     @property
-    def objects(self) -> dict[str, dict[str, Any]]:
+    def objects(self) -> dict[str, dict[str, object]]:
         """Every object found, of every kind, by id (Tavus ids differ across kinds)."""
         return {i: doc for docs in self.by_kind.values() for i, doc in docs.items()}
 

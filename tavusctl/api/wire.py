@@ -45,7 +45,7 @@ class Call:
     method: str
     path: str
     subject: str
-    body: Any = None
+    body: object = None
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
     retry_refused: bool = True  # POST only: whether a 429 may be retried here
@@ -72,7 +72,7 @@ def scrub(text: str, api_key: str) -> str:
     return text.replace(api_key, "(api key)") if api_key else text
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> object:
     """The parsed JSON body, or None when it is empty or not JSON."""
     if not response.content:
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
@@ -194,7 +193,7 @@ class Creator:
         return persona_id
 
 
-def _content(action: Action) -> Mapping[str, Any]:
+def _content(action: Action) -> Mapping[str, object]:
     """What identifies the persona sent: the applied spec (its secret hashes are ignored)."""
     return action.applied if action.applied else (action.body or {})
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
@@ -55,7 +54,7 @@ async def read_back(
 
 async def _read(
     client: TavusClient, wanted: list[tuple[Kind, str]]
-) -> Mapping[str, Mapping[str, Any]]:
+) -> Mapping[str, Mapping[str, object]]:
     if len(wanted) > SINGLE_READS:
         ids: dict[str, list[str]] = {}
         for kind, object_id in wanted:

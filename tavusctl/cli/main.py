@@ -66,7 +66,7 @@ class TavusctlGroup(click.Group):
     A command that returns an int exits with it (commands return an ``ExitCode``).
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         try:
             result = super().invoke(ctx)
         except TavusctlError as exc:

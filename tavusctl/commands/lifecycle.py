@@ -96,7 +96,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             )
 
 
-async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
+async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, object]:
     live = await client.get_persona(persona_id)
     if live is None:
         raise NotFound(
@@ -120,7 +120,7 @@ async def start_conversation(
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
-    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    body: dict[str, object] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
     try:

@@ -95,7 +95,7 @@ async def run(
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
 
-def _inputs_json(inputs: Inputs) -> dict[str, Any]:
+def _inputs_json(inputs: Inputs) -> dict[str, object]:
     out = dataclasses.asdict(inputs)
     out["paths"] = [str(p) for p in inputs.paths]
     out["targets"] = list(inputs.targets)

@@ -11,7 +11,6 @@ import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import LockfileError, UsageError
@@ -93,7 +92,7 @@ def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
 
 
-def _mask(doc: object) -> Any:
+def _mask(doc: object) -> object:
     """``doc`` with every stored secret hash replaced by ``(sensitive value)``."""
     return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 

@@ -18,7 +18,7 @@ class _Op(TypedDict):
 class PatchOp(_Op, total=False):
     """One RFC 6902 operation on the wire (``value`` absent for ``remove``)."""
 
-    value: Any
+    value: object
 
 
 # A JSON Patch (a sequence of operations), or a plain JSON body (see Kind.update).

@@ -75,7 +75,7 @@ def related(a: str, b: str) -> bool:
 
 def leaves(
     node: object, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
-) -> Iterator[tuple[str, Any]]:
+) -> Iterator[tuple[str, object]]:
     """(pointer, value) of every leaf under ``node`` (found at ``path``), depth first.
 
     A leaf is anything but a non-empty object (with ``lists``, nor a non-empty list: lists are
@@ -99,7 +99,7 @@ def map_leaves(
     path: str = "",
     *,
     stop: Callable[[str], bool] | None = None,
-) -> Any:
+) -> object:
     """A copy of ``node`` (found at ``path``) with every scalar, and every position where
     ``stop(pointer)`` holds, replaced by ``fn(pointer, value)``. Objects and lists are walked
     into and rebuilt; the one rebuild of JSON-like data."""

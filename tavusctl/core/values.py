@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 
 class Missing:
@@ -28,7 +27,7 @@ MISSING = Missing()
 _TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
 
 
-def normal(value: object) -> Any:
+def normal(value: object) -> object:
     """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
 
     Booleans become tagged strings because Python (and DeepDiff) take ``True`` for ``1``.

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-CHOICES: dict[str, tuple[Any, ...]] = {
+CHOICES: dict[str, tuple[object, ...]] = {
     "get_shape": ("flat", "wrapped"),
     "secrets": ("stored", "masked", "omitted", "masked-bullets", "masked-ellipsis"),
     "missing_status": (400, 404),
@@ -56,7 +56,7 @@ class EmulatorConfig:
             check_field(name, getattr(self, name))
         check_field("rate_limit", self.rate_limit)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         """The configuration as a JSON object (tuples become lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
 

@@ -27,7 +27,7 @@ def patch_error(status: int) -> HttpError:
     return HttpError(422, {"message": "Invalid JSON patch format"})
 
 
-def check_ops(ops: object, error_status: int) -> list[dict[str, Any]]:
+def check_ops(ops: object, error_status: int) -> list[dict[str, object]]:
     """Return ``ops`` if it is a well-formed list of operations; raise otherwise."""
     if not isinstance(ops, list) or not all(_well_formed(op) for op in ops):
         raise patch_error(error_status)
@@ -39,7 +39,7 @@ def check_ops(ops: object, error_status: int) -> list[dict[str, Any]]:
 
 def apply_ops(
     doc: dict[str, Any], ops: list[dict[str, object]], error_status: int
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Apply ``ops`` to a copy of ``doc`` and return it; raise if any operation fails."""
     try:
         result = jsonpatch.JsonPatch(ops).apply(doc, in_place=False)

@@ -61,7 +61,7 @@ def _page(items: Any, total: int, page: int, limit: int) -> dict[str, Any]:
     return {"data": list(itertools.islice(items, start, start + limit)), "total_count": total}
 
 
-def _json_body(req: Request) -> Any:
+def _json_body(req: Request) -> object:
     try:
         return req.json()
     except ValueError:
@@ -154,7 +154,7 @@ def get_replica(
     return Response(200, _replica_view(store.replicas[rid], req))
 
 
-def _replica_view(replica: dict[str, object], req: Request) -> dict[str, Any]:
+def _replica_view(replica: dict[str, object], req: Request) -> dict[str, object]:
     """``replica_type`` appears only with ``verbose=true`` (§11)."""
     if req.query.get("verbose", "").lower() == "true":
         return replica

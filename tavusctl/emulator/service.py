@@ -4,7 +4,6 @@ how it answers one Tavus API request."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
 from tavusctl.emulator import routes
 from tavusctl.emulator.config import EmulatorConfig
@@ -25,7 +24,7 @@ class Emulator:
         self.config = config
         self.store = Store(config)
         self.trouble = Trouble(config)
-        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+        self.log: deque[dict[str, object]] = deque(maxlen=LOG_LIMIT)
         self.state = StateFile(config.state_file, self.store) if config.state_file else None
         if self.state is not None:
             self.state.load()

@@ -13,7 +13,6 @@ import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 from tavusctl.emulator import seeds
 from tavusctl.emulator.config import EmulatorConfig
@@ -35,8 +34,8 @@ def account_id(api_key: str) -> str:
 class Account:
     """One Tavus account: personas and conversations in creation order."""
 
-    personas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    personas: dict[str, dict[str, object]] = field(default_factory=dict)
+    conversations: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 class Clock:
@@ -79,7 +78,9 @@ class Store:
 
     # Personas
 
-    def create_persona(self, acct: Account, body: object, config: EmulatorConfig) -> dict[str, Any]:
+    def create_persona(
+        self, acct: Account, body: object, config: EmulatorConfig
+    ) -> dict[str, object]:
         """Validate and store a new persona; return the stored document."""
         if not isinstance(body, dict):
             raise error(400, "Invalid request body")
@@ -94,14 +95,14 @@ class Store:
         self.changed()
         return acct.personas[pid]
 
-    def persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, Any]:
+    def persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, object]:
         """A user or system persona by id; raises the missing-persona error."""
         found = acct.personas.get(pid) or self.system_personas.get(pid)
         if found is None:
             raise missing_persona(config)
         return found
 
-    def user_persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, Any]:
+    def user_persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, object]:
         """A persona this account may change (system personas are read-only to it)."""
         if pid not in acct.personas:
             raise missing_persona(config)
@@ -109,7 +110,7 @@ class Store:
 
     def patch_persona(
         self, acct: Account, pid: str, ops: object, config: EmulatorConfig
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, object] | None:
         """Apply a JSON Patch atomically; return the new document, or None when nothing changed."""
         stored = self.user_persona(acct, pid, config)
         ops = check_ops(ops, config.patch_error_status)
@@ -133,10 +134,10 @@ class Store:
 
     def list_personas(
         self, acct: Account, persona_type: str | None, config: EmulatorConfig
-    ) -> tuple[Iterator[dict[str, Any]], int]:
+    ) -> tuple[Iterator[dict[str, object]], int]:
         """Personas newest first (an iterator, so a page costs only its offset) and their count."""
-        users: Iterator[dict[str, Any]] = reversed(acct.personas.values())
-        system: Iterator[dict[str, Any]] = iter(self.system_personas.values())
+        users: Iterator[dict[str, object]] = reversed(acct.personas.values())
+        system: Iterator[dict[str, object]] = iter(self.system_personas.values())
         if persona_type == "user" or (persona_type is None and not config.list_system_personas):
             return users, len(acct.personas)
         if persona_type == "system":
@@ -148,7 +149,7 @@ class Store:
 
     def create_conversation(
         self, acct: Account, body: object, config: EmulatorConfig
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         """Start a conversation, resolving the replica from the body or the persona (§8)."""
         if not isinstance(body, dict):
             raise error(400, GENERIC_CONVERSATION_ERROR)
@@ -173,7 +174,7 @@ class Store:
         self.changed()
         return conversation
 
-    def conversation(self, acct: Account, cid: str) -> dict[str, Any]:
+    def conversation(self, acct: Account, cid: str) -> dict[str, object]:
         """A conversation by id; 404 when unknown (undocumented wording)."""
         if cid not in acct.conversations:
             raise error(404, "Conversation not found")
@@ -192,7 +193,7 @@ class Store:
 
     def _conversation_persona(
         self, acct: Account, pid: object, config: EmulatorConfig
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, object] | None:
         if pid is None:
             return None
         try:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import Any
 
 from tavusctl.core import pointer
 
 
-def persona_view(doc: dict[str, object], secrets: str) -> dict[str, Any]:
+def persona_view(doc: dict[str, object], secrets: str) -> dict[str, object]:
     """The persona as GET/list return it: secrets stored, masked or omitted (see :func:`mask`).
 
     Returns ``doc`` itself when nothing needs hiding: callers serialize it at once, and most

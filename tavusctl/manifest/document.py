@@ -105,7 +105,7 @@ class DocumentLoader:
         )
         return False
 
-    def _resolve(self, node: object, path: str) -> Any:
+    def _resolve(self, node: object, path: str) -> object:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
             return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}

@@ -23,14 +23,14 @@ SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
 
 
-def spec_of(live: Mapping[str, object], kind: Kind = PERSONA) -> dict[str, Any]:
+def spec_of(live: Mapping[str, object], kind: Kind = PERSONA) -> dict[str, object]:
     """The user-owned part of a live object (a copy): server-owned fields dropped, keys in the
     kind's order (see :class:`~tavusctl.kinds.KeyOrder`)."""
     spec = {k: _copy(v) for k, v in live.items() if k not in kind.server_owned}
     return _ordered(spec, "", kind.key_order)
 
 
-def _ordered(doc: Mapping[str, object], path: str, order: KeyOrder) -> dict[str, Any]:
+def _ordered(doc: Mapping[str, object], path: str, order: KeyOrder) -> dict[str, object]:
     first = order.at(path) or ()
     head = [k for k in first if k in doc]
     out = {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
@@ -61,7 +61,7 @@ def to_manifest(
     """
     spec = _escaped(spec_of(live, kind))
     notes = _refer_to_secrets(name, spec, kind)
-    metadata: dict[str, Any] = {"name": name}
+    metadata: dict[str, object] = {"name": name}
     unknown = unknown_fields(spec, kind)
     if unknown:
         metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}

@@ -50,7 +50,7 @@ def load_schema(name: str) -> dict[str, Any]:
     text = (
         resources.files("tavusctl").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
     )
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, object] = json.loads(text)
     return schema
 
 
@@ -148,7 +148,7 @@ def _field_index() -> dict[str, list[str]]:
     """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
     index: dict[str, list[str]] = {}
     schema = load_schema(SPEC_SCHEMA)
-    pending: list[tuple[str, dict[str, Any]]] = [("spec", schema)]
+    pending: list[tuple[str, dict[str, object]]] = [("spec", schema)]
     while pending:
         where, node = pending.pop()
         for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():

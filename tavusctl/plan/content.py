@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import IsSecret
@@ -21,7 +20,7 @@ from tavusctl.kinds import PERSONA
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: object, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
+def leaves(doc: object, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, object]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
     for path, value in pointer.leaves(doc, stop=is_secret):
         if path and not is_secret(path):
@@ -33,8 +32,8 @@ class Difference:
     """A field the server holds differently from what was sent (``got`` MISSING if dropped)."""
 
     path: str
-    sent: Any
-    got: Any
+    sent: object
+    got: object
 
     def describe(self) -> str:
         if self.got is MISSING:

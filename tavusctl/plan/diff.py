@@ -19,7 +19,6 @@ import copy
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
@@ -75,7 +74,7 @@ def verify_patch(
 
 def leaves(
     doc: Mapping[str, object], is_secret: IsSecret, server_owned: Collection[str] = ()
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Every managed leaf of ``doc`` by JSON Pointer: a scalar, a list, an empty object or a
     secret field (``server_owned`` top-level fields skipped)."""
     return {
@@ -114,7 +113,7 @@ class _Context:
             if self.is_secret(p) and not _still_wanted(self.want, p) and self.secrets.hides(p)
         ]
 
-    def live_at(self, path: str) -> Any:
+    def live_at(self, path: str) -> object:
         return pointer.get(self.live, path)
 
     @cached_property
@@ -160,7 +159,7 @@ def _update_ops(ctx: _Context) -> list[Operation]:
 def _anchor(live: Mapping[str, object], leaf: str) -> tuple[str, Verb]:
     """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
     tokens = pointer.split(leaf)
-    node: Any = live
+    node: object = live
     for i, token in enumerate(tokens):
         if not isinstance(node, Mapping):
             return pointer.join(tokens[:i]), "replace"
@@ -239,7 +238,7 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
         raise InternalError(f"The patch planned for {name} does not give the desired document.")
 
 
-def expected(ctx: _Context) -> dict[str, Any]:
+def expected(ctx: _Context) -> dict[str, object]:
     """Live (hidden secrets we drop included) with every differing desired leaf written (a
     missing object created whole from desired), every dropped last-applied leaf removed, and
     every object that left empty, unless it was empty, or absent, in live as shown (the

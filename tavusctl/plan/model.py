@@ -47,8 +47,8 @@ class Operation:
 
     op: Verb
     path: str
-    value: Any = MISSING
-    old: Any = MISSING
+    value: object = MISSING
+    old: object = MISSING
     drift: bool = False
     sensitive: bool = False
 

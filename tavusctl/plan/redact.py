@@ -27,7 +27,7 @@ def swap(
     """A copy of ``value`` (found at ``path``) with each secret position replaced by
     ``fn(pointer, secret_value)``. Lists are walked too: a tool may carry an ``api_key``."""
 
-    def leaf(where: str, found: object) -> Any:
+    def leaf(where: str, found: object) -> object:
         if is_secret(where):
             return fn(where, found)
         return found if isinstance(found, _ATOMS) else copy.deepcopy(found)
@@ -37,9 +37,9 @@ def swap(
 
 def hashed(
     spec: Mapping[str, object], salt: str, is_secret: IsSecret = PERSONA.secrets
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A copy of ``spec`` with every secret value replaced by its salted hash."""
-    out: dict[str, Any] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))
+    out: dict[str, object] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))
     return out
 
 

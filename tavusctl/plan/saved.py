@@ -39,8 +39,8 @@ class _OperationJson(TypedDict):
 class OperationJson(_OperationJson, total=False):
     """One operation in a plan file; a secret position of ``value`` holds a reference."""
 
-    value: Any
-    old: Any
+    value: object
+    old: object
 
 
 class ActionJson(TypedDict):
@@ -50,9 +50,9 @@ class ActionJson(TypedDict):
     key: str
     name: str
     persona_id: str | None
-    body: Any
+    body: object
     operations: list[OperationJson]
-    applied: Mapping[str, Any] | None
+    applied: Mapping[str, object] | None
     live_fingerprint: str | None
     sensitive_paths: list[str]
 
@@ -61,7 +61,7 @@ class PlanFileJson(TypedDict):
     """A plan file (``plan -o FILE``)."""
 
     format_version: str
-    inputs: dict[str, Any]
+    inputs: dict[str, object]
     manifests_fingerprint: str
     lockfile_fingerprint: str
     salt: str
@@ -81,7 +81,9 @@ class SavedPlan:
     plan: Plan
     manifests_fingerprint: str
     lockfile_fingerprint: str
-    inputs: Mapping[str, Any] = field(default_factory=dict)  # what the manifests were loaded from
+    inputs: Mapping[str, object] = field(
+        default_factory=dict
+    )  # what the manifests were loaded from
 
 
 def fingerprint(text: str) -> str:
@@ -231,7 +233,7 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource]) -> Plan:
 def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Action:
     test = action.is_secret
 
-    def value_of(path: str, ref: object) -> Any:
+    def value_of(path: str, ref: object) -> object:
         return _secret_value(action.key, path, ref, resource, salt)
 
     body = None if action.body is None else swap(action.body, "", test, value_of)
@@ -242,7 +244,7 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Act
     return replace(action, body=body, operations=ops)
 
 
-def _secret_value(key: str, path: str, ref: object, resource: Resource | None, salt: str) -> Any:
+def _secret_value(key: str, path: str, ref: object, resource: Resource | None, salt: str) -> object:
     if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
         raise PlanError(f"The saved plan for {key} has no secret reference at {path}. {_REMAKE}")
     value = MISSING if resource is None else pointer.get(resource.spec, path)

@@ -89,7 +89,7 @@ class SecretView:
         return parent
 
 
-def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
+def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, object]:
     """``live`` with :data:`HIDDEN` at each of ``paths`` (objects created), in a copy: the
     document as the server stores it, for verifying a patch that removes hidden secrets."""
     if not paths:
@@ -104,7 +104,7 @@ def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
     return doc
 
 
-def prune_unseen(doc: object, live: Mapping[str, object], paths: Sequence[str]) -> Any:
+def prune_unseen(doc: object, live: Mapping[str, object], paths: Sequence[str]) -> object:
     """``doc`` without the objects :func:`with_hidden` made for ``paths`` that are left empty.
 
     Live does not show them: whether a patch removes the hidden secret alone or its emptied

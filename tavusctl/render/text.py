@@ -117,19 +117,19 @@ def _heading(action: Action) -> str:
     }[action.kind]
 
 
-def _shown(action: Action, path: str, value: object) -> Any:
+def _shown(action: Action, path: str, value: object) -> object:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
     return swap(value, path, action.is_secret)
 
 
-def _op_values(action: Action, op: Operation) -> tuple[Any, Any]:
+def _op_values(action: Action, op: Operation) -> tuple[object, object]:
     """The new and old values of ``op`` as they may be shown."""
     return _safe(action, op, op.value), _safe(action, op, op.old)
 
 
-def _safe(action: Action, op: Operation, value: object) -> Any:
+def _safe(action: Action, op: Operation, value: object) -> object:
     # A sensitive operation in which no secret position was found is hidden whole: the
     # secret came from somewhere the rules do not know.
     shown = _shown(action, op.path, value)
@@ -206,7 +206,7 @@ class _ActionJson(TypedDict):
 class ActionJson(_ActionJson, total=False):
     """One action of ``plan --format json`` (see ``schemas/plan.schema.json``)."""
 
-    body: Any
+    body: object
     operations: list[OperationJson]
 
 
@@ -220,8 +220,8 @@ class _OperationJson(TypedDict):
 class OperationJson(_OperationJson, total=False):
     """One operation of an update in ``plan --format json``; secrets shown as sensitive."""
 
-    value: Any
-    old: Any
+    value: object
+    old: object
 
 
 def _action_json(action: Action) -> ActionJson:

@@ -16,7 +16,7 @@ import secrets as _random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
@@ -26,7 +26,7 @@ VERSION = 1
 
 class _EntryJson(TypedDict):
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
 
 
 class EntryJson(_EntryJson, total=False):
@@ -53,7 +53,7 @@ class LockEntry:
     """
 
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
     intent_at: str | None = None
 
     def to_json(self) -> EntryJson:
