@@ -110,9 +110,9 @@ def check_field(name: str, value: Any) -> None:
         raise ValueError(f"The setting 'seed' must be an integer, not {value!r}.")
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -38,8 +38,8 @@ def account_id(api_key: str) -> str:
 class Account:
     """One Tavus account: personas and conversations in creation order."""
 
-    personas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    personas: dict[str, dict[str, object]] = field(default_factory=dict)
+    conversations: dict[str, dict[str, object]] = field(default_factory=dict)
     started: int = 0  # conversations ever started, for the ``credits`` switch
 
 
@@ -123,8 +123,8 @@ class Store:
         return acct.personas[pid]
 
     def patch_persona(
-        self, acct: Account, pid: str, ops: Any, config: EmulatorConfig, *, pal: bool = False
-    ) -> dict[str, Any] | None:
+        self, acct: Account, pid: str, ops: object, config: EmulatorConfig, *, pal: bool = False
+    ) -> dict[str, object] | None:
         """Apply a JSON Patch atomically; return the new document, or None when nothing changed.
 
         With ``pal`` the patch speaks PAL words: it applies to the PAL view (server fields
@@ -132,7 +132,7 @@ class Store:
         """
         stored = self.user_persona(acct, pid, config)
         ops = check_ops(ops, config.patch_error_status)
-        result: dict[str, Any]
+        result: dict[str, object]
         if pal:
             shown = {**vocab.to_pal(stored), **pal_server_fields(stored)}
             result = vocab.from_pal(apply_ops(shown, ops, config.patch_error_status))
@@ -162,12 +162,12 @@ class Store:
         config: EmulatorConfig,
         *,
         descending: bool = False,
-    ) -> tuple[Iterator[dict[str, Any]], int]:
+    ) -> tuple[Iterator[dict[str, object]], int]:
         """Personas oldest first, or newest first if ``descending`` (an iterator, so a page
         costs only its offset), and their count (tavus-api-2026.md: lists are oldest first)."""
         order: Any = reversed if descending else iter
-        users: Iterator[dict[str, Any]] = order(acct.personas.values())
-        system: Iterator[dict[str, Any]] = order(self.system_personas.values())
+        users: Iterator[dict[str, object]] = order(acct.personas.values())
+        system: Iterator[dict[str, object]] = order(self.system_personas.values())
         if persona_type == "user" or (persona_type is None and not config.list_system_personas):
             return users, len(acct.personas)
         if persona_type == "system":
@@ -179,8 +179,8 @@ class Store:
     # Conversations
 
     def create_conversation(
-        self, acct: Account, body: Any, config: EmulatorConfig
-    ) -> dict[str, Any]:
+        self, acct: Account, body: object, config: EmulatorConfig
+    ) -> dict[str, object]:
         """Start a conversation, resolving the replica from the body or the persona (§8).
 
         ``pal_id``/``face_id`` (2026 words) stand for ``persona_id``/``replica_id``. Past the
@@ -220,7 +220,7 @@ class Store:
         if config.credits is not None and acct.started >= config.credits:
             raise HttpError(402, {"message": CREDITS_ERROR})
 
-    def conversation(self, acct: Account, cid: str) -> dict[str, Any]:
+    def conversation(self, acct: Account, cid: str) -> dict[str, object]:
         """A conversation by id; 404 when unknown (undocumented wording)."""
         if cid not in acct.conversations:
             raise error(404, "Conversation not found")

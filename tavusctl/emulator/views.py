@@ -21,7 +21,9 @@ NULLABLE_TOP = tuple(sorted(TOP_LEVEL - {"pipeline_mode"}))
 NULLABLE_PAL = ("session_id", "source_template_id", "registration_id")
 
 
-def persona_view(doc: dict[str, Any], cfg: EmulatorConfig, *, pal: bool = False) -> dict[str, Any]:
+def persona_view(
+    doc: dict[str, object], cfg: EmulatorConfig, *, pal: bool = False
+) -> dict[str, object]:
     """The persona as GET/list return it, in persona or PAL words.
 
     Returns ``doc`` itself when nothing needs changing: callers serialize it at once, and most
@@ -35,7 +37,7 @@ def persona_view(doc: dict[str, Any], cfg: EmulatorConfig, *, pal: bool = False)
     return shown
 
 
-def hide_secrets(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
+def hide_secrets(doc: dict[str, object], secrets: str) -> dict[str, Any]:
     """Secrets stored, masked (``****`` + last 4, or ``********``) or omitted."""
     paths = list(secret_paths(doc)) if secrets != "stored" else []
     if not paths:
@@ -51,7 +53,7 @@ def hide_secrets(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
     return shown
 
 
-def with_nulls(doc: dict[str, Any], *, pal: bool) -> dict[str, Any]:
+def with_nulls(doc: dict[str, object], *, pal: bool) -> dict[str, object]:
     """``doc`` with every known field it lacks shown as null: top level, and the fields of
     each known layer it has (a shallow copy where something was added)."""
     names = [vocab.PAL_TOP.get(n, n) if pal else n for n in NULLABLE_TOP]
@@ -62,7 +64,7 @@ def with_nulls(doc: dict[str, Any], *, pal: bool) -> dict[str, Any]:
     return out
 
 
-def _layer_nulls(name: str, layer: Any, pal: bool) -> Any:
+def _layer_nulls(name: str, layer: object, pal: bool) -> object:
     known = LAYER_FIELDS.get(name)
     if not isinstance(layer, dict) or known is None:
         return layer
@@ -71,7 +73,7 @@ def _layer_nulls(name: str, layer: Any, pal: bool) -> Any:
     return {**{f: None for f in fields}, **layer}
 
 
-def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
+def pal_server_fields(doc: dict[str, object]) -> dict[str, object]:
     """What the 2026 read shape adds to a PAL: its uuid, owner and settings ids, draft flag."""
     pid = str(doc.get("persona_id", ""))
     return {
@@ -82,12 +84,12 @@ def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def face_view(replica: dict[str, Any]) -> dict[str, Any]:
+def face_view(replica: dict[str, object]) -> dict[str, object]:
     """A replica in face words."""
     return vocab.to_face(replica)
 
 
-def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
+def secret_paths(doc: object, tokens: tuple[str, ...] = ()) -> Iterator[str]:
     """Pointers of the fields Tavus hides on read (its own rule, not tavusctl's: the emulator
     models Tavus, so that it can catch a mistake in tavusctl's): any ``api_key`` at any depth,
     and every value of ``layers.llm.headers``."""

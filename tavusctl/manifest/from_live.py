@@ -193,13 +193,13 @@ def unique_names(
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _age(live: Mapping[str, Any], kind: Kind) -> tuple[datetime, str]:
+def _age(live: Mapping[str, object], kind: Kind) -> tuple[datetime, str]:
     """Oldest first by creation time as parsed (the API writes it in three forms; as text,
     ``…19.990Z`` sorts after ``…19.990123Z``), then by id."""
     return parse_time(live.get(kind.created_field)) or _EPOCH, str(live[kind.id_field])
 
 
-def dump_yaml(document: Mapping[str, Any]) -> str:
+def dump_yaml(document: Mapping[str, object]) -> str:
     """YAML in the order given, long or multi-line strings as ``|`` block scalars."""
     import yaml
 

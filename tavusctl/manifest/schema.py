@@ -79,7 +79,7 @@ def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list
 NO_PROMPT_MODES = ("speech-to-speech", "echo")
 
 
-def _mode_rules(spec: dict[str, Any]) -> Iterator[Finding]:
+def _mode_rules(spec: dict[str, object]) -> Iterator[Finding]:
     """system_prompt and context are not allowed with pipeline_mode speech-to-speech or echo
     (the vendor's 2026 model refuses them: no LLM reads them)."""
     mode = spec.get("pipeline_mode")
@@ -141,7 +141,7 @@ def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
         yield Finding(path, "error", _value_message(error, tokens))
 
 
-def _growing_enum(error: _Error, tokens: list[Any]) -> bool:
+def _growing_enum(error: _Error, tokens: list[object]) -> bool:
     """A string outside a spec field's list of string values: Tavus may have added it."""
     return (
         error.keyword == "enum"
