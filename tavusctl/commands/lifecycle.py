@@ -11,7 +11,6 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
-from tavusctl.core import secrets
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -22,12 +21,12 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.store import StateStore, holding
 
 
-def project(live: Any, spec: Any) -> Any:
+def project(live: object, spec: object) -> Any:
     """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
 
     Objects are followed into (an empty object declares no leaf); anything else (strings,
@@ -59,9 +58,9 @@ async def import_persona(
     with holding(store, timeout) as lock:
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        secrets.remember_all(live, PERSONA.secrets)
-        spec = project(export.spec_of(live), dict(resource.spec))
-        applied, masked = export.applied_from_live(spec, lock.salt)
+        client.scrubber.add_shown(live, PERSONA.secrets)
+        spec = project(from_live.spec_of(live), dict(resource.spec))
+        applied, masked = from_live.applied_from_live(spec, lock.salt)
         entry = LockEntry(persona_id, applied)
         store.write(lock.with_entry(resource.key, entry), [resource.key])
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
@@ -98,7 +97,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             )
 
 
-async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
+async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, object]:
     live = await client.get_persona(persona_id)
     if live is None:
         raise NotFound(
@@ -148,7 +147,7 @@ async def start_conversation(
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
-    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    body: dict[str, object] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
     try:

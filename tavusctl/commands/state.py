@@ -10,10 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from tavusctl.core import pointer
 from tavusctl.core.errors import LockfileError, StateError, UsageError
 from tavusctl.core.files import write_atomic
 from tavusctl.core.secrets import SENSITIVE, is_hash
@@ -95,13 +94,9 @@ def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
 
 
-def _mask(doc: Any) -> Any:
+def _mask(doc: object) -> object:
     """``doc`` with every stored secret hash replaced by ``(sensitive value)``."""
-    if isinstance(doc, Mapping):
-        return {k: _mask(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_mask(v) for v in doc]
-    return SENSITIVE if is_hash(doc) else doc
+    return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 
 
 def remove(store: StateStore, name: str, *, timeout: float = 0.0) -> str:

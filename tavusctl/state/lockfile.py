@@ -17,12 +17,31 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
+
+
+class _EntryJson(TypedDict):
+    id: str | None
+    applied: Mapping[str, object]
+
+
+class EntryJson(_EntryJson, total=False):
+    """One resource in the file (``intent_at`` only while a create is pending)."""
+
+    intent_at: str
+
+
+class LockfileJson(TypedDict):
+    """The whole file."""
+
+    version: int
+    salt: str
+    resources: dict[str, EntryJson]
 
 
 @dataclass(frozen=True)
@@ -35,11 +54,11 @@ class LockEntry:
     """
 
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
     intent_at: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "applied": self.applied}
+    def to_json(self) -> EntryJson:
+        out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
         return out
@@ -58,7 +77,7 @@ class Lockfile:
     def without(self, key: str) -> Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LockfileJson:
         return {
             "version": VERSION,
             "salt": self.salt,
@@ -66,7 +85,7 @@ class Lockfile:
         }
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -147,7 +166,7 @@ def parse(text: str, name: str) -> Lockfile:
     return from_json(data, name)
 
 
-def from_json(data: Any, name: str) -> Lockfile:
+def from_json(data: object, name: str) -> Lockfile:
     """The lockfile whose :meth:`Lockfile.to_json` is ``data``; ``name`` is used in errors."""
     fix = "It was left untouched; restore it from git or move it aside to start afresh."
     if not isinstance(data, dict) or not isinstance(data.get("version"), int):
@@ -171,7 +190,7 @@ def from_json(data: Any, name: str) -> Lockfile:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: object, field: str) -> str | None:
     """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
     if value is None or isinstance(value, str):
         return value

@@ -19,7 +19,7 @@ lock and every later write at once (:class:`StateLost`), never writing unlocked.
 one transaction: an apply's create intent is committed before its POST, the id right after.
 
 The connection string comes only from the environment; its password is never printed (it is
-remembered for scrubbing, and messages name the server as ``host:port/database``).
+added to the run's scrubber, and messages name the server as ``host:port/database``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from tavusctl.core.errors import StateError, StateLost
-from tavusctl.core.secrets import remember
+from tavusctl.core.secrets import Scrubber
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 from tavusctl.state.store import StateStore
@@ -113,7 +113,15 @@ class Holder:
 class PostgresStore(StateStore):
     """One workspace of a PostgreSQL database."""
 
-    def __init__(self, url: str, workspace: str, *, url_env: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        workspace: str,
+        *,
+        url_env: str | None = None,
+        scrubber: Scrubber | None = None,
+    ) -> None:
+        """``scrubber``: the run's, to which the connection string and its password are added."""
         self._psycopg = _psycopg()
         self.url, self.workspace, self.url_env = url, workspace, url_env
         try:
@@ -124,9 +132,9 @@ class PostgresStore(StateStore):
                 "string (expected e.g. "
                 "postgresql://USER:PASSWORD@HOST:5432/DATABASE); it is not shown."
             ) from None
-        if params.get("password"):
-            remember(str(params["password"]))
-        remember(url)
+        if scrubber is not None:
+            scrubber.add(str(params.get("password") or ""))
+            scrubber.add(url)
         host = params.get("host") or params.get("hostaddr") or "localhost"
         self.server = f"{host}:{params.get('port') or 5432}/{params.get('dbname') or ''}"
         self._params = {"connect_timeout": "10", "application_name": "tavusctl", **params}

@@ -6,15 +6,19 @@ import os
 from pathlib import Path
 
 from tavusctl.core.errors import UsageError
+from tavusctl.core.secrets import Scrubber
 from tavusctl.state.postgres import PostgresStore
 from tavusctl.state.store import LockfileStore, StateStore
 
 DEFAULT_WORKSPACE = "default"
 
 
-def open_store(lockfile: Path, url_env: str | None, workspace: str | None) -> StateStore:
+def open_store(
+    lockfile: Path, url_env: str | None, workspace: str | None, scrubber: Scrubber | None = None
+) -> StateStore:
     """The lockfile at ``lockfile``, or the PostgreSQL workspace whose connection string is in
-    the environment variable ``url_env``. Nothing is connected to until the store is used."""
+    the environment variable ``url_env`` (added to ``scrubber``). Nothing is connected to until
+    the store is used."""
     if url_env is None:
         return LockfileStore(lockfile)
     url = os.environ.get(url_env, "")
@@ -24,4 +28,4 @@ def open_store(lockfile: Path, url_env: str | None, workspace: str | None) -> St
             "that should hold its connection string is not set (or empty). Set it, e.g. "
             f"{url_env}=postgresql://USER:PASSWORD@HOST:5432/DATABASE."
         )
-    return PostgresStore(url, workspace or DEFAULT_WORKSPACE, url_env=url_env)
+    return PostgresStore(url, workspace or DEFAULT_WORKSPACE, url_env=url_env, scrubber=scrubber)
