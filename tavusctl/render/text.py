@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tavusctl.core.redact import secret_test, swap
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.plan.diff import leaves
 from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
+
+if TYPE_CHECKING:
+    from tavusctl.render.markdown import Label
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
@@ -100,7 +103,7 @@ def action_lines(action: Action) -> list[Line]:
             lines += _op_lines(action, op)
     elif action.body is not None:
         for path, value in leaves(action.body, secret_test(action.sensitive_paths)).items():
-            lines += _add_lines(path, _shown(action, path, value))
+            lines += add_lines(path, _shown(action, path, value))
     return lines
 
 
@@ -138,7 +141,7 @@ def _safe(action: Action, op: Operation, value: Any) -> Any:
 def _op_lines(action: Action, op: Operation) -> list[Line]:
     new, old = _op_values(action, op)
     if op.op == "add":
-        lines = _add_lines(op.path, new)
+        lines = add_lines(op.path, new)
     elif op.op == "remove":
         old = SENSITIVE if op.sensitive and old is MISSING else old  # hidden by the API
         lines = [Line("-", f"- {op.path}" + ("" if _long(old) else f": {_compact(old)}"), 1)]
@@ -151,7 +154,8 @@ def _op_lines(action: Action, op: Operation) -> list[Line]:
     return lines
 
 
-def _add_lines(path: str, value: Any) -> list[Line]:
+def add_lines(path: str, value: Any) -> list[Line]:
+    """``+ path: value`` lines (a long text one line of its own per line)."""
     if not _long(value):
         return [Line("+", f"+ {path}: {_compact(value)}", 1)]
     return [Line("+", f"+ {path}:", 1), *(Line("+", f"+ {t}", 2) for t in value.splitlines())]
@@ -220,8 +224,15 @@ def _op_json(action: Action, op: Operation) -> dict[str, Any]:
     return out
 
 
-def render_markdown(plan: Plan, *, budget: int = 60_000, requests: int | None) -> str:
+def render_markdown(
+    plan: Plan,
+    *,
+    budget: int = 60_000,
+    requests: int | None,
+    labels: Mapping[str, Label] | None = None,
+    environment: str | None = None,
+) -> str:
     """The plan as a pull-request comment within ``budget`` characters (see ``markdown``)."""
     from tavusctl.render.markdown import render
 
-    return render(plan, budget=budget, requests=requests)
+    return render(plan, budget=budget, requests=requests, labels=labels, environment=environment)

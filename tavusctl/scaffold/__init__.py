@@ -96,7 +96,7 @@ def _fill(text: str, values: dict[str, str]) -> str:
 def github_workflow(name: str, options: Options) -> str:
     """One GitHub workflow; with environments, a matrix job per environment."""
     envs = options.environments
-    secrets = [f"      TAVUSCTL_ENV: ${{{{ matrix.environment }}}}"] if envs else []
+    secrets = ["      TAVUSCTL_ENV: ${{ matrix.environment }}"] if envs else []
     secrets += [
         f"      {var}: ${{{{ secrets.{var} }}}}"
         for var in ([key_variable(e) for e in envs] or [key_variable(None)])
