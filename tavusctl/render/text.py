@@ -191,12 +191,12 @@ def render_json(plan: Plan, requests: int | None) -> str:
         "prune": plan.prune,
         "targets": list(plan.targets),
         "warnings": list(plan.warnings),
-        "actions": [_action_json(a) for a in plan.actions],
+        "actions": [action_json(a) for a in plan.actions],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _action_json(action: Action) -> dict[str, Any]:
+def action_json(action: Action) -> dict[str, Any]:
     out: dict[str, Any] = {
         "key": action.key,
         "name": action.name,
