@@ -11,10 +11,10 @@ from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
 from tavusctl.core.errors import ExitCode, PlanError
+from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
 from tavusctl.render import text as render
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
 
@@ -35,7 +35,7 @@ def write(path: Path, planned: Planned, inputs: Inputs) -> None:
         inputs=_inputs_json(inputs),
     )
     try:
-        lockfile.write_text(path, text)
+        write_atomic(path, text)
     except OSError as exc:
         raise PlanError(
             f"Cannot write the plan file {path}: {exc.strerror or exc}. "

@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any
 
 from tavusctl.core.model import Resource
-from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state.lockfile import Lockfile
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from tavusctl.core.redact import secret_test
 from tavusctl.core.secrets import secret_paths
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.render.text import Line, action_lines, add_lines, notes, summary
 
 BUDGET = 60_000
@@ -41,7 +41,7 @@ def marker(environment: str | None = None) -> str:
     return f"<!-- tavusctl-plan:{environment or 'default'} -->"
 
 
-def render(
+def render_markdown(
     plan: Plan,
     *,
     budget: int = BUDGET,

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from tavusctl.core.redact import secret_test, swap
 from tavusctl.core.secrets import SENSITIVE
+from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
-
-if TYPE_CHECKING:
-    from tavusctl.render.markdown import Label
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
@@ -222,17 +220,3 @@ def _op_json(action: Action, op: Operation) -> dict[str, Any]:
         if value is not MISSING:
             out[name] = value
     return out
-
-
-def render_markdown(
-    plan: Plan,
-    *,
-    budget: int = 60_000,
-    requests: int | None,
-    labels: Mapping[str, Label] | None = None,
-    environment: str | None = None,
-) -> str:
-    """The plan as a pull-request comment within ``budget`` characters (see ``markdown``)."""
-    from tavusctl.render.markdown import render
-
-    return render(plan, budget=budget, requests=requests, labels=labels, environment=environment)
