@@ -7,7 +7,6 @@ under :func:`lockfile.exclusive`, so they never race an apply.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands import state
+from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
@@ -113,17 +112,8 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
-    text, notes = export.persona_to_manifest(name, live, schema_ref(out))
+    text, notes = export.persona_to_manifest(name, live, schema.reference(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
-
-
-def schema_ref(out: Path) -> str:
-    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
-    working directory has one (portable in a repository), else the file tavusctl ships."""
-    local = Path("schemas/manifest.schema.json")
-    shipped = Path(__file__).parent.parent / "schemas" / "manifest.schema.json"
-    target = local if local.is_file() else shipped
-    return os.path.relpath(target.resolve(), out.resolve())
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
