@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from tavusctl.cli.main import GlobalOptions, _console, _inputs, _run, cli
+from tavusctl.cli.main import GlobalOptions, _console, _inputs, _run, cli, echo
 
 
 @cli.command()
@@ -39,3 +39,56 @@ def drift(opts: GlobalOptions, /, paths: tuple[Path, ...], fmt: str, **kwargs: A
     inputs = _inputs(paths, {**kwargs, "prune": False})
     job = lambda c: command.run(c, inputs, opts.lockfile, fmt, _console(opts))  # noqa: E731
     return int(_run(opts, job))
+
+
+@cli.command()
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab", "none"]),
+    default="github",
+    show_default=True,
+    help="Which CI files to write: GitHub workflows, a GitLab CI template, or none.",
+)
+@click.option(
+    "--env",
+    "environments",
+    multiple=True,
+    metavar="NAME",
+    help="Declare an environment (repeatable): its own API key variable, state and variables.",
+)
+@click.option("--branch", default="main", show_default=True, help="The branch apply runs on.")
+def init(directory: Path, ci: str, environments: tuple[str, ...], branch: str) -> None:
+    """Scaffold a tavusctl project in DIRECTORY (default: .): tavusctl.yaml, an example
+    manifest, the schemas, .gitignore, pre-commit and editor settings, and CI workflows.
+
+    Never overwrites a file: if any exists, it names them and writes nothing.
+    """
+    from tavusctl import scaffold
+    from tavusctl.commands.init import init as command
+
+    options = scaffold.Options(ci=ci, environments=environments, branch=branch)
+    for line in command(directory, options).lines():
+        echo(line)
+
+
+@cli.command()
+@click.option(
+    "--write",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Copy the schemas into this folder of the project (e.g. schemas).",
+)
+def schema(folder: Path | None) -> None:
+    """Print the manifest JSON Schema, or copy every schema into a folder of the project
+    (--write DIR), for editor completion that works on every machine."""
+    from tavusctl.commands import schema as command
+
+    if folder is None:
+        echo(command.shipped()[command.MANIFEST], nl=False)
+        return
+    for path in command.write(folder):
+        echo(f"Wrote {path}")
