@@ -92,3 +92,18 @@ def schema(folder: Path | None) -> None:
         return
     for path in command.write(folder):
         echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
+@click.option("--diff", is_flag=True, help="Show the changes as a unified diff.")
+@click.pass_obj
+def fmt(opts: GlobalOptions, /, paths: tuple[Path, ...], check: bool, diff: bool) -> int:
+    """Lay out manifests canonically, in place: key order of the Tavus docs, two-space
+    indentation, block scalars for long or multi-line text. Comments and values are kept;
+    files that are not tavusctl manifests are left alone. PATH: files or folders (default: .).
+    """
+    from tavusctl.commands import fmt as command
+
+    return int(command.run(paths, command.Mode(check=check, diff=diff), _console(opts)))

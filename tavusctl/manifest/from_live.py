@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tavusctl.core import pointer
@@ -39,14 +39,41 @@ TOP_ORDER = (
 )
 LAYER_ORDER = ("llm", "tts", "stt", "perception", "conversational_flow", "transport")
 FIELD_ORDER = {
-    "llm": ("model", "base_url", "api_key", "speculative_inference", "headers", "extra_body"),
-    "tts": ("tts_engine", "api_key", "external_voice_id", "tts_model_name", "voice_settings"),
+    "llm": (
+        "model",
+        "base_url",
+        "api_key",
+        "speculative_inference",
+        "tools",
+        "headers",
+        "extra_body",
+        "default_query",
+    ),
+    "tts": (
+        "tts_engine",
+        "api_key",
+        "external_voice_id",
+        "tts_model_name",
+        "voice_settings",
+        "tts_emotion_control",
+        "pronunciation_dictionary_id",
+    ),
     "stt": ("stt_engine", "hotwords"),
-    "perception": ("perception_model",),
+    "perception": (
+        "perception_model",
+        "perception_analysis_queries",
+        "visual_awareness_queries",
+        "visual_tool_prompt",
+        "visual_tools",
+        "audio_awareness_queries",
+        "audio_tool_prompt",
+        "audio_tools",
+    ),
     "conversational_flow": (
         "turn_detection_model",
         "turn_taking_patience",
         "replica_interruptibility",
+        "voice_isolation",
     ),
     "transport": ("transport_type",),
 }
@@ -57,19 +84,36 @@ def spec_of(live: Mapping[str, Any]) -> dict[str, Any]:
     """The user-owned part of a live persona (a copy): server-owned fields dropped, keys in
     docs order."""
     spec = {k: _copy(v) for k, v in live.items() if k not in SERVER_FIELDS}
-    ordered = _ordered(spec, TOP_ORDER)
+    ordered = _ordered(spec, ())
     if isinstance(ordered.get("layers"), Mapping):
-        layers = _ordered(ordered["layers"], LAYER_ORDER)
+        layers = _ordered(ordered["layers"], ("layers",))
         ordered["layers"] = {
-            k: _ordered(v, FIELD_ORDER.get(k, ())) if isinstance(v, Mapping) else v
+            k: _ordered(v, ("layers", k)) if isinstance(v, Mapping) else v
             for k, v in layers.items()
         }
     return ordered
 
 
-def _ordered(doc: Mapping[str, Any], first: Iterable[str]) -> dict[str, Any]:
-    head = [k for k in first if k in doc]
-    return {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
+def canonical_order(keys: Iterable[Any], where: Sequence[str] = ()) -> list[Any] | None:
+    """The keys of the persona spec object at ``where`` (``()`` for spec itself,
+    ``("layers",)``, ``("layers", "llm")``…) in the order of the Tavus docs, keys the docs do
+    not list after them in alphabetical order; ``None`` for objects whose order is the
+    user's (deeper ones). ``export`` writes and ``fmt`` lays out manifests in this order."""
+    if not where:
+        first: Sequence[str] = TOP_ORDER
+    elif tuple(where) == ("layers",):
+        first = LAYER_ORDER
+    elif len(where) == 2 and where[0] == "layers":
+        first = FIELD_ORDER.get(where[1], ())
+    else:
+        return None
+    given = list(keys)
+    head = [k for k in first if k in given]
+    return [*head, *sorted((k for k in given if k not in head), key=str)]
+
+
+def _ordered(doc: Mapping[str, Any], where: Sequence[str]) -> dict[str, Any]:
+    return {k: doc[k] for k in canonical_order(doc, where) or doc}
 
 
 def looks_masked(value: Any) -> bool:
