@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.redact import hashed
+from tavusctl.plan.redact import hashed
 from tavusctl.plan.drift import DriftKind, find_drift
 from tavusctl.plan.planner import make_plan
 from tavusctl.state.lockfile import LockEntry, Lockfile

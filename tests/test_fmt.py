@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tavusctl.core.errors import ManifestError
-from tavusctl.manifest.from_live import TOP_ORDER
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest.layout import comments, layout
 from tavusctl.manifest.yamlsource import read_text
 from tests.support.cli import Run
@@ -136,7 +136,7 @@ leaf = (
     | st.booleans()
     | st.none()
 )
-key = st.sampled_from([*TOP_ORDER, "zeta", "alpha", "voice_settings"]) | st.from_regex(
+key = st.sampled_from([*PERSONA.key_order.top, "zeta", "alpha", "voice_settings"]) | st.from_regex(
     r"\A[a-z_]{1,12}\Z"
 )
 # Lists hold scalars or objects, as in manifests (a list right inside a list is a shape

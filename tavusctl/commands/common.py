@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
@@ -71,7 +71,15 @@ async def prepare(
     """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
     resources = load(inputs, console)
     lock, text = read_lock(lock_path)
-    wanted = [e.id for e in lock.entries.values() if e.id is not None]
-    live = await fetch_live(client, wanted)
-    plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
+    live = await fetch_account(client, recorded_ids(lock))
+    plan = make_plan(resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets)
     return Planned(plan, resources, lock, text, live.requests)
+
+
+def recorded_ids(lock: Lockfile) -> dict[str, list[str]]:
+    """The ids the lockfile records, by kind name (the prefix of each key)."""
+    out: dict[str, list[str]] = {}
+    for key, entry in lock.entries.items():
+        if entry.id is not None:
+            out.setdefault(key.split("/", 1)[0], []).append(entry.id)
+    return out

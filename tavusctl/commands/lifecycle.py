@@ -21,7 +21,8 @@ from tavusctl.core.errors import (
     NotFound,
     UsageError,
 )
-from tavusctl.core.model import PERSONA, Resource
+from tavusctl.core.model import Resource
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -58,7 +59,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        secrets.remember_all(live)
+        secrets.remember_all(live, PERSONA.secrets)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
@@ -72,7 +73,7 @@ async def import_persona(
 def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
     wanted = state.name_of(state.key_of(name))
     for resource in resources:
-        if resource.kind == PERSONA and resource.name == wanted:
+        if resource.kind == PERSONA.name and resource.name == wanted:
             return resource
     raise ManifestError(
         f"No manifest declares a Persona named '{wanted}'. Import adopts a persona into an "
@@ -112,6 +113,32 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, A
     return live
 
 
+CONCURRENCY = "maximum concurrent conversations"
+
+
+def _conversation_refused(exc: ApiError, key: str, replica_id: str | None) -> ApiError:
+    """The refusal in plain words: the concurrency cap (400) and no credits (402) are the
+    account's limits, not a bad request (tavus-api-2026.md)."""
+    if exc.status == 402:
+        return ApiError(
+            f"Tavus refused to start a conversation with {key}: the account is out of "
+            "conversational credits (HTTP 402). Add credits or upgrade the plan in the Tavus "
+            "dashboard, then try again.",
+            status=402,
+        )
+    if exc.status == 400 and CONCURRENCY in exc.message:
+        return ApiError(
+            f"Tavus refused to start a conversation with {key}: the account already has as "
+            "many conversations running as its plan allows (HTTP 400). End one (or wait for "
+            "one to end), then try again.",
+            status=400,
+        )
+    if isinstance(exc, InvalidRequest) and not replica_id:
+        hint = " If the persona has no default_replica_id, pass --replica-id."
+        return InvalidRequest(f"{exc.message}{hint}", status=exc.status)
+    return exc
+
+
 async def start_conversation(
     client: TavusClient, lock: Lockfile, name: str, *, test_mode: bool, replica_id: str | None
 ) -> str:
@@ -125,9 +152,8 @@ async def start_conversation(
         body["replica_id"] = replica_id
     try:
         reply = await client.create_conversation(body)
-    except InvalidRequest as exc:
-        hint = "" if replica_id else " If the persona has no default_replica_id, pass --replica-id."
-        raise InvalidRequest(f"{exc.message}{hint}", status=exc.status) from None
+    except ApiError as exc:
+        raise _conversation_refused(exc, key, replica_id) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):
         raise ApiError(

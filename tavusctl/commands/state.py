@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError, UsageError
-from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
+from tavusctl.kinds import PERSONA
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
@@ -32,11 +32,11 @@ def key_of(name: str) -> str:
     """
     kind, slash, rest = name.partition("/")
     if not slash:
-        return f"{PERSONA}/{name}"
-    if kind != PERSONA:
+        return PERSONA.key(name)
+    if kind != PERSONA.name:
         raise UsageError(
-            f"'{name}' is not a {PERSONA}: tavusctl manages personas only. "
-            f"Write '{rest}' or '{PERSONA}/{rest}'."
+            f"'{name}' is not a {PERSONA.name}: tavusctl manages personas only. "
+            f"Write '{rest}' or '{PERSONA.key(rest)}'."
         )
     return name
 

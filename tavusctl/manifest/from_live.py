@@ -9,111 +9,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import hash_secret, secret_paths
+from tavusctl.core.secrets import hash_secret
+from tavusctl.core.timestamps import parse_time
+from tavusctl.kinds import PERSONA, KeyOrder, Kind
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 from tavusctl.manifest.schema import check
 
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
-SERVER_FIELDS = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
-
-# Key order of the Tavus docs; keys not listed follow in alphabetical order.
-TOP_ORDER = (
-    "persona_name",
-    "pipeline_mode",
-    "system_prompt",
-    "context",
-    "default_replica_id",
-    "document_ids",
-    "document_tags",
-    "objectives_id",
-    "guardrails_id",
-    "guardrail_ids",
-    "guardrail_tags",
-    "layers",
-)
-LAYER_ORDER = ("llm", "tts", "stt", "perception", "conversational_flow", "transport")
-FIELD_ORDER = {
-    "llm": (
-        "model",
-        "base_url",
-        "api_key",
-        "speculative_inference",
-        "tools",
-        "headers",
-        "extra_body",
-        "default_query",
-    ),
-    "tts": (
-        "tts_engine",
-        "api_key",
-        "external_voice_id",
-        "tts_model_name",
-        "voice_settings",
-        "tts_emotion_control",
-        "pronunciation_dictionary_id",
-    ),
-    "stt": ("stt_engine", "hotwords"),
-    "perception": (
-        "perception_model",
-        "perception_analysis_queries",
-        "visual_awareness_queries",
-        "visual_tool_prompt",
-        "visual_tools",
-        "audio_awareness_queries",
-        "audio_tool_prompt",
-        "audio_tools",
-    ),
-    "conversational_flow": (
-        "turn_detection_model",
-        "turn_taking_patience",
-        "replica_interruptibility",
-        "voice_isolation",
-    ),
-    "transport": ("transport_type",),
-}
 _MASKED = re.compile(r"\*{3,}.{0,6}")
 
 
-def spec_of(live: Mapping[str, Any]) -> dict[str, Any]:
-    """The user-owned part of a live persona (a copy): server-owned fields dropped, keys in
-    docs order."""
-    spec = {k: _copy(v) for k, v in live.items() if k not in SERVER_FIELDS}
-    ordered = _ordered(spec, ())
-    if isinstance(ordered.get("layers"), Mapping):
-        layers = _ordered(ordered["layers"], ("layers",))
-        ordered["layers"] = {
-            k: _ordered(v, ("layers", k)) if isinstance(v, Mapping) else v
-            for k, v in layers.items()
-        }
-    return ordered
+def spec_of(live: Mapping[str, Any], kind: Kind = PERSONA) -> dict[str, Any]:
+    """The user-owned part of a live object (a copy): server-owned fields dropped, keys in the
+    kind's order (see :class:`~tavusctl.kinds.KeyOrder`)."""
+    spec = {k: _copy(v) for k, v in live.items() if k not in kind.server_owned}
+    return _ordered(spec, "", kind.key_order)
 
 
-def canonical_order(keys: Iterable[Any], where: Sequence[str] = ()) -> list[Any] | None:
-    """The keys of the persona spec object at ``where`` (``()`` for spec itself,
-    ``("layers",)``, ``("layers", "llm")``…) in the order of the Tavus docs, keys the docs do
-    not list after them in alphabetical order; ``None`` for objects whose order is the
-    user's (deeper ones). ``export`` writes and ``fmt`` lays out manifests in this order."""
-    if not where:
-        first: Sequence[str] = TOP_ORDER
-    elif tuple(where) == ("layers",):
-        first = LAYER_ORDER
-    elif len(where) == 2 and where[0] == "layers":
-        first = FIELD_ORDER.get(where[1], ())
-    else:
-        return None
-    given = list(keys)
-    head = [k for k in first if k in given]
-    return [*head, *sorted((k for k in given if k not in head), key=str)]
-
-
-def _ordered(doc: Mapping[str, Any], where: Sequence[str]) -> dict[str, Any]:
-    return {k: doc[k] for k in canonical_order(doc, where) or doc}
+def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, Any]:
+    first = order.at(path) or ()
+    head = [k for k in first if k in doc]
+    out = {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
+    for key, value in out.items():
+        inner = f"{path}/{pointer.escape(key)}"
+        if isinstance(value, Mapping) and order.at(inner) is not None:
+            out[key] = _ordered(value, inner, order)
+    return out
 
 
 def looks_masked(value: Any) -> bool:
@@ -131,8 +59,8 @@ def env_var(name: str, path: str) -> str:
     return re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", raw)).strip("_")
 
 
-def persona_to_manifest(
-    name: str, live: Mapping[str, Any], schema: str | None = SCHEMA_ID
+def to_manifest(
+    name: str, live: Mapping[str, Any], schema: str | None = SCHEMA_ID, kind: Kind = PERSONA
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
@@ -140,29 +68,29 @@ def persona_to_manifest(
     where the first-line comment points editors (a path relative to the file, ideally); with
     ``None`` there is no such comment, and a note says how to get one.
     """
-    spec = _escaped(spec_of(live))
-    notes = _refer_to_secrets(name, spec)
+    spec = _escaped(spec_of(live, kind))
+    notes = _refer_to_secrets(name, spec, kind)
     metadata: dict[str, Any] = {"name": name}
-    unknown = unknown_fields(spec)
+    unknown = unknown_fields(spec, kind)
     if unknown:
         metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
         notes.append(
             f"Fields this tavusctl does not know were kept as they are ({', '.join(unknown)}); "
             f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
         )
-    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": metadata, "spec": spec}
+    document = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": metadata, "spec": spec}
     if schema is None:
         notes.append(
             "No schemas/ folder in this project, so the manifest has no $schema comment: run "
             "`tavusctl schema --write schemas` at the project root for editor completion."
         )
-    return _header(live, schema) + dump_yaml(document), notes
+    return _header(live, schema, kind) + dump_yaml(document), notes
 
 
-def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
+def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
     """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
     notes = []
-    for path in list(secret_paths(spec)):
+    for path in list(kind.secrets.paths(spec)):
         value = pointer.resolve(spec, path)
         if value is not None:
             var = env_var(name, path)
@@ -171,9 +99,9 @@ def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
     return notes
 
 
-def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
-    """Dotted names of the fields of ``spec`` that the persona schema does not know."""
-    envelope = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": "x"}}
+def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
+    """Dotted names of the fields of ``spec`` that the kind's schema does not know."""
+    envelope = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": {"name": "x"}}
     findings = check({**envelope, "spec": dict(spec)})
     paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]
     return [".".join(pointer.split(p)[1:]) for p in paths]
@@ -199,8 +127,8 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, Any], schema: str | None) -> str:
-    origin = f"# Exported by tavusctl from persona {live.get('persona_id', '?')}.\n"
+def _header(live: Mapping[str, Any], schema: str | None, kind: Kind) -> str:
+    origin = f"# Exported by tavusctl from {kind.noun} {live.get(kind.id_field, '?')}.\n"
     return (f"# yaml-language-server: $schema={schema}\n" if schema else "") + origin
 
 
@@ -212,7 +140,9 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
-def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any], list[str]]:
+def applied_from_live(
+    spec: Mapping[str, Any], salt: str, kind: Kind = PERSONA
+) -> tuple[dict[str, Any], list[str]]:
     """What the lockfile records for an exported or imported ``spec`` (secrets in clear).
 
     Clear secrets are hashed with the lock ``salt``; masked ones are left out (we do not know
@@ -220,7 +150,7 @@ def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any
     """
     applied = _copy(spec)
     masked = []
-    for path in list(secret_paths(applied)):
+    for path in list(kind.secrets.paths(applied)):
         value = pointer.resolve(applied, path)
         if looks_masked(value):
             masked.append(path)
@@ -257,22 +187,34 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:63].strip("-")
 
 
-def unique_names(personas: Iterable[Mapping[str, Any]], taken: Iterable[str]) -> dict[str, str]:
+def unique_names(
+    objects: Iterable[Mapping[str, Any]], taken: Iterable[str], kind: Kind = PERSONA
+) -> dict[str, str]:
     """A distinct manifest name for each persona (by id), avoiding ``taken``.
 
     Older personas get the plain name, later ones ``-2``, ``-3``…, so the result is stable.
     """
     used = set(taken)
     names = {}
-    for live in sorted(personas, key=lambda p: (str(p.get("created_at", "")), p["persona_id"])):
-        base = slugify(str(live.get("persona_name") or "")) or slugify(live["persona_id"])
+    ids = kind.id_field
+    for live in sorted(objects, key=lambda o: _age(o, kind)):
+        base = slugify(str(live.get(kind.name_field) or "")) or slugify(live[ids])
         name, n = base, 1
         while name in used:
             n += 1
             name = f"{base}-{n}"
         used.add(name)
-        names[live["persona_id"]] = name
+        names[live[ids]] = name
     return names
+
+
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _age(live: Mapping[str, Any], kind: Kind) -> tuple[datetime, str]:
+    """Oldest first by creation time as parsed (the API writes it in three forms; as text,
+    ``…19.990Z`` sorts after ``…19.990123Z``), then by id."""
+    return parse_time(live.get(kind.created_field)) or _EPOCH, str(live[kind.id_field])
 
 
 def dump_yaml(document: Mapping[str, Any]) -> str:

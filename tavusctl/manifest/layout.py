@@ -2,7 +2,7 @@
 
 - keys in a fixed order: ``apiVersion, kind, metadata, spec``; in ``metadata``, ``name`` first;
   in a Persona's ``spec`` the order of the Tavus docs, as ``export`` writes it
-  (:func:`from_live.canonical_order`);
+  (the kind's ``key_order``);
 - two-space indentation, list items indented under their key;
 - strings that hold a line break or are longer than 80 characters as block scalars (``|``),
   unless a block scalar cannot hold them exactly (trailing spaces, some control characters),
@@ -34,8 +34,10 @@ from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tag import Tag
 
+from tavusctl.core import pointer
 from tavusctl.core.errors import ManifestError
-from tavusctl.manifest.from_live import BLOCK_MIN_LENGTH, canonical_order
+from tavusctl.kinds import KINDS, KeyOrder
+from tavusctl.manifest.from_live import BLOCK_MIN_LENGTH
 from tavusctl.manifest.yamlsource import SourceError, read_text
 
 API_VERSION = "tavusctl/v1"
@@ -157,20 +159,22 @@ def _arrange(doc: CommentedMap, *, reorder: bool) -> None:
     if isinstance(metadata, CommentedMap):
         first = [k for k in METADATA if k in metadata]
         _reorder(metadata, [*first, *[k for k in metadata if k not in first]])
-    spec = doc.get("spec")
-    if isinstance(spec, CommentedMap) and doc.get("kind") == "Persona":
-        _order_spec(spec, ())
+    spec, kind = doc.get("spec"), KINDS.get(str(doc.get("kind")))
+    if isinstance(spec, CommentedMap) and kind is not None:
+        _order_spec(spec, "", kind.key_order)
     _blocks(doc)
 
 
-def _order_spec(node: CommentedMap, where: tuple[str, ...]) -> None:
-    order = canonical_order(node, where)
-    if order is None:
+def _order_spec(node: CommentedMap, path: str, order: KeyOrder) -> None:
+    """The kind's order (as export writes it): listed keys first, the others alphabetically."""
+    first = order.at(path)
+    if first is None:
         return
-    _reorder(node, order)
+    head = [k for k in first if k in node]
+    _reorder(node, [*head, *sorted((k for k in node if k not in head), key=str)])
     for key, value in node.items():
-        if isinstance(value, CommentedMap) and isinstance(key, str):
-            _order_spec(value, (*where, key))
+        if isinstance(value, CommentedMap):
+            _order_spec(value, f"{path}/{pointer.escape(str(key))}", order)
 
 
 def _reorder(node: CommentedMap, order: list[Any]) -> None:

@@ -9,26 +9,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import is_secret_path
+from tavusctl.core.secrets import IsSecret
+from tavusctl.core.timestamps import now_iso, parse_time
 from tavusctl.core.values import MISSING, same
+from tavusctl.kinds import PERSONA
+
+__all__ = ["now_iso", "parse_time"]  # re-exported: callers read them from here
 
 # Server and client clocks differ; a persona created this long before the intent still counts.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
-    if isinstance(doc, Mapping) and doc:
-        for key, value in doc.items():
-            path = f"{prefix}/{pointer.escape(str(key))}"
-            if not is_secret_path(path):
-                yield from leaves(value, path)
-    elif prefix:
-        yield prefix, doc
+    for path, value in pointer.leaves(doc, stop=is_secret):
+        if path and not is_secret(path):
+            yield path, value
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,12 @@ class Difference:
         return f"the server changed {self.path} from {show(self.sent)} to {show(self.got)}"
 
 
-def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Difference]:
+def differences(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
     out = []
-    for path, value in leaves(sent):
+    for path, value in leaves(sent, is_secret):
         got = pointer.get(live, path)
         filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
         if got is MISSING or not (same(value, got) or filled):
@@ -56,9 +58,11 @@ def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differ
     return out
 
 
-def matches(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+def matches(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
-    return not differences(sent, live)
+    return not differences(sent, live, is_secret)
 
 
 def show(value: Any, limit: int = 80) -> str:
@@ -67,26 +71,12 @@ def show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 with milliseconds and ``Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(text: Any) -> datetime | None:
-    """An aware datetime from ISO 8601 text (``Z`` allowed); None if absent or unreadable."""
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def created_since(persona: Mapping[str, Any], intent_at: str | None) -> bool:
+def created_since(
+    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 
     Unknown times count as "yes": name and content must match anyway.
     """
-    created, intent = parse_time(persona.get("created_at")), parse_time(intent_at)
+    created, intent = parse_time(doc.get(field)), parse_time(intent_at)
     return created is None or intent is None or created >= intent - CLOCK_SKEW

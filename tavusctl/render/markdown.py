@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tavusctl.core.redact import secret_test
-from tavusctl.core.secrets import secret_paths
 from tavusctl.plan.diff import leaves
 from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.render.text import Line, action_lines, add_lines, notes, summary
@@ -150,9 +148,9 @@ def _lines(action: Action, label: Label) -> list[Line]:
         return action_lines(action)[1:]
     lines: list[Line] = []
     applied = dict(label.last_applied)
-    test = secret_test(secret_paths(applied))
-    for path, value in leaves(applied, test).items():
-        shown = "(sensitive value)" if test(path) else value
+    secret = action.is_secret
+    for path, value in leaves(applied, secret, action.resource_kind.server_owned).items():
+        shown = "(sensitive value)" if secret(path) else value
         lines += [
             line._replace(style="-", text="-" + line.text[1:]) for line in add_lines(path, shown)
         ]
