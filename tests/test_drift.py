@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from tavusctl.core.model import Location, Resource
-from tavusctl.plan.redact import hashed
 from tavusctl.plan.drift import DriftKind, find_drift
 from tavusctl.plan.planner import make_plan
+from tavusctl.plan.redact import hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.emulator import Emulator
 from tests.support.planning import SECRETS, Workspace, secret_spec, spec

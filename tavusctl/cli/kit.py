@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from tavusctl.cli.main import GlobalOptions, _console, _inputs, _run, cli, echo
+from tavusctl.cli.main import (
+    GlobalOptions,
+    _complete_names,
+    _console,
+    _inputs,
+    _run,
+    cli,
+    echo,
+)
 
 
 @cli.command()
@@ -24,7 +32,14 @@ from tavusctl.cli.main import GlobalOptions, _console, _inputs, _run, cli, echo
     show_default=True,
     help="text for people, json for scripts, markdown for an issue body.",
 )
-@click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this persona.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=_complete_names,
+    help="Only this persona (repeatable).",
+)
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
@@ -107,3 +122,17 @@ def fmt(opts: GlobalOptions, /, paths: tuple[Path, ...], check: bool, diff: bool
     from tavusctl.commands import fmt as command
 
     return int(command.run(paths, command.Mode(check=check, diff=diff), _console(opts)))
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (commands, options, and resource names from
+    the lockfile and manifests). For bash: eval "$(tavusctl completion bash)" in ~/.bashrc;
+    zsh: the same in ~/.zshrc; fish: tavusctl completion fish > ~/.config/fish/completions/
+    tavusctl.fish."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None, "click knows bash, zsh and fish"
+    echo(completer(cli, {}, "tavusctl", "_TAVUSCTL_COMPLETE").source())
