@@ -172,6 +172,7 @@ repos:
     rev: v{__version__}
     hooks:
       - id: tavusctl-validate
+        args: [{MANIFESTS}]
       - id: tavusctl-fmt
 """
 
