@@ -7,7 +7,6 @@ package is imported, and hand off to one module each in ``tavusctl.commands``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -43,7 +42,15 @@ from tavusctl.cli.main import (
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
-def drift(opts: GlobalOptions, /, paths: tuple[Path, ...], fmt: str, **kwargs: Any) -> int:
+def drift(
+    opts: GlobalOptions,
+    /,
+    paths: tuple[Path, ...],
+    fmt: str,
+    targets: tuple[str, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> int:
     """Report what changed on the account outside tavusctl: fields edited in the dashboard,
     managed personas deleted, unmanaged personas with a manifest's persona_name.
 
@@ -51,7 +58,7 @@ def drift(opts: GlobalOptions, /, paths: tuple[Path, ...], fmt: str, **kwargs: A
     """
     from tavusctl.commands import drift as command
 
-    inputs = _inputs(paths, {**kwargs, "prune": False})
+    inputs = _inputs(paths, False, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, fmt, _console(opts))  # noqa: E731
     return int(_run(opts, job))
 
