@@ -130,20 +130,6 @@ def start_apply(ws: Workspace) -> subprocess.Popen[str]:
     return ws.start("apply", "manifests", "--auto-approve", "--parallelism", "1")
 
 
-def start_apply_and_wait_for_it(ws: Workspace, emu: Emulator) -> subprocess.Popen[str]:
-    """:func:`start_apply`, returning once it has sent its first API request: random delays
-    then count from there, not from the start of a process whose start-up time varies with
-    the machine's load."""
-    before = len(emu.requests())
-    proc = start_apply(ws)
-    deadline = time.monotonic() + 60
-    while len(emu.requests()) == before:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the apply never reached the API"
-        time.sleep(0.01)
-    return proc
-
-
 def kill_after(proc: subprocess.Popen[str], delay: float) -> tuple[bool, Result]:
     """SIGKILL ``proc`` after ``delay`` seconds; (was it still running, what it printed)."""
     time.sleep(delay)
@@ -157,6 +143,16 @@ def kill(proc: subprocess.Popen[str]) -> tuple[bool, Result]:
         proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     return running, Result(proc.returncode, out, err)
+
+
+def wait_for_request(emu: Emulator, method: str, seen: int, proc: subprocess.Popen[str]) -> None:
+    """Wait until the emulator has received more than ``seen`` ``method`` requests, so that a
+    kill timed from then falls in the writes however slowly the machine started the apply."""
+    deadline = time.monotonic() + 60
+    while sum(r["method"] == method for r in emu.requests()) <= seen:
+        assert proc.poll() is None, "the apply ended before sending a request"
+        assert time.monotonic() < deadline, f"the apply never sent a {method}"
+        time.sleep(0.02)
 
 
 def wait_until_answered(emu: Emulator) -> None:
@@ -183,7 +179,8 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(
     tmp_path: Path, state_url: str | None
 ) -> None:
     """50 personas, one create in flight at a time, each request taking 300 ms: every kill
-    lands in the apply (planning, between intent, POST and record), far from its end.
+    lands in the apply (planning, between intent, POST and record), far from its end: the clock
+    starts when the apply first reads the account, however slowly the machine started it.
     Re-run after each kill."""
     names = [f"c{i:02d}" for i in range(50)]
     rng = random.Random(CRASH_SEED)
@@ -194,7 +191,9 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(
         finished_alone: list[Result] = []
         posts_cut = 0  # kills made while a POST was in flight: it lands after the death
         for _ in range(KILLS):
-            proc = start_apply_and_wait_for_it(ws, emu)
+            seen = sum(r["method"] == "GET" for r in emu.requests())
+            proc = start_apply(ws)
+            wait_for_request(emu, "GET", seen, proc)  # loaded and planning: the clock starts
             time.sleep(rng.uniform(0.0, 1.3))
             posts_cut += any(r["method"] == "POST" and r["status"] is None for r in emu.requests())
             running, result = kill(proc)
@@ -234,9 +233,10 @@ def test_sigkill_during_updates_never_leaves_the_state_behind_the_account(
             ws.write(name, spec(name, default_replica_id="r90bbd427f71"))
         emu.configure(latency_ms=300)
         for _ in range(8):
-            running, result = kill_after(
-                start_apply_and_wait_for_it(ws, emu), rng.uniform(0.3, 1.3)
-            )
+            seen = sum(r["method"] == "PATCH" for r in emu.requests())
+            proc = start_apply(ws)
+            wait_for_request(emu, "PATCH", seen, proc)  # the updates have begun
+            running, result = kill_after(proc, rng.uniform(0.0, 0.5))
             ws.results.append(result)
             assert running, result.output
             wait_until_answered(emu)
