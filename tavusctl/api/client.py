@@ -22,6 +22,8 @@ after such an attempt counts as deleted by us.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import importlib.util
 import ipaddress
 import sys
@@ -99,6 +101,12 @@ class TavusClient:
         )
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
+
+    def key_fingerprint(self, salt: str) -> str:
+        """A salted keyed hash of this client's API URL and key (never the key itself): what a
+        lockfile records to recognise its account."""
+        text = f"{self.base_url}\n{self._key}".encode()
+        return "hmac-sha256:" + hmac.new(salt.encode(), text, hashlib.sha256).hexdigest()
 
     async def __aenter__(self) -> TavusClient:
         return self

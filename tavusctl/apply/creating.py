@@ -66,13 +66,13 @@ class Creator:
                 return resumed
         applied = action.applied or {}
         intent = self.now()
-        await self.recorder.put(action.key, LockEntry(None, applied, intent))
+        await self.recorder.put(action.key, LockEntry(None, applied, intent, action.file))
         try:
             persona_id, adopted = await self._post(action, _content(action), intent)
         except REFUSED:
             await self._restore(action.key, entry)  # nothing was created: forget the intent
             raise
-        await self.recorder.put(action.key, LockEntry(persona_id, applied))
+        await self.recorder.put(action.key, LockEntry(persona_id, applied, file=action.file))
         note = "adopted after an unknown outcome" if adopted else None
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
@@ -96,7 +96,7 @@ class Creator:
         found = await self._find(entry.applied, entry.intent_at, settle=False)
         if found is None:
             return None
-        await self.recorder.put(action.key, LockEntry(found, entry.applied))
+        await self.recorder.put(action.key, LockEntry(found, entry.applied, file=entry.file))
         self.emit(Event(action.key, "adopted", f"{found}, created by an interrupted run"))
         if dict(entry.applied) == dict(action.applied or {}):
             return Outcome(action.key, action.kind, "succeeded", found, "adopted")

@@ -25,15 +25,17 @@ async def run(
     execution: Execution,
     approve: Approve,
     console: Console,
+    no_lockfile: str | None = None,
 ) -> ExitCode:
     """Plan against the account, show the plan, ask, then execute it.
 
     The caller holds ``lockfile.exclusive(lock_path)`` for the whole run, planning included.
+    ``no_lockfile``: see :func:`prepare`.
     """
-    planned = await prepare(client, inputs, lock_path, console)
+    planned = await prepare(client, inputs, lock_path, console, no_lockfile)
     console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
     if not planned.plan.has_changes:
-        record_matches(planned.plan, lock_path, planned.lock, console)
+        record_matches(planned.plan, lock_path, planned.lock, console, write=planned.rebound)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
     return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
@@ -64,9 +66,13 @@ async def execute(
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
-def record_matches(plan: Plan, lock_path: Path, lock: Lockfile, console: Console) -> None:
-    """With nothing to change, still record specs the account already has (see executor)."""
-    executor.record_matches(plan, lock_path, lock, lambda event: _progress(event, console))
+def record_matches(
+    plan: Plan, lock_path: Path, lock: Lockfile, console: Console, *, write: bool = False
+) -> None:
+    """With nothing to change, still record specs (and manifest files) the account already
+    has (see executor), and the account when ``write`` (it changed: a rotated key)."""
+    emit = lambda event: _progress(event, console)  # noqa: E731
+    executor.record_matches(plan, lock_path, lock, emit, write=write)
 
 
 def _progress(event: Event, console: Console) -> None:

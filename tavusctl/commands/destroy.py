@@ -62,6 +62,7 @@ async def destroy(
     """
     from tavusctl.api.fetch import fetch_live
     from tavusctl.apply.execute import execute
+    from tavusctl.commands.common import bound
     from tavusctl.render.text import render_text
 
     with lockfile.exclusive(lock_path):
@@ -70,6 +71,7 @@ async def destroy(
             console.out(NOTHING)
             return ExitCode.OK
         live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id])
+        lock = bound(client, lock, live.personas, lock_path, destroying=True)
         plan = destroy_plan(lock, live.personas)
         console.out(render_text(plan, color=console.color, requests=live.requests))
         approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")

@@ -9,7 +9,7 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import apply
-from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.commands.common import Console, Inputs, Planned, bound, load, read_lock
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
@@ -77,6 +77,10 @@ async def run(
         lock = Lockfile(salt=saved.plan.salt)
     wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
     live = await fetch_live(client, wanted)
+    inputs = _inputs(saved.inputs)
+    account = lock.account
+    lock = bound(client, lock, live.personas, lock_path, allow=inputs.allow_recreate_all)
+    rebound = lock.account != account
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
     plan = planfile.resolve_secrets(saved, resources)
     planfile.check_fresh(
@@ -87,7 +91,7 @@ async def run(
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
-        apply.record_matches(plan, lock_path, lock, console)
+        apply.record_matches(plan, lock_path, lock, console, write=bool(text) and rebound)
         return ExitCode.OK
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
@@ -107,6 +111,8 @@ def _inputs(data: Any) -> Inputs:
             allow_plaintext_secrets=bool(data["allow_plaintext_secrets"]),
             prune=bool(data["prune"]),
             targets=tuple(str(t) for t in data["targets"]),
+            allow_duplicate_names=bool(data.get("allow_duplicate_names", False)),
+            allow_recreate_all=bool(data.get("allow_recreate_all", False)),
         )
     except (KeyError, TypeError) as exc:
         raise PlanError(

@@ -22,6 +22,7 @@ from tavusctl.manifest.diagnostics import Diagnostic, Severity
 API_VERSION = "tavusctl/v1"
 KINDS = (PERSONA,)
 ALLOW_UNKNOWN_ANNOTATION = "tavusctl.io/allow-unknown-fields"
+ALLOW_DUPLICATE_ANNOTATION = "tavusctl.io/allow-duplicate-name"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Options:
     allow_unknown_fields: bool
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
+    unset_secrets: set[str] | None = None  # offline: unset secret variables are noted here
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class DocumentLoader:
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
             secret=is_secret_path(spec_path),
+            unset_secrets=self.options.unset_secrets,
         )
         try:
             resolved = references.resolve(text, ctx)
@@ -159,13 +162,14 @@ class DocumentLoader:
             locations=_spec_locations(self.doc),
             secrets=dict(self.secrets),
             allow_unknown_fields=allow_unknown,
+            allow_duplicate_name=_annotated(value, ALLOW_DUPLICATE_ANNOTATION),
         )
 
 
-def _annotated(value: dict[str, Any]) -> bool:
+def _annotated(value: dict[str, Any], annotation: str = ALLOW_UNKNOWN_ANNOTATION) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
+    return isinstance(annotations, dict) and annotations.get(annotation) == "true"
 
 
 def _non_finite(node: Any, path: str) -> Iterator[str]:

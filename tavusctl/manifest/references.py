@@ -19,6 +19,9 @@ from tavusctl.core.secrets import remember
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
+# What an unset secret variable reads as when secrets are not needed (offline validate).
+UNRESOLVED = "(secret not resolved)"
+
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -40,6 +43,7 @@ class Context:
     environ: Mapping[str, str]
     field: str
     secret: bool
+    unset_secrets: set[str] | None = None  # offline: collect unset secret variables here
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,9 @@ def _env(name: str, ctx: Context) -> str:
             f"manifest cannot copy other environment values into plan output. Rename the "
             f"variable to {ENV_PREFIX}{name}."
         )
+    if name not in ctx.environ and ctx.secret and ctx.unset_secrets is not None:
+        ctx.unset_secrets.add(name)
+        return UNRESOLVED
     if name not in ctx.environ:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -98,6 +98,10 @@ class Action:
     - ``live_fingerprint``: a hash of the live document the plan saw (``None`` if none), so a
       saved plan can be refused when the persona changed since.
     - ``sensitive_paths``: pointers (within ``body``/spec) of secret fields.
+    - ``file``: the manifest file (relative to the lockfile's folder) the lockfile records.
+    - ``persona_name``: the persona's display name, to show beside a delete.
+    - ``twins``: for a create, the unmanaged live personas with the same ``persona_name``: the
+      create is blocked (apply creates nothing for it); they should be imported instead.
     """
 
     kind: ActionKind
@@ -109,6 +113,14 @@ class Action:
     applied: Mapping[str, Any] | None = None
     live_fingerprint: str | None = None
     sensitive_paths: frozenset[str] = frozenset()
+    file: str | None = None
+    persona_name: str | None = None
+    twins: tuple[str, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """A create that must not run: a persona of its name exists, unmanaged."""
+        return bool(self.twins)
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,11 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(a.kind.changes for a in self.actions)
+
+    @property
+    def blocked(self) -> tuple[Action, ...]:
+        """The creates that are blocked by an unmanaged twin (see ``Action.twins``)."""
+        return tuple(a for a in self.actions if a.blocked)
 
     def counts(self) -> dict[ActionKind, int]:
         """How many actions of each kind."""
@@ -147,17 +164,46 @@ def make_plan(
     *,
     prune: bool = False,
     targets: Sequence[str] = (),
+    scope: Scope | None = None,
 ) -> Plan:
     """Decide one action per resource from the manifests, the lockfile and live personas.
 
     ``live`` maps persona id to the live document. ``targets`` (names or keys) limits the
-    plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
+    plan; an unknown target is a :class:`PlanError`. ``scope`` says which lockfile entries the
+    manifests given cover and where each manifest lives (default: every entry). Pure: no I/O.
     """
+    scope = scope or Scope()
     resources = _by_key(desired)
-    keys = _select(set(resources) | set(lock.entries), targets)
-    actions = tuple(_action(k, resources.get(k), lock, live, prune) for k in sorted(keys))
+    covered = {k for k in lock.entries if scope.covers(k)}
+    keys = _select(set(resources) | covered, targets)
+    actions = tuple(
+        _with_twins(_action(k, resources.get(k), lock, live, prune, scope), lock, live, scope)
+        for k in sorted(keys)
+    )
     warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
     return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the manifests given to a plan cover (computed where paths are known).
+
+    ``files``: each desired resource's manifest file, relative to the lockfile's folder.
+    ``entries``: the lockfile keys whose recorded manifest file is under the PATHs given
+    (``None``: all). An entry outside is no part of the plan: neither orphan nor delete.
+    ``duplicates_allowed``: keys whose create may share a live persona's ``persona_name``
+    (``--allow-duplicate-names`` or the manifest's annotation; ``"*"`` for every key).
+    """
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    entries: frozenset[str] | None = None
+    duplicates_allowed: frozenset[str] = frozenset()
+
+    def covers(self, key: str) -> bool:
+        return self.entries is None or key in self.entries
+
+    def allows_duplicate(self, key: str) -> bool:
+        return "*" in self.duplicates_allowed or key in self.duplicates_allowed
 
 
 def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:
@@ -193,15 +239,42 @@ def _action(
     lock: Lockfile,
     live: Mapping[str, Mapping[str, Any]],
     prune: bool,
+    scope: Scope,
 ) -> Action:
     entry = lock.entries.get(key)
     if resource is None:
         return _gone_from_manifests(key, _require(entry), live, prune, lock.salt)
+    file = scope.files.get(key)
     if entry is None or entry.id is None:
-        return _new(ActionKind.CREATE, resource, lock.salt)
+        return replace(_new(ActionKind.CREATE, resource, lock.salt), file=file)
     if entry.id not in live:
-        return _new(ActionKind.RECREATE, resource, lock.salt, entry.id)
-    return _update(resource, entry, entry.id, live[entry.id], lock.salt)
+        return replace(_new(ActionKind.RECREATE, resource, lock.salt, entry.id), file=file)
+    return replace(_update(resource, entry, entry.id, live[entry.id], lock.salt), file=file)
+
+
+def _with_twins(
+    action: Action, lock: Lockfile, live: Mapping[str, Mapping[str, Any]], scope: Scope
+) -> Action:
+    """Block a create when an unmanaged live persona has its ``persona_name``.
+
+    Such a persona is most likely this very one, created by a run whose lockfile was lost (a
+    CI run that never committed it, a checkout that dropped it, another folder): creating it
+    again would make a duplicate. Not for a create whose intent is recorded: apply adopts
+    what the interrupted run created.
+    """
+    entry = lock.entries.get(action.key)
+    if action.kind not in (ActionKind.CREATE, ActionKind.RECREATE) or action.body is None:
+        return action
+    if (entry is not None and entry.id is None) or scope.allows_duplicate(action.key):
+        return action
+    name = action.body.get("persona_name")
+    if not isinstance(name, str) or not name:
+        return action
+    managed = {e.id for e in lock.entries.values() if e.id}
+    twins = sorted(
+        pid for pid, doc in live.items() if pid not in managed and doc.get("persona_name") == name
+    )
+    return replace(action, twins=tuple(twins)) if twins else action
 
 
 def _require(entry: LockEntry | None) -> LockEntry:
@@ -213,12 +286,15 @@ def _gone_from_manifests(
     key: str, entry: LockEntry, live: Mapping[str, Mapping[str, Any]], prune: bool, salt: str
 ) -> Action:
     doc = live.get(entry.id) if entry.id else None
+    shown = (doc or {}).get("persona_name", entry.applied.get("persona_name"))
     return Action(
         kind=ActionKind.DELETE if prune else ActionKind.ORPHAN,
         key=key,
         name=key.split("/", 1)[-1],
         persona_id=entry.id,
         live_fingerprint=None if doc is None else live_fingerprint(doc, salt),
+        file=entry.file,
+        persona_name=shown if isinstance(shown, str) else None,
     )
 
 
@@ -268,6 +344,20 @@ def live_fingerprint(doc: Mapping[str, Any], salt: str) -> str:
     body = {k: v for k, v in doc.items() if k not in VOLATILE}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
     return "hmac-sha256:" + hmac.new(salt.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def blocked_reason(action: Action) -> str:
+    """Why a blocked create is not run, and what to do instead."""
+    ids = ", ".join(action.twins)
+    first = action.twins[0]
+    what = "an unmanaged persona" if len(action.twins) == 1 else "unmanaged personas"
+    return (
+        f"not created: {what} with this persona_name exists: {ids}. Adopt it with "
+        f"`tavusctl import {action.name} {first}` (or all such at once: `tavusctl import "
+        "--by-name`); to create another persona of the same name, pass "
+        "--allow-duplicate-names or annotate the manifest with "
+        '`tavusctl.io/allow-duplicate-name: "true"`.'
+    )
 
 
 def _warning(action: Action, entry: LockEntry | None) -> str | None:

@@ -92,6 +92,9 @@ def _action_out(action: Action) -> dict[str, Any]:
         "applied": action.applied,
         "live_fingerprint": action.live_fingerprint,
         "sensitive_paths": sorted(action.sensitive_paths),
+        "file": action.file,
+        "persona_name": action.persona_name,
+        "twins": list(action.twins),
     }
 
 
@@ -148,6 +151,9 @@ def _action_in(item: dict[str, Any]) -> Action:
         applied=item["applied"],
         live_fingerprint=item["live_fingerprint"],
         sensitive_paths=frozenset(item["sensitive_paths"]),
+        file=item.get("file"),
+        persona_name=item.get("persona_name"),
+        twins=tuple(str(t) for t in item.get("twins", ())),
     )
 
 

@@ -53,7 +53,9 @@ def _table(plan: Plan) -> list[str]:
         return []
     head = ["| persona | action | id | changes |\n", "|---|---|---|---|\n"]
     return head + [
-        f"| `{a.key}` | {a.kind.value} | {_code(a.persona_id)} | {_what(a)} |\n" for a in rows
+        f"| `{a.key}` | {a.kind.value}{' (blocked)' if a.blocked else ''} | "
+        f"{_code(a.persona_id)} | {_what(a)} |\n"
+        for a in rows
     ]
 
 
@@ -62,12 +64,17 @@ def _code(text: str | None) -> str:
 
 
 def _what(action: Action) -> str:
+    if action.blocked:
+        return "not created: unmanaged persona of this name: " + ", ".join(action.twins)
+    named = f"persona_name {action.persona_name!r}" if action.persona_name else ""
+    if action.kind is ActionKind.DELETE:
+        return named
     if action.kind is ActionKind.UPDATE:
         n, drift = len(action.operations), sum(op.drift for op in action.operations)
         text = f"{n} operation{'' if n == 1 else 's'}"
         return text + (f", {drift} drift" if drift else "")
     if action.kind is ActionKind.ORPHAN:
-        return "no manifest: left alone"
+        return "no manifest: left alone" + (f" ({named})" if named else "")
     if action.body is not None:
         return f"{len(action.body)} fields"
     return ""
