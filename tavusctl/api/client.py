@@ -275,10 +275,21 @@ class TavusClient:
                 apiwire.scrub(
                     f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
                     f"({call.label}: {apiwire.describe(exc)}) after {self.retry.attempts} "
-                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
+                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again."
+                    + _timeout_hint(exc, self.timeout),
                     self._key,
                 )
             ) from None
+
+
+def _timeout_hint(exc: httpx.TransportError, timeout: float) -> str:
+    """For a timeout: how long each attempt waited and how to wait longer."""
+    if not isinstance(exc, httpx.TimeoutException):
+        return ""
+    return (
+        f" Each attempt waited {timeout:g} s for an answer; if the API is just slow, wait "
+        "longer with --timeout SECONDS (or TAVUSCTL_TIMEOUT)."
+    )
 
 
 def _remember_sniffio_is_missing() -> None:
@@ -306,6 +317,12 @@ def check_url(base_url: str, *, injected: bool = False) -> None:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):
         url = None
+    if url is not None and url.path.rstrip("/").lower().endswith("/v2"):
+        root = base_url.rstrip("/")[: -len("/v2")]
+        raise ApiError(
+            f"Refusing API URL {base_url!r}: it must be the server's address without /v2 "
+            f"(tavusctl adds /v2/... itself), here {root!r}. Fix --api-url or TAVUS_API_URL."
+        )
     if url is not None and url.scheme == "https" and url.host:
         return
     if url is not None and url.scheme == "http" and (injected or _is_loopback(url.host)):

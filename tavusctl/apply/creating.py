@@ -46,6 +46,7 @@ class Creator:
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
+        self.waited = False  # the wait for an interrupted run's creates was announced
 
     async def create(self, action: Action) -> Outcome:
         """Create the persona of ``action`` (or adopt the one an earlier attempt created).
@@ -119,14 +120,16 @@ class Creator:
         age = max((now - started).total_seconds(), 0.0)  # an intent "from the future": skew
         wait = self.client.timeout - age
         if wait > 0:
-            self.emit(
-                Event(
-                    key,
-                    "creating",
-                    f"waiting {wait:.1f} s for a create an "
-                    "interrupted run started to land, before looking for it",
+            if not self.waited:  # one line for every create the interrupted run left
+                self.waited = True
+                self.emit(
+                    Event(
+                        key,
+                        "creating",
+                        f"waiting {wait:.1f} s for the creates an interrupted run started to "
+                        "land, before looking for them (once for all of them)",
+                    )
                 )
-            )
             await asyncio.sleep(wait)
 
     async def _post(

@@ -82,11 +82,32 @@ class TavusctlGroup(click.Group):
         except TavusctlError as exc:
             _fail(exc)
         except KeyboardInterrupt:
-            echo("Interrupted.", err=True)
+            echo(f"Interrupted.{_pending(ctx)}", err=True)
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         if isinstance(result, int) and result:
             raise SystemExit(result)
         return result
+
+
+def _pending(ctx: click.Context) -> str:
+    """After Ctrl-C: how many creates the lockfile holds as intents (their outcome unknown)."""
+    opts = ctx.obj
+    if not isinstance(opts, GlobalOptions) or "state" not in opts.__dict__:
+        return ""  # the lockfile was never looked for: nothing can be pending
+    try:
+        from tavusctl.state import lockfile
+
+        lock = lockfile.read(opts.lockfile)
+    except TavusctlError:
+        return ""
+    n = sum(1 for e in lock.entries.values() if e.id is None)
+    if not n:
+        return ""
+    return (
+        f" {n} create{'' if n == 1 else 's'} {'was' if n == 1 else 'were'} left pending in "
+        f"{opts.lockfile}: the next apply looks for {'it' if n == 1 else 'them'} on the "
+        "account before creating anything, so nothing is created twice."
+    )
 
 
 @click.group(cls=TavusctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,6 +182,7 @@ def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     field = {"lockfile": "lockfile_option", "no_color": "color"}.get(name, name)
     changes = {field: new}
     ctx.obj = replace(opts, **changes)
+    ctx.find_root().obj = ctx.obj  # what the group reports after Ctrl-C (see _pending)
     return value
 
 

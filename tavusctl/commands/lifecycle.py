@@ -206,9 +206,17 @@ async def start_conversation(
         body["replica_id"] = replica_id
     try:
         reply = await client.create_conversation(body)
-    except InvalidRequest as exc:
+    except (InvalidRequest, NotFound) as exc:
+        if await client.get_persona(persona_id) is None:
+            raise NotFound(
+                f"{key} ({persona_id}) is gone from the Tavus account: it was deleted outside "
+                f"tavusctl (the API answered HTTP {exc.status}). Run `tavusctl apply` to create "
+                f"it again (plan shows it as a recreate), or `tavusctl state rm "
+                f"{state.name_of(key)}` to stop managing it.",
+                status=exc.status,
+            ) from None
         hint = "" if replica_id else " If the persona has no default_replica_id, pass --replica-id."
-        raise InvalidRequest(f"{exc.message}{hint}", status=exc.status) from None
+        raise type(exc)(f"{exc.message}{hint}", status=exc.status) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):
         raise ApiError(

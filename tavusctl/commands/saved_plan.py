@@ -9,7 +9,15 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import apply
-from tavusctl.commands.common import Console, Inputs, Planned, bound, load, read_lock
+from tavusctl.commands.common import (
+    Console,
+    Inputs,
+    Planned,
+    bound,
+    load,
+    read_lock,
+    relative_file,
+)
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
@@ -26,13 +34,16 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
     return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
-def write(path: Path, planned: Planned, inputs: Inputs) -> None:
+def write(path: Path, planned: Planned, inputs: Inputs, lock_path: Path) -> None:
     """Write the saved plan for ``planned`` atomically; it holds no secret value."""
     text = planfile.dumps(
         planned.plan,
         manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, planned.plan.salt),
         lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
-        inputs=_inputs_json(inputs),
+        inputs=_inputs_json(inputs, lock_path),
+        manifest_fingerprints=planfile.each_manifest_fingerprint(
+            planned.resources, planned.plan.salt
+        ),
     )
     try:
         lockfile.write_text(path, text)
@@ -71,13 +82,13 @@ async def run(
     The caller holds ``lockfile.exclusive(lock_path)``.
     """
     saved = read(plan_path)
-    resources = load(_inputs(saved.inputs), console)
+    resources = load(_inputs(saved.inputs, lock_path), console)
     lock, text = read_lock(lock_path)
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
         lock = Lockfile(salt=saved.plan.salt)
     wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
     live = await fetch_live(client, wanted)
-    inputs = _inputs(saved.inputs)
+    inputs = _inputs(saved.inputs, lock_path)
     account = lock.account
     lock = bound(client, lock, live.personas, lock_path, allow=inputs.allow_recreate_all)
     rebound = lock.account != account
@@ -88,6 +99,7 @@ async def run(
         manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
         lockfile_fingerprint=planfile.fingerprint(text),
         live=live.personas,
+        manifests=planfile.each_manifest_fingerprint(resources, saved.plan.salt),
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
@@ -96,17 +108,38 @@ async def run(
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
 
-def _inputs_json(inputs: Inputs) -> dict[str, Any]:
+def _inputs_json(inputs: Inputs, lock_path: Path) -> dict[str, Any]:
+    """The inputs as JSON; the paths also relative to the lockfile's folder (``project_paths``),
+    so that the plan can be applied from any folder of the project."""
     out = dataclasses.asdict(inputs)
     out["paths"] = [str(p) for p in inputs.paths]
+    out["project_paths"] = [relative_file(p, lock_path) for p in inputs.paths or (Path("."),)]
     out["targets"] = list(inputs.targets)
     return out
 
 
-def _inputs(data: Any) -> Inputs:
+def _paths(data: Any, lock_path: Path) -> tuple[Path, ...]:
+    """Where the manifests are: by the project's lockfile when it is here, else as given."""
+    given = tuple(Path(p) for p in data["paths"])
+    if "project_paths" in data and lock_path.exists():
+        home = lock_path.absolute().parent
+        found = tuple(home / p for p in data["project_paths"])
+        if all(p.exists() for p in found):
+            return found
+    missing = [str(p) for p in given or (Path("."),) if not p.exists()]
+    if missing:
+        raise PlanError(
+            f"The plan was made from {', '.join(missing)}, which is not here (paths are relative "
+            "to the folder the plan was made in, and no lockfile of its project was found from "
+            "here). Apply it from that folder or from inside its project."
+        )
+    return given
+
+
+def _inputs(data: Any, lock_path: Path) -> Inputs:
     try:
         return Inputs(
-            paths=tuple(Path(p) for p in data["paths"]),
+            paths=_paths(data, lock_path),
             allow_unknown_fields=bool(data["allow_unknown_fields"]),
             allow_plaintext_secrets=bool(data["allow_plaintext_secrets"]),
             prune=bool(data["prune"]),

@@ -146,7 +146,13 @@ def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "
             "such as ${file:prompts/persona.md}."
         )
-    target = (ctx.folder / relative).resolve()
+    try:
+        target = (ctx.folder / relative).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: RuntimeError up to 3.12, OSError after
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} is a symlink that points "
+            "back at itself (a loop). Point it at a real file, or name the file directly."
+        ) from None
     root = ctx.root.resolve()
     if not target.is_relative_to(root):
         raise ReferenceProblem(
