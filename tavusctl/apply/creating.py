@@ -17,8 +17,9 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
 from tavusctl.core.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
+from tavusctl.kinds import Kind, of_key
 from tavusctl.plan.content import created_since, leaves, matches, now_iso, parse_time
-from tavusctl.plan.planner import Action
+from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
 from tavusctl.state.recorder import Recorder
 
@@ -55,7 +56,8 @@ class Creator:
         could otherwise adopt a twin's persona whose answer is still on its way, and both
         would record one id.
         """
-        name = str(_content(action).get("persona_name", ""))
+        kind = action.resource_kind
+        name = f"{kind.name}/{_content(action).get(kind.name_field, '')}"
         async with self.names.setdefault(name, asyncio.Lock()):
             return await self._create(action)
 
@@ -89,12 +91,12 @@ class Creator:
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
-        return await self._find(entry.applied, entry.intent_at, settle=False)
+        return await self._find(of_key(key), entry.applied, entry.intent_at, settle=False)
 
     async def _resume(self, action: Action, entry: LockEntry) -> Outcome | None:
         """Adopt what an interrupted run created for ``action.key``; None if it created nothing."""
         await self._let_land(action.key, entry.intent_at)
-        found = await self._find(entry.applied, entry.intent_at, settle=False)
+        found = await self._find(action.resource_kind, entry.applied, entry.intent_at, settle=False)
         if found is None:
             return None
         await self.recorder.put(action.key, LockEntry(found, entry.applied, file=entry.file))
@@ -140,15 +142,15 @@ class Creator:
         After an unknown outcome, and after a 429 (which a server might send after the write),
         the account is checked for the persona before the POST is sent again.
         """
-        body, unknown, refused = dict(action.body or {}), 0, 0
+        body, unknown, refused, kind = dict(action.body or {}), 0, 0, action.resource_kind
         while True:
             try:
-                pid = await self.client.create_persona(body, retry_refused=False)
+                pid = await self.client.create(kind, body, retry_refused=False)
                 return self._claim(pid), False
             except OutcomeUnknown as exc:
                 unknown += 1
                 if unknown == MAX_UNKNOWN:
-                    found = await self._find(content, intent)
+                    found = await self._find(kind, content, intent)
                     if found is None:
                         raise _gave_up(action, exc) from None
                     return found, True
@@ -161,24 +163,32 @@ class Creator:
                 await self.client.retry.sleep(delay)
                 note, settle = "Rate limited (HTTP 429); checking the account first.", False
             self.emit(Event(action.key, "creating", note))
-            found = await self._find(content, intent, settle=settle)
+            found = await self._find(kind, content, intent, settle=settle)
             if found is not None:
                 return found, True
 
     async def _find(
-        self, content: Mapping[str, Any], intent_at: str | None, *, settle: bool = True
+        self,
+        kind: Kind,
+        content: Mapping[str, Any],
+        intent_at: str | None,
+        *,
+        settle: bool = True,
     ) -> str | None:
-        """The oldest unclaimed persona on the account matching ``content`` since ``intent_at``."""
-        if not any(True for _ in leaves(content)):
+        """The oldest unclaimed object of ``kind`` on the account matching ``content`` (every
+        non-secret value), created since ``intent_at``."""
+        if not any(True for _ in leaves(content, kind.secrets)):
             return None  # nothing to recognise it by
         if settle:
             await asyncio.sleep(self.settle)  # the lost request may still be in flight
-        live = await fetch_live(self.client)
+        live = (await fetch_live(self.client, kind=kind)).by_kind[kind.name]
         taken = self.claimed | {e.id for e in self.recorder.lock.entries.values() if e.id}
         candidates = sorted(
-            (str(doc.get("created_at") or ""), pid)
-            for pid, doc in live.personas.items()
-            if pid not in taken and created_since(doc, intent_at) and matches(content, doc)
+            (str(doc.get(kind.created_field) or ""), object_id)
+            for object_id, doc in live.items()
+            if object_id not in taken
+            and created_since(doc, intent_at, kind.created_field)
+            and matches(content, doc, kind.secrets)
         )
         return self._claim(candidates[0][1]) if candidates else None
 

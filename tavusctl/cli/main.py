@@ -24,7 +24,7 @@ from tavusctl.core.secrets import remember, scrub
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
-    from tavusctl.project import StateLocation
+    from tavusctl.state.locate import StateLocation
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -35,7 +35,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class GlobalOptions:
     """Options shared by every command. ``lockfile_option`` is ``--lockfile`` as given; the
-    lockfile used is :attr:`state` (found upward when not given, see ``tavusctl.project``)."""
+    lockfile used is :attr:`state` (found upward when not given, see ``tavusctl.state.locate``)."""
 
     api_url: str
     api_key: str | None
@@ -47,7 +47,7 @@ class GlobalOptions:
     @functools.cached_property
     def state(self) -> StateLocation:
         """Where the lockfile is, and how it was found (looked up once, when first needed)."""
-        from tavusctl.project import locate
+        from tavusctl.state.locate import locate
 
         return locate(self.lockfile_option, os.environ)
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
-from tavusctl.plan.planner import Plan, Scope, make_plan
+from tavusctl.plan.model import Plan
+from tavusctl.plan.planner import Scope, make_plan
 from tavusctl.state import lockfile
 from tavusctl.state.account import bind, check_bound
 from tavusctl.state.lockfile import Account, Lockfile
@@ -86,13 +87,12 @@ async def prepare(
     lock, text = read_lock(lock_path)
     if not text and no_lockfile:
         console.err(no_lockfile)
-    wanted = [e.id for e in lock.entries.values() if e.id is not None]
-    live = await fetch_live(client, wanted)
+    live = await fetch_account(client, recorded_ids(lock))
     account = lock.account
-    lock = bound(client, lock, live.personas, lock_path, allow=inputs.allow_recreate_all)
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
     scope = scope_of(inputs, resources, lock, lock_path)
     plan = make_plan(
-        resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets, scope=scope
+        resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
     )
     rebound = bool(text) and lock.account != account
     return Planned(plan, resources, lock, text, live.requests, rebound)
@@ -149,3 +149,12 @@ def scope_of(
 def _relative(path: Path, home: Path) -> str:
     """``path`` relative to ``home`` (``..`` when outside it), with forward slashes."""
     return Path(os.path.relpath(path.absolute().resolve(), home)).as_posix()
+
+
+def recorded_ids(lock: Lockfile) -> dict[str, list[str]]:
+    """The ids the lockfile records, by kind name (the prefix of each key)."""
+    out: dict[str, list[str]] = {}
+    for key, entry in lock.entries.items():
+        if entry.id is not None:
+            out.setdefault(key.split("/", 1)[0], []).append(entry.id)
+    return out

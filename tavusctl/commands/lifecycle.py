@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
 from tavusctl.commands.common import account_of, relative_file
 from tavusctl.core import secrets
@@ -22,14 +24,12 @@ from tavusctl.core.errors import (
     NotFound,
     UsageError,
 )
-from tavusctl.core.model import PERSONA, Resource
+from tavusctl.core.model import Resource
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
 from tavusctl.state.account import bind
 from tavusctl.state.lockfile import LockEntry, Lockfile
-
-if TYPE_CHECKING:
-    from tavusctl.api.client import TavusClient
 
 
 def project(live: Any, spec: Any) -> Any:
@@ -78,7 +78,7 @@ def _adopted(
 ) -> tuple[LockEntry, bool]:
     """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
     manifest declares it, as last-applied; and whether a secret came back masked."""
-    secrets.remember_all(live)
+    secrets.remember_all(live, PERSONA.secrets)
     spec = project(export.spec_of(live), dict(resource.spec))
     applied, masked = export.applied_from_live(spec, salt)
     file = relative_file(Path(resource.location.file), lock_path)
@@ -104,8 +104,6 @@ async def import_by_name(
     """Adopt, for every manifest without a lockfile entry, the one unmanaged live persona with
     its ``persona_name``. Returns (no manifest was refused, one line per manifest considered).
     """
-    from tavusctl.api.fetch import fetch_live
-
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         live = (await fetch_live(client)).personas
@@ -114,7 +112,7 @@ async def import_by_name(
         clean = True
         for resource in sorted(resources, key=lambda r: r.key):
             entry = lock.entries.get(resource.key)
-            if resource.kind != PERSONA or (entry is not None and entry.id is not None):
+            if resource.kind != PERSONA.name or (entry is not None and entry.id is not None):
                 continue
             name = resource.spec.get("persona_name")
             found = sorted(
@@ -153,7 +151,7 @@ def _not_adopted(resource: Resource, name: Any, found: Sequence[str]) -> str:
 def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
     wanted = state.name_of(state.key_of(name))
     for resource in resources:
-        if resource.kind == PERSONA and resource.name == wanted:
+        if resource.kind == PERSONA.name and resource.name == wanted:
             return resource
     raise ManifestError(
         f"No manifest declares a Persona named '{wanted}'. Import adopts a persona into an "

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.commands import apply
 from tavusctl.commands.common import (
     Console,
@@ -19,10 +19,10 @@ from tavusctl.commands.common import (
     relative_file,
 )
 from tavusctl.core.errors import ExitCode, PlanError
+from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
 from tavusctl.render import text as render
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
 
@@ -46,7 +46,7 @@ def write(path: Path, planned: Planned, inputs: Inputs, lock_path: Path) -> None
         ),
     )
     try:
-        lockfile.write_text(path, text)
+        write_atomic(path, text)
     except OSError as exc:
         raise PlanError(
             f"Cannot write the plan file {path}: {exc.strerror or exc}. "
@@ -86,11 +86,14 @@ async def run(
     lock, text = read_lock(lock_path)
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
         lock = Lockfile(salt=saved.plan.salt)
-    wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
-    live = await fetch_live(client, wanted)
+    wanted: dict[str, list[str]] = {}
+    for action in saved.plan.actions:
+        if action.persona_id and action.kind.changes:
+            wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
+    live = await fetch_account(client, wanted)
     inputs = _inputs(saved.inputs, lock_path)
     account = lock.account
-    lock = bound(client, lock, live.personas, lock_path, allow=inputs.allow_recreate_all)
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
     rebound = lock.account != account
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
     plan = planfile.resolve_secrets(saved, resources)
@@ -98,7 +101,7 @@ async def run(
         saved,
         manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
         lockfile_fingerprint=planfile.fingerprint(text),
-        live=live.personas,
+        live=live.objects,
         manifests=planfile.each_manifest_fingerprint(resources, saved.plan.salt),
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError, UsageError
-from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
+from tavusctl.kinds import PERSONA
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.merge import merge
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 PENDING = "(create pending)"
@@ -32,11 +33,11 @@ def key_of(name: str) -> str:
     """
     kind, slash, rest = name.partition("/")
     if not slash:
-        return f"{PERSONA}/{name}"
-    if kind != PERSONA:
+        return PERSONA.key(name)
+    if kind != PERSONA.name:
         raise UsageError(
-            f"'{name}' is not a {PERSONA}: tavusctl manages personas only. "
-            f"Write '{rest}' or '{PERSONA}/{rest}'."
+            f"'{name}' is not a {PERSONA.name}: tavusctl manages personas only. "
+            f"Write '{rest}' or '{PERSONA.key(rest)}'."
         )
     return name
 
@@ -135,8 +136,6 @@ def move(path: Path, old: str, new: str) -> str:
 def merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[bool, list[str]]:
     """git's merge driver for lockfiles: merge ``theirs`` into ``ours`` (written in place) with
     ``base`` as the common ancestor. Returns (clean, lines to show on stderr)."""
-    from tavusctl.state.merge import merge
-
     merged = merge(
         _side(base, "the common ancestor"),
         *(_side(path, what) or Lockfile() for path, what in ((ours, "ours"), (theirs, "theirs"))),

@@ -13,68 +13,53 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import is_secret_path
-
-ABSENT = object()
+from tavusctl.core.secrets import IsSecret
+from tavusctl.core.values import MISSING, same
+from tavusctl.kinds import PERSONA
 
 # Server and client clocks differ; a persona created this long before the intent still counts.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
-    if isinstance(doc, Mapping) and doc:
-        for key, value in doc.items():
-            path = f"{prefix}/{pointer.escape(str(key))}"
-            if not is_secret_path(path):
-                yield from leaves(value, path)
-    elif prefix:
-        yield prefix, doc
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as JSON, except that ``"true"``/``"false"`` strings equal the booleans."""
-    if isinstance(a, str) and isinstance(b, bool):
-        a, b = b, a
-    if isinstance(a, bool) and isinstance(b, str):
-        return b.lower() == str(a).lower()
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return bool(a == b)
+    for path, value in pointer.leaves(doc, stop=is_secret):
+        if path and not is_secret(path):
+            yield path, value
 
 
 @dataclass(frozen=True)
 class Difference:
-    """A field the server holds differently from what was sent (``got`` ABSENT if dropped)."""
+    """A field the server holds differently from what was sent (``got`` MISSING if dropped)."""
 
     path: str
     sent: Any
     got: Any
 
     def describe(self) -> str:
-        if self.got is ABSENT:
+        if self.got is MISSING:
             return f"the server dropped {self.path} (sent {show(self.sent)})"
         return f"the server changed {self.path} from {show(self.sent)} to {show(self.got)}"
 
 
-def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Difference]:
+def differences(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
     out = []
-    for path, value in leaves(sent):
-        got = pointer.resolve(live, path, ABSENT)
+    for path, value in leaves(sent, is_secret):
+        got = pointer.get(live, path)
         filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
-        if got is ABSENT or not (same(value, got) or filled):
+        if got is MISSING or not (same(value, got) or filled):
             out.append(Difference(path, value, got))
     return out
 
 
-def matches(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+def matches(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
-    return not differences(sent, live)
+    return not differences(sent, live, is_secret)
 
 
 def show(value: Any, limit: int = 80) -> str:
@@ -99,10 +84,12 @@ def parse_time(text: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def created_since(persona: Mapping[str, Any], intent_at: str | None) -> bool:
+def created_since(
+    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 
     Unknown times count as "yes": name and content must match anyway.
     """
-    created, intent = parse_time(persona.get("created_at")), parse_time(intent_at)
+    created, intent = parse_time(doc.get(field)), parse_time(intent_at)
     return created is None or intent is None or created >= intent - CLOCK_SKEW

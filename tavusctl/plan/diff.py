@@ -23,13 +23,12 @@ from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
-from tavusctl.core.redact import IsSecret, has_secret, secret_test
-from tavusctl.core.secrets import is_secret_path
-from tavusctl.plan.planner import MISSING, Operation
-from tavusctl.plan.secretdiff import SecretView, prune_unseen, related, with_hidden
-
-# Fields the server owns: never managed, whatever the documents say.
-SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
+from tavusctl.core.secrets import IsSecret
+from tavusctl.core.values import MISSING, normal, same
+from tavusctl.kinds import PERSONA, Kind
+from tavusctl.plan.model import Operation
+from tavusctl.plan.redact import has_secret
+from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
 
 def three_way(
@@ -40,14 +39,15 @@ def three_way(
     salt: str,
     secret_paths: Collection[str] = (),
     name: str = "persona",
+    kind: Kind = PERSONA,
 ) -> tuple[Operation, ...]:
     """The operations that turn ``live`` into ``desired``, in path order.
 
     ``last_applied`` holds secret values as ``hash_secret(value, salt)``. ``secret_paths``
-    adds pointers to treat as secret besides :func:`tavusctl.secrets.is_secret_path`.
-    ``name`` names the persona if the patch fails its own verification (a bug).
+    adds pointers to treat as secret besides the ``kind``'s rule, whose server-owned fields
+    are left alone. ``name`` names the resource if the patch fails its own verification (a bug).
     """
-    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ctx = _Context(desired, last_applied or {}, live, salt, kind, secret_paths)
     ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
     if ops:  # an empty patch leaves live as it is, which is then what is expected
         _verify(ctx, ops, name)
@@ -63,30 +63,27 @@ def verify_patch(
     salt: str,
     secret_paths: Collection[str] = (),
     name: str = "persona",
+    kind: Kind = PERSONA,
 ) -> None:
     """Raise InternalError unless ``ops`` turns ``live`` into exactly the expected document.
 
     :func:`three_way` checks each patch it makes with this before returning it.
     """
-    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ctx = _Context(desired, last_applied or {}, live, salt, kind, secret_paths)
     _verify(ctx, list(ops), name)
 
 
-def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
-    """Every managed leaf of ``doc`` by JSON Pointer (server-owned top-level fields skipped)."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key not in SERVER_OWNED:
-            _collect(value, "/" + pointer.escape(str(key)), is_secret, out)
-    return out
-
-
-def _collect(value: Any, path: str, is_secret: IsSecret, out: dict[str, Any]) -> None:
-    if isinstance(value, Mapping) and value and not is_secret(path):
-        for key, child in value.items():
-            _collect(child, f"{path}/{pointer.escape(str(key))}", is_secret, out)
-    else:
-        out[path] = value
+def leaves(
+    doc: Mapping[str, Any], is_secret: IsSecret, server_owned: Collection[str] = ()
+) -> dict[str, Any]:
+    """Every managed leaf of ``doc`` by JSON Pointer: a scalar, a list, an empty object or a
+    secret field (``server_owned`` top-level fields skipped)."""
+    return {
+        path: leaf
+        for key, value in doc.items()
+        if key not in server_owned
+        for path, leaf in pointer.leaves(value, "/" + pointer.escape(str(key)), stop=is_secret)
+    }
 
 
 class _Context:
@@ -98,11 +95,13 @@ class _Context:
         last: Mapping[str, Any],
         live: Mapping[str, Any],
         salt: str,
-        is_secret: IsSecret,
+        kind: Kind,
+        secret_paths: Collection[str],
     ) -> None:
-        self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
-        self.want = leaves(desired, is_secret)
-        self.last = leaves(last, is_secret)
+        self.desired, self.live, self.salt, self.kind = desired, live, salt, kind
+        self.is_secret = is_secret = kind.secrets.marked(secret_paths)
+        self.want = leaves(desired, is_secret, kind.server_owned)
+        self.last = leaves(last, is_secret, kind.server_owned)
         self.secrets = SecretView(self.want, self.last, live, salt, is_secret)
         self.hidden = self.hidden_drops()
         self.stored = with_hidden(live, self.hidden)
@@ -116,7 +115,7 @@ class _Context:
         ]
 
     def live_at(self, path: str) -> Any:
-        return pointer.resolve(self.live, path, MISSING)
+        return pointer.get(self.live, path)
 
     @cached_property
     def differing(self) -> list[str]:
@@ -131,9 +130,9 @@ class _Context:
     def drifted(self, path: str) -> bool:
         """Whether live changed ``path`` or any managed leaf under it since the last apply."""
         return any(
-            self.secrets.drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
+            self.secrets.drifted(p, last) if self.is_secret(p) else not same(self.live_at(p), last)
             for p, last in self.last.items()
-            if p == path or p.startswith(path + "/")
+            if pointer.within(p, path)
         )
 
     def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
@@ -145,7 +144,7 @@ class _Context:
 
 
 def _within(paths: Mapping[str, Any], path: str) -> list[str]:
-    return [p for p in paths if p == path or p.startswith(path + "/")]
+    return [p for p in paths if pointer.within(p, path)]
 
 
 def _update_ops(ctx: _Context) -> list[Operation]:
@@ -185,13 +184,13 @@ def _remove_ops(ctx: _Context) -> list[Operation]:
 def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
     """``dropped``, with every object whose live content is all dropped replaced by itself."""
     removing = set(dropped)
-    live_leaves = leaves(ctx.live, ctx.is_secret)
+    live_leaves = leaves(ctx.live, ctx.is_secret, ctx.kind.server_owned)
     for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
-        if any(related(parent, d) for d in ctx.want):
+        if any(pointer.related(parent, d) for d in ctx.want):
             continue
-        inside = [p for p in live_leaves if p.startswith(parent + "/")]
-        if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
-            removing = {r for r in removing if not r.startswith(parent + "/")} | {parent}
+        inside = [p for p in live_leaves if pointer.below(p, parent)]
+        if inside and all(any(pointer.within(p, r) for r in removing) for p in inside):
+            removing = {r for r in removing if not pointer.below(r, parent)} | {parent}
     return sorted(removing, key=pointer.split)
 
 
@@ -202,7 +201,7 @@ def _ancestors(path: str) -> list[str]:
 
 def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
     """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
-    if path in want or any(p.startswith(path + "/") for p in want):
+    if path in want or any(pointer.below(p, path) for p in want):
         return True
     tokens = pointer.split(path)
     ancestors = (pointer.join(tokens[:i]) for i in range(1, len(tokens)))
@@ -212,8 +211,8 @@ def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
 def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
     """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
     empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
-    mine = {p: _norm(v) for p, v in want.items() if v != {}}
-    theirs = {p: _norm(v) for p in mine if (v := live_at(p)) is not MISSING}
+    mine = {p: normal(v) for p, v in want.items() if v != {}}
+    theirs = {p: normal(v) for p in mine if (v := live_at(p)) is not MISSING}
     if mine == theirs:
         return empty
     from deepdiff import DeepDiff  # heavy import, only when something differs
@@ -223,31 +222,6 @@ def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> 
     if any(not p for p in paths):  # the root itself: cannot happen for two flat dicts
         return empty + [p for p in mine if theirs.get(p, MISSING) != mine[p]]
     return empty + sorted({str(p[0]) for p in paths})
-
-
-_TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
-
-
-def _norm(value: Any) -> Any:
-    """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
-
-    Booleans become tagged strings because DeepDiff, like Python, takes ``True`` for ``1``.
-    """
-    if isinstance(value, bool):
-        return _TRUE if value else _FALSE
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return _TRUE if value.lower() == "true" else _FALSE
-    if isinstance(value, int) and abs(value) < 2**53:
-        return float(value)
-    if isinstance(value, Mapping):
-        return {k: _norm(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (a is not MISSING and b is not MISSING and _norm(a) == _norm(b))
 
 
 def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
@@ -280,8 +254,8 @@ def expected(ctx: _Context) -> dict[str, Any]:
     prune_unseen(doc, ctx.live, ctx.hidden)
     emptied = {a for p in dropped for a in _ancestors(p)}
     for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
-        emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
-        if emptied_now and not any(related(path, d) for d in ctx.want):
+        emptied_now = pointer.get(ctx.live, path, None) and pointer.resolve(doc, path) == {}
+        if emptied_now and not any(pointer.related(path, d) for d in ctx.want):
             _delete(doc, path)
     return doc
 

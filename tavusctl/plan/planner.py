@@ -1,11 +1,7 @@
-"""The Plan: immutable value objects, and the pure planner.
+"""The pure planner: manifests, lockfile and live state in, a :class:`~tavusctl.plan.model.Plan` out.
 
 ``make_plan(desired, lock, live, ...)`` is a pure function: no I/O, no printing, no clock. It
 returns one :class:`Action` per resource. ``apply`` executes a Plan and never diffs by itself.
-
-Secret values may appear in ``Operation.value`` and ``Action.body`` (apply must send them);
-every Operation and body position that holds one is listed as sensitive, renderers print
-``(sensitive value)`` and plan files store a reference instead (see ``planfile``).
 """
 
 from __future__ import annotations
@@ -16,145 +12,18 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
-from tavusctl.core.redact import hashed
-from tavusctl.core.secrets import secret_paths
+from tavusctl.core.secrets import IsSecret
+from tavusctl.core.values import MISSING
+from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
+from tavusctl.plan.diff import three_way
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.redact import has_secret, hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
-
-
-class Missing:
-    """The absence of a value (distinct from JSON ``null``)."""
-
-    _instance: Missing | None = None
-
-    def __new__(cls) -> Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING = Missing()
-
-
-class ActionKind(str, Enum):
-    """What apply will do with one resource."""
-
-    CREATE = "create"  # in manifests, not in the lockfile: POST
-    UPDATE = "update"  # differs from live: PATCH with ``operations``
-    DELETE = "delete"  # in the lockfile, not in manifests, --prune: DELETE
-    ORPHAN = "orphan"  # in the lockfile, not in manifests, no --prune: shown, never touched
-    RECREATE = "recreate"  # in the lockfile but gone from the account: POST again
-    NOOP = "noop"  # nothing to do
-
-    @property
-    def changes(self) -> bool:
-        return self not in (ActionKind.NOOP, ActionKind.ORPHAN)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One RFC 6902 operation of an update, with what the plan knew when making it.
-
-    ``old`` is the live value the plan saw at ``path`` (``MISSING`` if absent): apply turns it
-    into a ``test`` precondition, and renderers show it. ``drift`` is true when the operation
-    reverts a managed field changed outside tavusctl (live differs from last-applied).
-    ``sensitive`` marks a secret field: its ``value``/``old`` are never rendered or stored.
-    """
-
-    op: str  # "add" | "remove" | "replace"
-    path: str
-    value: Any = MISSING
-    old: Any = MISSING
-    drift: bool = False
-    sensitive: bool = False
-
-    def to_patch(self) -> dict[str, Any]:
-        """The wire form of this operation (secret values included: for the API only)."""
-        out: dict[str, Any] = {"op": self.op, "path": self.path}
-        if self.value is not MISSING:
-            out["value"] = self.value
-        return out
-
-
-@dataclass(frozen=True)
-class Action:
-    """The plan for one resource.
-
-    - ``body``: the document to POST for create/recreate (resolved, secrets in memory only).
-    - ``operations``: the JSON Patch for update, in order.
-    - ``applied``: what the lockfile records once this action succeeds: the desired spec with
-      secret values replaced by salted hashes (``None`` for delete/orphan).
-    - ``live_fingerprint``: a hash of the live document the plan saw (``None`` if none), so a
-      saved plan can be refused when the persona changed since.
-    - ``sensitive_paths``: pointers (within ``body``/spec) of secret fields.
-    - ``file``: the manifest file (relative to the lockfile's folder) the lockfile records.
-    - ``persona_name``: the persona's display name, to show beside a delete.
-    - ``twins``: for a create, the unmanaged live personas with the same ``persona_name``: the
-      create is blocked (apply creates nothing for it); they should be imported instead.
-    """
-
-    kind: ActionKind
-    key: str  # "Persona/<name>"
-    name: str
-    persona_id: str | None = None
-    body: Mapping[str, Any] | None = None
-    operations: tuple[Operation, ...] = ()
-    applied: Mapping[str, Any] | None = None
-    live_fingerprint: str | None = None
-    sensitive_paths: frozenset[str] = frozenset()
-    file: str | None = None
-    persona_name: str | None = None
-    twins: tuple[str, ...] = ()
-
-    @property
-    def blocked(self) -> bool:
-        """A create that must not run: a persona of its name exists, unmanaged."""
-        return bool(self.twins)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Every action, sorted by key; plus the options it was made with.
-
-    ``salt`` is the lockfile salt that the secret hashes and live fingerprints were made with.
-    """
-
-    actions: tuple[Action, ...]
-    prune: bool = False
-    targets: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
-    salt: str = ""
-
-    @property
-    def has_changes(self) -> bool:
-        return any(a.kind.changes for a in self.actions)
-
-    @property
-    def blocked(self) -> tuple[Action, ...]:
-        """The creates that are blocked by an unmanaged twin (see ``Action.twins``)."""
-        return tuple(a for a in self.actions if a.blocked)
-
-    def counts(self) -> dict[ActionKind, int]:
-        """How many actions of each kind."""
-        out = dict.fromkeys(ActionKind, 0)
-        for action in self.actions:
-            out[action.kind] += 1
-        return out
-
-
-# Fields the server changes on its own: a change to them alone does not make a saved plan stale.
-VOLATILE = frozenset({"updated_at"})
 
 
 def make_plan(
@@ -191,7 +60,7 @@ class Scope:
     ``files``: each desired resource's manifest file, relative to the lockfile's folder.
     ``entries``: the lockfile keys whose recorded manifest file is under the PATHs given
     (``None``: all). An entry outside is no part of the plan: neither orphan nor delete.
-    ``duplicates_allowed``: keys whose create may share a live persona's ``persona_name``
+    ``duplicates_allowed``: keys whose create may share a live resource's display name
     (``--allow-duplicate-names`` or the manifest's annotation; ``"*"`` for every key).
     """
 
@@ -255,7 +124,7 @@ def _action(
 def _with_twins(
     action: Action, lock: Lockfile, live: Mapping[str, Mapping[str, Any]], scope: Scope
 ) -> Action:
-    """Block a create when an unmanaged live persona has its ``persona_name``.
+    """Block a create when an unmanaged live resource has its display name (``persona_name``).
 
     Such a persona is most likely this very one, created by a run whose lockfile was lost (a
     CI run that never committed it, a checkout that dropped it, another folder): creating it
@@ -267,12 +136,13 @@ def _with_twins(
         return action
     if (entry is not None and entry.id is None) or scope.allows_duplicate(action.key):
         return action
-    name = action.body.get("persona_name")
+    field_name = action.resource_kind.name_field
+    name = action.body.get(field_name)
     if not isinstance(name, str) or not name:
         return action
     managed = {e.id for e in lock.entries.values() if e.id}
     twins = sorted(
-        pid for pid, doc in live.items() if pid not in managed and doc.get("persona_name") == name
+        pid for pid, doc in live.items() if pid not in managed and doc.get(field_name) == name
     )
     return replace(action, twins=tuple(twins)) if twins else action
 
@@ -286,13 +156,14 @@ def _gone_from_manifests(
     key: str, entry: LockEntry, live: Mapping[str, Mapping[str, Any]], prune: bool, salt: str
 ) -> Action:
     doc = live.get(entry.id) if entry.id else None
-    shown = (doc or {}).get("persona_name", entry.applied.get("persona_name"))
+    field_name = of_key(key).name_field
+    shown = (doc or {}).get(field_name, entry.applied.get(field_name))
     return Action(
         kind=ActionKind.DELETE if prune else ActionKind.ORPHAN,
         key=key,
         name=key.split("/", 1)[-1],
         persona_id=entry.id,
-        live_fingerprint=None if doc is None else live_fingerprint(doc, salt),
+        live_fingerprint=None if doc is None else live_fingerprint(doc, salt, of_key(key)),
         file=entry.file,
         persona_name=shown if isinstance(shown, str) else None,
     )
@@ -307,7 +178,7 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
         name=resource.name,
         persona_id=old_id,
         body=copy.deepcopy(dict(resource.spec)),
-        applied=hashed(resource.spec, salt, secret),
+        applied=hashed(resource.spec, salt, of(resource.kind).secrets.marked(secret)),
         sensitive_paths=secret,
     )
 
@@ -315,49 +186,65 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
 def _update(
     resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, Any], salt: str
 ) -> Action:
-    from tavusctl.plan.diff import three_way  # diff imports this module's value objects
-
-    secret = _secrets_of(resource)
+    kind, secret = of(resource.kind), _secrets_of(resource)
     ops = three_way(
-        resource.spec, entry.applied, doc, salt=salt, secret_paths=secret, name=resource.key
+        resource.spec,
+        entry.applied,
+        doc,
+        salt=salt,
+        secret_paths=secret,
+        name=resource.key,
+        kind=kind,
     )
+    if kind.update is UpdateStyle.JSON_BODY:
+        ops = whole_fields(ops, resource.spec, doc, kind.secrets.marked(secret))
     return Action(
         kind=ActionKind.UPDATE if ops else ActionKind.NOOP,
         key=resource.key,
         name=resource.name,
         persona_id=persona_id,
         operations=ops,
-        applied=hashed(resource.spec, salt, secret),
-        live_fingerprint=live_fingerprint(doc, salt),
+        applied=hashed(resource.spec, salt, kind.secrets.marked(secret)),
+        live_fingerprint=live_fingerprint(doc, salt, kind),
         sensitive_paths=secret,
     )
 
 
+def whole_fields(
+    ops: tuple[Operation, ...],
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any],
+    is_secret: IsSecret,
+) -> tuple[Operation, ...]:
+    """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
+    field an operation touches is sent whole (``remove`` if desired dropped it)."""
+    out: dict[str, Operation] = {}
+    for op in ops:
+        field = pointer.split(op.path)[0]
+        path = pointer.join([field])
+        before = out.get(path)
+        old, value = live.get(field, MISSING), copy.deepcopy(desired.get(field, MISSING))
+        drift = op.drift or bool(before and before.drift)
+        sensitive = op.sensitive or bool(before and before.sensitive)
+        sensitive = sensitive or any(has_secret(v, path, is_secret) for v in (old, value))
+        verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
+        out[path] = Operation(verb, path, value, old, drift, sensitive)
+    return tuple(out.values())
+
+
 def _secrets_of(resource: Resource) -> frozenset[str]:
-    """Pointers of every secret field of the spec: by rule, and as the loader marked them."""
+    """Pointers of every secret field of the spec: by its kind's rule, and as the loader
+    marked them."""
     marked = (p for p in resource.secrets if pointer.exists(resource.spec, p))
-    return frozenset(secret_paths(resource.spec)) | frozenset(marked)
+    return frozenset(of(resource.kind).secrets.paths(resource.spec)) | frozenset(marked)
 
 
-def live_fingerprint(doc: Mapping[str, Any], salt: str) -> str:
-    """A keyed hash of a live document, minus server-volatile fields, to spot later changes."""
-    body = {k: v for k, v in doc.items() if k not in VOLATILE}
+def live_fingerprint(doc: Mapping[str, Any], salt: str, kind: Kind = PERSONA) -> str:
+    """A keyed hash of a live document, minus the kind's server-volatile fields, to spot later
+    changes."""
+    body = {k: v for k, v in doc.items() if k not in kind.volatile}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
     return "hmac-sha256:" + hmac.new(salt.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def blocked_reason(action: Action) -> str:
-    """Why a blocked create is not run, and what to do instead."""
-    ids = ", ".join(action.twins)
-    first = action.twins[0]
-    what = "an unmanaged persona" if len(action.twins) == 1 else "unmanaged personas"
-    return (
-        f"not created: {what} with this persona_name exists: {ids}. Adopt it with "
-        f"`tavusctl import {action.name} {first}` (or all such at once: `tavusctl import "
-        "--by-name`); to create another persona of the same name, pass "
-        "--allow-duplicate-names or annotate the manifest with "
-        '`tavusctl.io/allow-duplicate-name: "true"`.'
-    )
 
 
 def _warning(action: Action, entry: LockEntry | None) -> str | None:

@@ -19,9 +19,12 @@ from typing import Any
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
-from tavusctl.core.redact import IsSecret, hashed, secret_test, swap
-from tavusctl.core.secrets import hash_secret
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan, live_fingerprint
+from tavusctl.core.secrets import IsSecret, hash_secret
+from tavusctl.core.values import MISSING
+from tavusctl.kinds import of
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.planner import live_fingerprint
+from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "1"
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
@@ -49,7 +52,7 @@ def manifests_fingerprint(resources: Iterable[Resource], salt: str) -> str:
     Taken from loaded resources rather than file text, so that a changed ``${env:…}`` or
     ``${file:…}`` value makes a saved plan stale too.
     """
-    state = {r.key: hashed(r.spec, salt, r.secrets) for r in resources}
+    state = {r.key: hashed(r.spec, salt, of(r.kind).secrets.marked(r.secrets)) for r in resources}
     return fingerprint(json.dumps(state, sort_keys=True, ensure_ascii=False, default=repr))
 
 
@@ -87,9 +90,9 @@ def dumps(
 
 def _action_out(action: Action) -> dict[str, Any]:
     def ref(path: str, _: Any) -> dict[str, str]:
-        return {"$secret": path, "hash": str(pointer.resolve(action.applied or {}, path, ""))}
+        return {"$secret": path, "hash": str(pointer.get(action.applied or {}, path, ""))}
 
-    test = secret_test(action.sensitive_paths)
+    test = action.is_secret
     return {
         "kind": action.kind.value,
         "key": action.key,
@@ -195,7 +198,7 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource]) -> Plan:
 
 
 def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Action:
-    test = secret_test(action.sensitive_paths)
+    test = action.is_secret
 
     def value_of(path: str, ref: Any) -> Any:
         return _secret_value(action.key, path, ref, resource, salt)
@@ -211,7 +214,7 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Act
 def _secret_value(key: str, path: str, ref: Any, resource: Resource | None, salt: str) -> Any:
     if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
         raise PlanError(f"The saved plan for {key} has no secret reference at {path}. {_REMAKE}")
-    value = MISSING if resource is None else pointer.resolve(resource.spec, path, MISSING)
+    value = MISSING if resource is None else pointer.get(resource.spec, path)
     where = f"The secret at {path} of {key}"
     if value is MISSING:
         raise PlanError(f"{where} is no longer in the manifests. {_REMAKE}")
@@ -274,6 +277,6 @@ def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
     if doc is None:
         return "It is gone from the account."
     for op in action.operations:
-        if not op.sensitive and pointer.resolve(doc, op.path, MISSING) != op.old:
+        if not op.sensitive and pointer.get(doc, op.path) != op.old:
             return f"{op.path} is no longer what the plan saw there."
     return "It was edited outside tavusctl."

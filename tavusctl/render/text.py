@@ -11,10 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from tavusctl.core.redact import secret_test, swap
 from tavusctl.core.secrets import SENSITIVE
+from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan, blocked_reason
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan, blocked_reason
+from tavusctl.plan.redact import swap
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
@@ -107,7 +108,9 @@ def action_lines(action: Action) -> list[Line]:
         for op in action.operations:
             lines += _op_lines(action, op)
     elif action.body is not None:
-        for path, value in leaves(action.body, secret_test(action.sensitive_paths)).items():
+        for path, value in leaves(
+            action.body, action.is_secret, action.resource_kind.server_owned
+        ).items():
             lines += _add_lines(path, _shown(action, path, value))
     return lines
 
@@ -132,7 +135,7 @@ def _shown(action: Action, path: str, value: Any) -> Any:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
-    return swap(value, path, secret_test(action.sensitive_paths))
+    return swap(value, path, action.is_secret)
 
 
 def _op_values(action: Action, op: Operation) -> tuple[Any, Any]:
@@ -242,10 +245,3 @@ def _op_json(action: Action, op: Operation) -> dict[str, Any]:
         if value is not MISSING:
             out[name] = value
     return out
-
-
-def render_markdown(plan: Plan, *, budget: int = 60_000, requests: int | None) -> str:
-    """The plan as a pull-request comment within ``budget`` characters (see ``markdown``)."""
-    from tavusctl.render.markdown import render
-
-    return render(plan, budget=budget, requests=requests)

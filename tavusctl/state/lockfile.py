@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError
+from tavusctl.core.files import write_atomic
 
 VERSION = 1
 
@@ -229,33 +230,8 @@ def _text(value: Any, field: str) -> str | None:
 
 
 def write(path: Path, lock: Lockfile) -> None:
-    """Write the lockfile atomically (see :func:`write_text`)."""
-    write_text(path, dumps(lock))
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside ``path``, fsync, rename, fsync the folder.
-
-    A crash at any moment leaves either the old file or the new one, never a mix.
-    """
-    data = text.encode("utf-8")
-    folder = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Write the lockfile atomically (see :func:`tavusctl.core.files.write_atomic`)."""
+    write_atomic(path, dumps(lock))
 
 
 def guard_path(path: Path) -> Path:
