@@ -19,7 +19,7 @@ import click
 
 from tavusctl import __version__
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
-from tavusctl.core.secrets import remember, scrub
+from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
     from tavusctl.api.client import TavusClient
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from tavusctl.state.locate import StateLocation
 
 DEFAULT_API_URL = "https://tavusapi.com"
+
+# Every secret value this run reads (the API key, secret fields of manifests, secrets the API
+# shows): the CLI hands it to the loader and the client, and scrubs all it prints through it.
+SECRETS_READ = Scrubber()
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -62,7 +66,7 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     The last line of defence: nothing should try to print a secret, but if a bug does, the
     user sees ``(sensitive value)``. Every output of the CLI goes through here.
     """
-    click.echo(scrub(str(message)), err=err, nl=nl)
+    click.echo(SECRETS_READ.scrub(str(message)), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
@@ -76,7 +80,7 @@ class TavusctlGroup(click.Group):
     A command that returns an int exits with it (commands return an ``ExitCode``).
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         try:
             result = super().invoke(ctx)
         except TavusctlError as exc:
@@ -159,8 +163,7 @@ def cli(
     Global options may also follow the command (tavusctl plan -v --lockfile x.lock).
     """
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if api_key:
-        remember(api_key)
+    SECRETS_READ.add(api_key)
     ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
 
 
@@ -170,7 +173,7 @@ def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         return value
     opts: GlobalOptions = ctx.obj
     if param.name == "api_key":
-        remember(value)
+        SECRETS_READ.add(value)
     name = str(param.name)
     new: Any = value
     if name == "api_url":
@@ -247,12 +250,15 @@ def _choice(*values: str) -> click.Choice[str]:
 )
 @click.option(
     "--secrets",
-    type=_choice("stored", "masked", "masked-stars", "omitted"),
+    type=_choice(
+        "stored", "masked", "masked-stars", "masked-bullets", "masked-ellipsis", "omitted"
+    ),
     default="stored",
     show_default=True,
     help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
     "stored, 'masked' as ****+last 4 characters, 'masked-stars' as exactly ******** "
-    "(as the 2026 API was seen to), or 'omitted'.",
+    "(as the 2026 API was seen to), 'masked-bullets' as ••••+last 4, 'masked-ellipsis' as "
+    "first 3…last 4, or 'omitted'.",
 )
 @click.option(
     "--unset-fields",
@@ -477,6 +483,7 @@ def validate(
         paths,
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
         offline_secrets=True,
     )
     echo(diagnostics.render(result.diagnostics, fmt), nl=False)
@@ -508,6 +515,7 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
         timeout=opts.timeout,
         max_concurrency=max_concurrency,
         log=log,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -532,6 +540,7 @@ def _console(opts: GlobalOptions) -> Console:
         err=lambda text: echo(text.rstrip("\n"), err=True),
         color=opts.color,
         verbose=opts.verbose,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -592,17 +601,25 @@ def _manifest_options(fn: F) -> F:
     return fn
 
 
-def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+def _inputs(
+    paths: tuple[Path, ...],
+    prune: bool,
+    targets: tuple[str, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool,
+    allow_recreate_all: bool,
+) -> Inputs:
     from tavusctl.commands.common import Inputs
 
     return Inputs(
-        paths=paths,
-        allow_unknown_fields=kwargs["allow_unknown_fields"],
-        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
-        prune=kwargs["prune"],
-        targets=tuple(kwargs["targets"]),
-        allow_duplicate_names=kwargs["allow_duplicate_names"],
-        allow_recreate_all=kwargs["allow_recreate_all"],
+        paths,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        prune,
+        tuple(targets),
+        allow_duplicate_names,
+        allow_recreate_all,
     )
 
 
@@ -636,20 +653,34 @@ def plan(
     plan_file: Path | None,
     fmt: str,
     detailed_exitcode: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool,
+    allow_recreate_all: bool,
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(paths, kwargs)
+    inputs = _inputs(
+        paths,
+        prune,
+        targets,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        allow_duplicate_names,
+        allow_recreate_all,
+    )
 
     async def job(client: TavusClient) -> int:
         notice = _no_lockfile(opts)
         return await command.run(client, inputs, opts.lockfile, output, _console(opts), notice)
 
-    return int(_run(opts, job, kwargs["parallelism"]))
+    return int(_run(opts, job, parallelism))
 
 
 @cli.command()
@@ -670,7 +701,13 @@ def apply(
     auto_approve: bool,
     no_preconditions: bool,
     fail_fast: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool,
+    allow_recreate_all: bool,
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -685,12 +722,20 @@ def apply(
     from tavusctl.state import lockfile
 
     console = _console(opts)
-    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    execution = command.Execution(parallelism, not no_preconditions, fail_fast)
     ok = partial(approve, verb="apply", auto_approve=auto_approve)
-    inputs = _inputs(paths, kwargs)
+    inputs = _inputs(
+        paths,
+        prune,
+        targets,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        allow_duplicate_names,
+        allow_recreate_all,
+    )
     from_plan = saved.names_a_plan(paths)
     if from_plan:
-        _refuse_plan_options(paths[0], kwargs)
+        _refuse_plan_options(paths[0], inputs)
 
     async def job(client: TavusClient) -> int:
         if from_plan:
@@ -699,7 +744,7 @@ def apply(
         return await command.run(client, inputs, opts.lockfile, execution, ok, console, notice)
 
     with lockfile.exclusive(opts.lockfile):
-        return int(_run(opts, job, kwargs["parallelism"]))
+        return int(_run(opts, job, parallelism))
 
 
 _PLAN_OPTIONS = {
@@ -712,9 +757,9 @@ _PLAN_OPTIONS = {
 }
 
 
-def _refuse_plan_options(plan_file: Path, kwargs: dict[str, Any]) -> None:
+def _refuse_plan_options(plan_file: Path, inputs: Inputs) -> None:
     """A saved plan is applied exactly as made: options that would change it are an error."""
-    given = [flag for name, flag in _PLAN_OPTIONS.items() if kwargs.get(name)]
+    given = [flag for name, flag in _PLAN_OPTIONS.items() if getattr(inputs, name)]
     if given:
         raise UsageError(
             f"{given[0]} cannot be used with a saved plan ({plan_file}): it is applied exactly "
@@ -810,7 +855,14 @@ def state_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
-def import_(opts: GlobalOptions, /, args: tuple[str, ...], by_name: bool, **loader: bool) -> int:
+def import_(
+    opts: GlobalOptions,
+    /,
+    args: tuple[str, ...],
+    by_name: bool,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> int:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
     As in Terraform, the manifest comes first: one in PATHS (default: .) must declare NAME.
@@ -831,7 +883,12 @@ def import_(opts: GlobalOptions, /, args: tuple[str, ...], by_name: bool, **load
             raise UsageError(f"Path '{path}' does not exist.")
     if not by_name:
         lifecycle.check_persona_id(args[1])
-    resources = load_or_raise(paths, **loader).resources
+    resources = load_or_raise(
+        paths,
+        allow_unknown_fields=allow_unknown_fields,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
+    ).resources
     if by_name:
         clean, lines = _run(
             opts, lambda c: lifecycle.import_by_name(c, opts.lockfile, resources, tuple(paths))

@@ -1,8 +1,8 @@
 """``tavusctl export``: write manifests from live personas and record them in the lockfile.
 
-The manifest text itself comes from the pure :mod:`tavusctl.export`; this module chooses the
-personas and names, refuses to overwrite any file, writes, and records. Lockfile changes are made
-under :func:`lockfile.exclusive`, so they never race an apply.
+The manifest text itself comes from the pure :mod:`tavusctl.manifest.from_live`; this module
+chooses the personas and names, refuses to overwrite any file, writes, and records. Lockfile
+changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
 from tavusctl.core.errors import NotFound, UsageError
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -77,7 +77,7 @@ async def export_personas(
     return ExportResult(tuple(done), skipped)
 
 
-def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
         raise NotFound(
@@ -95,12 +95,12 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
     return personas
 
 
-def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def _names(lock: Lockfile, personas: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Managed personas keep their lockfile name; the others get fresh unique ones."""
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
     fresh = [p for p in personas if p["persona_id"] not in recorded]
     taken = {state.name_of(k) for k in lock.entries}
-    return {**recorded, **export.unique_names(fresh, taken)}
+    return {**recorded, **from_live.unique_names(fresh, taken)}
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ class _Draft:
     notes: tuple[str, ...]
 
 
-def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
-    text, notes = export.to_manifest(name, live, schema_ref(out))
+def _draft(out: Path, name: str, live: Mapping[str, object]) -> _Draft:
+    text, notes = from_live.to_manifest(name, live, schema_ref(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
 
 
@@ -172,6 +172,6 @@ def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
     else:
-        applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
+        applied, _ = from_live.applied_from_live(from_live.spec_of(draft.live), lock.salt)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)

@@ -15,7 +15,6 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
 from tavusctl.commands.common import account_of, relative_file
-from tavusctl.core import secrets
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -26,13 +25,13 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.account import bind
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
-def project(live: Any, spec: Any) -> Any:
+def project(live: object, spec: object) -> Any:
     """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
 
     Objects are followed into (an empty object declares no leaf); anything else (strings,
@@ -63,7 +62,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        entry, masked = _adopted(resource, persona_id, live, lock.salt, lock_path)
+        entry, masked = _adopted(client, resource, persona_id, live, lock.salt, lock_path)
         lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
         lockfile.write(lock_path, lock)
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
@@ -74,13 +73,18 @@ async def import_persona(
 
 
 def _adopted(
-    resource: Resource, persona_id: str, live: Mapping[str, Any], salt: str, lock_path: Path
+    client: TavusClient,
+    resource: Resource,
+    persona_id: str,
+    live: Mapping[str, object],
+    salt: str,
+    lock_path: Path,
 ) -> tuple[LockEntry, bool]:
     """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
     manifest declares it, as last-applied; and whether a secret came back masked."""
-    secrets.remember_all(live, PERSONA.secrets)
-    spec = project(export.spec_of(live), dict(resource.spec))
-    applied, masked = export.applied_from_live(spec, salt)
+    client.scrubber.add_shown(live, PERSONA.secrets)
+    spec = project(from_live.spec_of(live), dict(resource.spec))
+    applied, masked = from_live.applied_from_live(spec, salt)
     file = relative_file(Path(resource.location.file), lock_path)
     return LockEntry(persona_id, applied, file=file), bool(masked)
 
@@ -124,7 +128,7 @@ async def import_by_name(
                 clean = clean and not found
                 lines.append(_not_adopted(resource, name, found))
                 continue
-            adopted, _ = _adopted(resource, found[0], live[found[0]], lock.salt, lock_path)
+            adopted, _ = _adopted(client, resource, found[0], live[found[0]], lock.salt, lock_path)
             lock = lock.with_entry(resource.key, adopted)
             managed.add(found[0])
             lines.append(f"Imported persona {found[0]} as {resource.key} (by its persona_name).")
@@ -175,7 +179,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             )
 
 
-async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
+async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, object]:
     live = await client.get_persona(persona_id)
     if live is None:
         raise NotFound(
@@ -225,7 +229,7 @@ async def start_conversation(
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
-    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    body: dict[str, object] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
     try:

@@ -21,7 +21,7 @@ from tavusctl.commands.common import (
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
-from tavusctl.plan import saved as planfile
+from tavusctl.plan import saved as plan_file
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
 
@@ -36,12 +36,12 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
 
 def write(path: Path, planned: Planned, inputs: Inputs, lock_path: Path) -> None:
     """Write the saved plan for ``planned`` atomically; it holds no secret value."""
-    text = planfile.dumps(
+    text = plan_file.dumps(
         planned.plan,
-        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, planned.plan.salt),
-        lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, planned.plan.salt),
+        lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs, lock_path),
-        manifest_fingerprints=planfile.each_manifest_fingerprint(
+        manifest_fingerprints=plan_file.each_manifest_fingerprint(
             planned.resources, planned.plan.salt
         ),
     )
@@ -54,7 +54,7 @@ def write(path: Path, planned: Planned, inputs: Inputs, lock_path: Path) -> None
         ) from None
 
 
-def read(path: Path) -> planfile.SavedPlan:
+def read(path: Path) -> plan_file.SavedPlan:
     """Read a saved plan; unreadable is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -67,7 +67,7 @@ def read(path: Path) -> planfile.SavedPlan:
         raise PlanError(
             f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
         ) from None
-    return planfile.loads(text, f"The plan file {path}")
+    return plan_file.loads(text, f"The plan file {path}")
 
 
 async def run(
@@ -96,13 +96,13 @@ async def run(
     lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
     rebound = lock.account != account
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
-    plan = planfile.resolve_secrets(saved, resources)
-    planfile.check_fresh(
+    plan = plan_file.resolve_secrets(saved, resources)
+    plan_file.check_fresh(
         saved,
-        manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
-        lockfile_fingerprint=planfile.fingerprint(text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(resources, saved.plan.salt),
+        lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
-        manifests=planfile.each_manifest_fingerprint(resources, saved.plan.salt),
+        manifests=plan_file.each_manifest_fingerprint(resources, saved.plan.salt),
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
@@ -111,7 +111,7 @@ async def run(
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
 
-def _inputs_json(inputs: Inputs, lock_path: Path) -> dict[str, Any]:
+def _inputs_json(inputs: Inputs, lock_path: Path) -> dict[str, object]:
     """The inputs as JSON; the paths also relative to the lockfile's folder (``project_paths``),
     so that the plan can be applied from any folder of the project."""
     out = dataclasses.asdict(inputs)

@@ -14,6 +14,7 @@ from typing import Any
 
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location, Resource
+from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import discover, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options
@@ -46,16 +47,19 @@ def load(
     allow_unknown_fields: bool = False,
     allow_plaintext_secrets: bool = False,
     environ: Mapping[str, str] = os.environ,
+    scrubber: Scrubber | None = None,
     offline_secrets: bool = False,
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
-    With ``offline_secrets`` (validate), a secret field reading an unset variable is no error:
-    it is listed in ``unset_secrets`` (a fork's pull request has no secrets). Raises
-    ``ManifestError`` only when a path does not exist or a folder holds no manifests.
+    Every secret value read is added to ``scrubber``. With ``offline_secrets`` (validate), a
+    secret field reading an unset variable is no error: it is listed in ``unset_secrets`` (a
+    fork's pull request has no secrets). Raises ``ManifestError`` only when a path does not
+    exist or a folder holds no manifests.
     """
+    seen = Scrubber() if scrubber is None else scrubber
     unset: set[str] | None = set() if offline_secrets else None
-    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, unset)
+    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen, unset)
     loaded = [
         item
         for source in discover.find(paths or [Path(".")])

@@ -25,12 +25,42 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
+
+
+class _EntryJson(TypedDict):
+    id: str | None
+    applied: Mapping[str, object]
+
+
+class EntryJson(_EntryJson, total=False):
+    """One resource in the file (``intent_at`` only while a create is pending; ``file`` once
+    applied by a tavusctl that records it)."""
+
+    intent_at: str
+    file: str
+
+
+class AccountJson(TypedDict):
+    api_url: str
+    key_fingerprint: str
+
+
+class _LockfileJson(TypedDict):
+    version: int
+    salt: str
+    resources: dict[str, EntryJson]
+
+
+class LockfileJson(_LockfileJson, total=False):
+    """The whole file (``account`` once written by a tavusctl that records it)."""
+
+    account: AccountJson
 
 
 @dataclass(frozen=True)
@@ -43,12 +73,12 @@ class LockEntry:
     """
 
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
     intent_at: str | None = None
     file: str | None = None  # the manifest it was last applied from, relative to the lockfile
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "applied": self.applied}
+    def to_json(self) -> EntryJson:
+        out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
         if self.file is not None:
@@ -63,7 +93,7 @@ class Account:
     api_url: str
     key_fingerprint: str
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> AccountJson:
         return {"api_url": self.api_url, "key_fingerprint": self.key_fingerprint}
 
 
@@ -81,8 +111,8 @@ class Lockfile:
     def without(self, key: str) -> Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> LockfileJson:
+        out: LockfileJson = {
             "version": VERSION,
             "salt": self.salt,
             "resources": {k: e.to_json() for k, e in self.entries.items()},
@@ -92,7 +122,7 @@ class Lockfile:
         return out
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -222,7 +252,7 @@ def parse(text: str, name: str) -> Lockfile:
 _ACCOUNT = ("api_url", "key_fingerprint")
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: object, field: str) -> str | None:
     """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
     if value is None or isinstance(value, str):
         return value
