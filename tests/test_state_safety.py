@@ -310,7 +310,7 @@ def test_a_plan_of_one_file_prunes_nothing_outside_it(
         {"key": "Persona/bob", "name": "bob", "action": "delete", "persona_id": applied["bob"],
          "sensitive_paths": [], "persona_name": "Persona bob", "file": "manifests/bob.yaml"}
     ]  # fmt: skip
-    assert "persona_name 'Persona bob'" in markdown.stdout and applied["bob"] in markdown.stdout
+    assert "Persona bob" in markdown.stdout and applied["bob"] in markdown.stdout
 
 
 # --- 5. merges -----------------------------------------------------------------------------

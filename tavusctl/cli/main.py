@@ -22,6 +22,8 @@ from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
 from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
     from tavusctl.state.locate import StateLocation
@@ -225,6 +227,19 @@ def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> floa
     if rate <= 0:
         raise click.BadParameter("the rate must be above 0, such as 20/s.")
     return rate
+
+
+def _complete_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of resource names: those the lockfile records and the manifests under
+    the current folder declare."""
+    from click.shell_completion import CompletionItem
+
+    from tavusctl.commands.completion import names
+
+    lock = ctx.find_root().params.get("lockfile") or Path("tavus.lock")
+    return [CompletionItem(name) for name in names(Path(lock)) if name.startswith(incomplete)]
 
 
 def _choice(*values: str) -> click.Choice[str]:
@@ -564,6 +579,7 @@ def _manifest_options(fn: F) -> F:
                 "targets",
                 multiple=True,
                 metavar="NAME",
+                shell_complete=_complete_names,
                 help="Plan only this persona (repeatable).",
             ),
             click.option(
@@ -607,8 +623,8 @@ def _inputs(
     targets: tuple[str, ...],
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
-    allow_duplicate_names: bool,
-    allow_recreate_all: bool,
+    allow_duplicate_names: bool = False,
+    allow_recreate_all: bool = False,
 ) -> Inputs:
     from tavusctl.commands.common import Inputs
 
@@ -788,7 +804,7 @@ def state_list(opts: GlobalOptions) -> None:
 
 
 @state.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
@@ -802,7 +818,7 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
 
 
 @state.command("rm")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.pass_obj
 def state_rm(opts: GlobalOptions, name: str) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
@@ -812,7 +828,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 
 
 @state.command("mv")
-@click.argument("old")
+@click.argument("old", shell_complete=_complete_names)
 @click.argument("new")
 @click.pass_obj
 def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
@@ -845,7 +861,12 @@ def state_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
 
 
 @cli.command("import")
-@click.argument("args", nargs=-1, metavar="NAME PERSONA_ID [PATH]... | --by-name [PATH]...")
+@click.argument(
+    "args",
+    nargs=-1,
+    metavar="NAME PERSONA_ID [PATH]... | --by-name [PATH]...",
+    shell_complete=_complete_names,
+)
 @click.option(
     "--by-name",
     is_flag=True,
@@ -929,7 +950,7 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
 @click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
 @click.pass_obj

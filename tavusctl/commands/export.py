@@ -7,7 +7,6 @@ changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands import state
+from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -70,7 +70,7 @@ async def export_personas(
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
-        drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]
+        drafts = [_draft(out, names[str(p[PERSONA.id_field])], p) for p in personas]
         _refuse_existing(drafts)
         done = _write_all(lock_path, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
@@ -86,7 +86,7 @@ def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[d
             status=404,
         )
     wanted = sorted(dict.fromkeys(ids))
-    personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
+    personas = [live[i] for i in wanted if not _is_system(live[i])]
     if len(personas) != len(wanted):
         raise UsageError(
             "Tavus system personas cannot be exported or managed; nothing was exported. "
@@ -98,7 +98,7 @@ def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[d
 def _names(lock: Lockfile, personas: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Managed personas keep their lockfile name; the others get fresh unique ones."""
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
-    fresh = [p for p in personas if p["persona_id"] not in recorded]
+    fresh = [p for p in personas if p[PERSONA.id_field] not in recorded]
     taken = {state.name_of(k) for k in lock.entries}
     return {**recorded, **from_live.unique_names(fresh, taken)}
 
@@ -113,17 +113,8 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, object]) -> _Draft:
-    text, notes = from_live.to_manifest(name, live, schema_ref(out))
+    text, notes = from_live.to_manifest(name, live, schema.reference(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
-
-
-def schema_ref(out: Path) -> str:
-    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
-    working directory has one (portable in a repository), else the file tavusctl ships."""
-    local = Path("schemas/manifest.schema.json")
-    shipped = Path(__file__).parent.parent / "schemas" / "manifest.schema.json"
-    target = local if local.is_file() else shipped
-    return os.path.relpath(target.resolve(), out.resolve())
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
@@ -167,7 +158,7 @@ def _write_manifest(draft: _Draft) -> None:
 
 def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     """Record a written manifest's persona, unless the lockfile already manages it."""
-    persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
+    persona_id, key = str(draft.live[PERSONA.id_field]), state.key_of(draft.name)
     notes = draft.notes
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
@@ -175,3 +166,8 @@ def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
         applied, _ = from_live.applied_from_live(from_live.spec_of(draft.live), lock.salt)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)
+
+
+def _is_system(doc: Mapping[str, object]) -> bool:
+    """Whether a persona is one of Tavus's own (read-only) system personas."""
+    return PERSONA.system_field is not None and doc.get(PERSONA.system_field) == "system"

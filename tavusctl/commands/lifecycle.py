@@ -187,7 +187,7 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, o
             "the Tavus dashboard or 'GET /v2/personas'.",
             status=404,
         )
-    if live.get("persona_type") == "system":
+    if live.get(PERSONA.system_field or "") == "system":
         raise UsageError(
             f"Persona {persona_id} is a Tavus system persona: it cannot be managed. "
             "Write a manifest of your own from it and apply that to get a copy you can manage."
