@@ -6,11 +6,15 @@ made holding the store, so they never race an apply.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
+from tavusctl.commands.common import account_of, relative_file
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -22,6 +26,7 @@ from tavusctl.core.errors import (
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live
+from tavusctl.state.account import bind
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.store import StateStore, holding
 
@@ -58,15 +63,99 @@ async def import_persona(
     with holding(store, timeout) as lock:
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        client.scrubber.add_shown(live, PERSONA.secrets)
-        spec = project(from_live.spec_of(live), dict(resource.spec))
-        applied, masked = from_live.applied_from_live(spec, lock.salt)
-        entry = LockEntry(persona_id, applied)
-        store.write(lock.with_entry(resource.key, entry), [resource.key])
+        entry, masked = _adopted(client, resource, persona_id, live, lock.salt, store)
+        lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
+        store.write(lock, [resource.key])
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
         f"Imported persona {persona_id} as {resource.key}.{after} "
         "Run 'tavusctl plan' to see how it differs from the manifest."
+    )
+
+
+def _adopted(
+    client: TavusClient,
+    resource: Resource,
+    persona_id: str,
+    live: Mapping[str, object],
+    salt: str,
+    store: StateStore,
+) -> tuple[LockEntry, bool]:
+    """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
+    manifest declares it, as last-applied; and whether a secret came back masked."""
+    client.scrubber.add_shown(live, PERSONA.secrets)
+    spec = project(from_live.spec_of(live), dict(resource.spec))
+    applied, masked = from_live.applied_from_live(spec, salt)
+    file = relative_file(Path(resource.location.file), store)
+    return LockEntry(persona_id, applied, file=file), bool(masked)
+
+
+PERSONA_ID = re.compile(r"p[a-z0-9][a-z0-9-]*")
+
+
+def check_persona_id(persona_id: str) -> None:
+    """Refuse what cannot be a persona id before asking the API about it."""
+    if not PERSONA_ID.fullmatch(persona_id):
+        raise UsageError(
+            f"{persona_id!r} is not a persona id: they look like 'p1a2b3c4d5e6' ('p' then "
+            "lowercase letters and digits). Find it in the Tavus dashboard, with `tavusctl "
+            "export`, or let `tavusctl import --by-name` find it by its persona_name."
+        )
+
+
+async def import_by_name(
+    client: TavusClient,
+    store: StateStore,
+    resources: Sequence[Resource],
+    paths: Sequence[Path],
+    *,
+    timeout: float = 0.0,
+) -> tuple[bool, list[str]]:
+    """Adopt, for every manifest without a lockfile entry, the one unmanaged live persona with
+    its ``persona_name``. Returns (no manifest was refused, one line per manifest considered).
+    """
+    with holding(store, timeout) as lock:
+        live = (await fetch_live(client)).personas
+        managed = {e.id for e in lock.entries.values() if e.id}
+        lines: list[str] = []
+        adopted_keys: list[str] = []
+        clean = True
+        for resource in sorted(resources, key=lambda r: r.key):
+            entry = lock.entries.get(resource.key)
+            if resource.kind != PERSONA.name or (entry is not None and entry.id is not None):
+                continue
+            name = resource.spec.get("persona_name")
+            found = sorted(
+                pid
+                for pid, doc in live.items()
+                if pid not in managed and name and doc.get("persona_name") == name
+            )
+            if len(found) != 1:
+                clean = clean and not found
+                lines.append(_not_adopted(resource, name, found))
+                continue
+            adopted, _ = _adopted(client, resource, found[0], live[found[0]], lock.salt, store)
+            lock = lock.with_entry(resource.key, adopted)
+            adopted_keys.append(resource.key)
+            managed.add(found[0])
+            lines.append(f"Imported persona {found[0]} as {resource.key} (by its persona_name).")
+        if adopted_keys:
+            store.write(bind(lock, account_of(client, lock.salt)), adopted_keys)
+    if not lines:
+        lines.append("Every manifest already has a lockfile entry: nothing to import.")
+    return clean, lines
+
+
+def _not_adopted(resource: Resource, name: Any, found: Sequence[str]) -> str:
+    if not found:
+        return (
+            f"{resource.key}: no unmanaged persona has the persona_name {name!r}; apply will "
+            "create it."
+        )
+    return (
+        f"{resource.key}: not imported: {len(found)} unmanaged personas have the persona_name "
+        f"{name!r}: {', '.join(found)}. Import the right one with `tavusctl import "
+        f"{resource.name} ID`."
     )
 
 
@@ -153,6 +242,15 @@ async def start_conversation(
     try:
         reply = await client.create_conversation(body)
     except ApiError as exc:
+        gone = isinstance(exc, InvalidRequest | NotFound) and CONCURRENCY not in exc.message
+        if gone and await client.get_persona(persona_id) is None:
+            raise NotFound(
+                f"{key} ({persona_id}) is gone from the Tavus account: it was deleted outside "
+                f"tavusctl (the API answered HTTP {exc.status}). Run `tavusctl apply` to create "
+                f"it again (plan shows it as a recreate), or `tavusctl state rm "
+                f"{state.name_of(key)}` to stop managing it.",
+                status=exc.status,
+            ) from None
         raise _conversation_refused(exc, key, replica_id) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):

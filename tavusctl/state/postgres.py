@@ -35,6 +35,7 @@ import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavusctl.core.errors import StateError, StateLost
@@ -120,8 +121,12 @@ class PostgresStore(StateStore):
         *,
         url_env: str | None = None,
         scrubber: Scrubber | None = None,
+        home: Path | None = None,
     ) -> None:
-        """``scrubber``: the run's, to which the connection string and its password are added."""
+        """``scrubber``: the run's, to which the connection string and its password are added;
+        ``home``: the project folder, which recorded manifest paths are relative to (default:
+        the current directory)."""
+        self._home = (home or Path.cwd()).resolve()
         self._psycopg = _psycopg()
         self.url, self.workspace, self.url_env = url, workspace, url_env
         try:
@@ -142,6 +147,10 @@ class PostgresStore(StateStore):
         self._conn: psycopg.Connection[Any] | None = None  # while held
         self._mutex = threading.Lock()
         self._meta_written: str | None = None
+
+    @property
+    def home(self) -> Path:
+        return self._home
 
     @property
     def _from(self) -> str:

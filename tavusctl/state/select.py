@@ -17,8 +17,9 @@ def open_store(
     lockfile: Path, url_env: str | None, workspace: str | None, scrubber: Scrubber | None = None
 ) -> StateStore:
     """The lockfile at ``lockfile``, or the PostgreSQL workspace whose connection string is in
-    the environment variable ``url_env`` (added to ``scrubber``). Nothing is connected to until
-    the store is used."""
+    the environment variable ``url_env`` (added to ``scrubber``), whose manifest paths are
+    relative to the lockfile's folder (the project's). Nothing is connected to until the store
+    is used."""
     if url_env is None:
         return LockfileStore(lockfile)
     url = os.environ.get(url_env, "")
@@ -28,4 +29,10 @@ def open_store(
             "that should hold its connection string is not set (or empty). Set it, e.g. "
             f"{url_env}=postgresql://USER:PASSWORD@HOST:5432/DATABASE."
         )
-    return PostgresStore(url, workspace or DEFAULT_WORKSPACE, url_env=url_env, scrubber=scrubber)
+    return PostgresStore(
+        url,
+        workspace or DEFAULT_WORKSPACE,
+        url_env=url_env,
+        scrubber=scrubber,
+        home=lockfile.absolute().parent,
+    )

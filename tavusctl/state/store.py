@@ -33,6 +33,16 @@ class StateStore(ABC):
     def name(self) -> str:
         """How messages name it: the lockfile's path, or the database workspace."""
 
+    @property
+    @abstractmethod
+    def home(self) -> Path:
+        """The folder that manifest paths recorded in the state are relative to."""
+
+    @property
+    def anchored(self) -> bool:
+        """Whether :attr:`home` is the project's for sure (a lockfile that exists, a database)."""
+        return True
+
     @abstractmethod
     def read_with_text(self) -> tuple[Lockfile, str]:
         """The state and its canonical lockfile text (``""`` when nothing is recorded yet).
@@ -79,6 +89,14 @@ class LockfileStore(StateStore):
     @property
     def name(self) -> str:
         return str(self.path)
+
+    @property
+    def home(self) -> Path:
+        return self.path.absolute().parent.resolve()
+
+    @property
+    def anchored(self) -> bool:
+        return self.path.exists()
 
     def read_with_text(self) -> tuple[Lockfile, str]:
         return lockfile.read_with_text(self.path)
