@@ -64,6 +64,7 @@ def key_variable(environment: str | None) -> str:
 def project_file(environments: Sequence[str]) -> str:
     """``tavusctl.yaml``, as design.md describes it."""
     head = (
+        "# yaml-language-server: $schema=schemas/project.schema.json\n"
         "# The tavusctl project file. Paths are relative to this file.\n"
         "apiVersion: tavusctl/v1\n"
         "kind: Project\n"
