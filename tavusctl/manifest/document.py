@@ -31,6 +31,9 @@ class Options:
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
     seen: Scrubber  # secret values read go here, so that no output can echo them
+    environment: str | None = None  # the selected environment (metadata.environments, ${var:})
+    variables: Mapping[str, object] | None = None  # its vars; None when none is selected
+    variables_file: str = "tavusctl.yaml"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class DocumentLoader:
         if not self._is_manifest(value):
             return Loaded(None, self.found)
         self.is_secret: SecretRule = kinds.of(value["kind"]).secrets
+        if not self._applies(value):
+            return Loaded(None, self.found)
         allow_unknown = self.options.allow_unknown_fields or _annotated(value)
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
@@ -96,6 +101,15 @@ class DocumentLoader:
         )
         return False
 
+    def _applies(self, value: dict[str, object]) -> bool:
+        """Whether the manifest applies to the selected environment (metadata.environments)."""
+        metadata = value.get("metadata")
+        wanted = metadata.get("environments") if isinstance(metadata, dict) else None
+        env = self.options.environment
+        if not isinstance(wanted, list) or env is None:
+            return True
+        return env in wanted
+
     def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
@@ -115,7 +129,7 @@ class DocumentLoader:
             return self._resolve_string(node, path)
         return node
 
-    def _resolve_string(self, text: str, path: str) -> str:
+    def _resolve_string(self, text: str, path: str) -> object:
         spec_path = path.removeprefix("/spec")
         ctx = references.Context(
             root=self.source.root,
@@ -124,16 +138,19 @@ class DocumentLoader:
             field=field_name(pointer.split(path)),
             secret=self.is_secret(spec_path),
             seen=self.options.seen,
+            variables=self.options.variables,
+            environment=self.options.environment,
+            variables_file=self.options.variables_file,
         )
         try:
-            resolved = references.resolve(text, ctx)
+            value, env_names = references.resolve_value(text, ctx)
         except references.ReferenceProblem as problem:
             self.failed.append(path)
             self._add(path, "error", str(problem))
             return text
-        if resolved.env_names and ctx.secret:
-            self.secrets[spec_path] = resolved.env_names[0]
-        return resolved.value
+        if env_names and ctx.secret:
+            self.secrets[spec_path] = env_names[0]
+        return value
 
     def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""

@@ -18,6 +18,7 @@ from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import discover, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options
+from tavusctl.manifest.project import Environment
 
 __all__ = ["Diagnostic", "LoadResult", "Options", "load", "load_or_raise"]
 
@@ -47,14 +48,26 @@ def load(
     allow_plaintext_secrets: bool = False,
     environ: Mapping[str, str] = os.environ,
     scrubber: Scrubber | None = None,
+    environment: Environment | None = None,
+    project_file: str = "tavusctl.yaml",
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
-    Every secret value read is added to ``scrubber``. Raises ``ManifestError`` only when a path
+    ``environment`` (from the project file) gives ``${var:}`` its values and skips manifests
+    whose ``metadata.environments`` leave it out. Every secret value read is added to
+    ``scrubber``. Raises ``ManifestError`` only when a path
     does not exist or a folder holds no manifests.
     """
     seen = Scrubber() if scrubber is None else scrubber
-    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen)
+    options = Options(
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        environ,
+        seen,
+        environment=environment.name if environment else None,
+        variables=environment.vars if environment else None,
+        variables_file=project_file,
+    )
     loaded = [
         item
         for source in discover.find(paths or [Path(".")])
