@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
+    from tavusctl.manifest.diagnostics import Diagnostic
+    from tavusctl.manifest.project import Environment, Project
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -46,6 +48,10 @@ class GlobalOptions:
     color: bool
     verbose: int
     timeout: float = 30.0
+    envs: tuple[str, ...] = ()  # --env before the command (or TAVUSCTL_ENV)
+    given: frozenset[str] = frozenset()  # global options given on the command line
+    environment: Environment | None = None  # the one selected (see _selected)
+    project: Project | None = None  # tavusctl.yaml, when found
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
@@ -104,6 +110,14 @@ class TavusctlGroup(click.Group):
     help="Where tavusctl records what it applied.",
 )
 @click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="NAME",
+    envvar="TAVUSCTL_ENV",
+    help="The environment of tavusctl.yaml to use (env TAVUSCTL_ENV); also after the command.",
+)
+@click.option(
     "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
 )
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
@@ -121,6 +135,7 @@ def cli(
     api_url: str,
     api_key: str | None,
     lockfile: Path,
+    envs: tuple[str, ...],
     no_color: bool,
     verbose: int,
     timeout: float,
@@ -128,7 +143,107 @@ def cli(
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     SECRETS_READ.add(api_key)
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+    given = frozenset(
+        name
+        for name in ("api_url", "api_key", "lockfile")
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    )
+    ctx.obj = GlobalOptions(
+        api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout, envs, given
+    )
+
+
+# --- environments (tavusctl.yaml) ----------------------------------------------------------
+
+
+def _env_option(fn: F) -> F:
+    """``--env NAME`` after the command (repeatable where the command plans several)."""
+    return click.option(
+        "--env",
+        "envs",
+        multiple=True,
+        metavar="NAME",
+        help="The environment of tavusctl.yaml to use (env TAVUSCTL_ENV).",
+    )(fn)
+
+
+def _project() -> Project | None:
+    """``tavusctl.yaml`` found from the current folder upward, read (errors located)."""
+    from tavusctl.manifest import project
+
+    found = project.find(Path.cwd())
+    return None if found is None else project.read_or_raise(found, _shown(found))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _selected(opts: GlobalOptions, envs: tuple[str, ...] = ()) -> GlobalOptions:
+    """The options for exactly one environment (``--env`` after the command wins): its key,
+    API URL and state. Without a project file, or one without environments, ``opts`` with the
+    project's defaults; ``--env`` then is an error."""
+    names = envs or opts.envs
+    proj = _project()
+    if proj is None:
+        if names:
+            raise UsageError(
+                f"--env {names[0]} was given, but no tavusctl.yaml was found from here up to "
+                "the repository root. Run tavusctl inside the project, or drop --env."
+            )
+        return opts
+    if len(names) > 1:
+        raise UsageError(
+            f"This command works on one environment, but {len(names)} were given "
+            f"(--env {' --env '.join(names)}). Name one; only plan and diff take several."
+        )
+    env = proj.environment(names[0] if names else None)
+    return _for(opts, proj, env)
+
+
+def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalOptions:
+    """``opts`` for ``env`` of ``proj`` (options given on the command line win)."""
+    state = env.state if env is not None else proj.state
+    lock = opts.lockfile
+    if state is not None and "lockfile" not in opts.given:
+        if state.path is None:
+            raise UsageError(
+                f"The state of {'environment ' + env.name if env else proj.display} is kept in "
+                f"{state.describe()}, which this tavusctl cannot read yet; use a lockfile path."
+            )
+        lock = state.path
+        _folder_for(lock)
+    if env is None:
+        return replace(opts, lockfile=lock, project=proj)
+    key = opts.api_key
+    if "api_key" not in opts.given:
+        key = os.environ.get(env.api_key_env) or None
+        SECRETS_READ.add(key)
+    url = opts.api_url
+    if "api_url" not in opts.given and env.api_url:
+        url = env.api_url.rstrip("/")
+    return replace(opts, api_url=url, api_key=key, lockfile=lock, environment=env, project=proj)
+
+
+def _folder_for(lock: Path) -> None:
+    """Create the folder of a state the project file names (state/prod.lock), when missing."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot create {lock.parent} for the state {lock}: {exc.strerror or exc}. "
+            "Create it, or fix the state path in tavusctl.yaml."
+        ) from None
+
+
+def _manifest_paths(opts: GlobalOptions, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The PATHs given, else the project file's ``manifests``, else none (the current folder)."""
+    if paths or opts.project is None:
+        return paths
+    return tuple(Path(os.path.relpath(p)) for p in opts.project.manifests)
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -393,6 +508,7 @@ def main() -> None:
     is_flag=True,
     help="Accept secrets written in manifests instead of read with ${env:NAME}.",
 )
+@_env_option
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -401,25 +517,44 @@ def validate(
     strict: bool,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> None:
     """Check manifests offline: envelope, schema, references, secrets, names.
 
     PATH is a manifest file or a folder searched recursively for *.yaml and *.yml (default: .).
     Every problem is reported, sorted, as file:line:col: message. Exit 0 when valid, 1 when not.
+    tavusctl.yaml is checked too; with environments and no --env, the manifests are checked
+    for every environment (each ${var:} defined wherever its manifest applies).
     """
-    from tavusctl.manifest import diagnostics
+    from tavusctl.manifest import diagnostics, project
     from tavusctl.manifest import load as manifest
 
-    result = manifest.load(
-        paths,
-        allow_unknown_fields=allow_unknown_fields,
-        allow_plaintext_secrets=allow_plaintext_secrets,
-        scrubber=SECRETS_READ,
-    )
-    echo(diagnostics.render(result.diagnostics, fmt), nl=False)
-    summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
-    echo(summary, err=True)
-    ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
+    found = project.find(Path.cwd())
+    proj, problems = (None, []) if found is None else project.read(found, _shown(found))
+    if proj is not None and not paths:
+        paths = tuple(Path(os.path.relpath(p)) for p in proj.manifests)
+    names = envs or ctx.obj.envs
+    environments: list[Environment | None] = [None]
+    if proj is not None and (proj.environments or names):
+        chosen = names or tuple(proj.environments)
+        environments = [proj.environment(name) for name in chosen]
+    found_all: set[Diagnostic] = set(problems)
+    count = 0
+    for env in environments:
+        result = manifest.load(
+            paths,
+            allow_unknown_fields=allow_unknown_fields,
+            allow_plaintext_secrets=allow_plaintext_secrets,
+            scrubber=SECRETS_READ,
+            environment=env,
+            project_file=proj.display if proj else project.PROJECT_FILE,
+        )
+        found_all.update(result.diagnostics)
+        count = max(count, len(result.resources))
+    every = sorted(found_all)
+    echo(diagnostics.render(every, fmt), nl=False)
+    echo(diagnostics.summary(every, count, strict=strict), err=True)
+    ctx.exit(int(diagnostics.exit_code(every, strict=strict)))
 
 
 def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
@@ -428,6 +563,12 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
     from tavusctl.api.wire import check_key
 
     if not opts.api_key:
+        if opts.environment is not None:
+            name, var = opts.environment.name, opts.environment.api_key_env
+            raise UsageError(
+                f"No API key for environment {name}: set {var} (in CI, one secret per "
+                "environment) or pass --api-key."
+            )
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
     check_key(opts.api_key)
     log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
@@ -474,6 +615,13 @@ def _manifest_options(fn: F) -> F:
     for option in reversed(
         [
             click.option(
+                "--env",
+                "envs",
+                multiple=True,
+                metavar="NAME",
+                help="The environment of tavusctl.yaml (env TAVUSCTL_ENV); plan takes several.",
+            ),
+            click.option(
                 "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
             ),
             click.option(
@@ -508,6 +656,7 @@ def _manifest_options(fn: F) -> F:
 
 
 def _inputs(
+    opts: GlobalOptions,
     paths: tuple[Path, ...],
     prune: bool,
     targets: tuple[str, ...],
@@ -516,7 +665,14 @@ def _inputs(
 ) -> Inputs:
     from tavusctl.commands.common import Inputs
 
-    return Inputs(paths, allow_unknown_fields, allow_plaintext_secrets, prune, tuple(targets))
+    return Inputs(
+        _manifest_paths(opts, paths),
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        prune,
+        tuple(targets),
+        opts.environment,
+    )
 
 
 @cli.command()
@@ -553,13 +709,15 @@ def plan(
     parallelism: int,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
+    opts = _selected(opts, envs)
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
+    inputs = _inputs(opts, paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
     return int(_run(opts, job, parallelism))
 
@@ -587,6 +745,7 @@ def apply(
     parallelism: int,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -600,6 +759,7 @@ def apply(
     from tavusctl.commands import saved_plan as saved
     from tavusctl.state import lockfile
 
+    opts = _selected(opts, envs)
     console = _console(opts)
     execution = command.Execution(parallelism, not no_preconditions, fail_fast)
     with lockfile.exclusive(opts.lockfile):
@@ -607,7 +767,9 @@ def apply(
             job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)
-            inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
+            inputs = _inputs(
+                opts, paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets
+            )
             job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
         return int(_run(opts, job, parallelism))
 
@@ -621,9 +783,11 @@ def state() -> None:
 
 
 @state.command("list")
+@_env_option
 @click.pass_obj
-def state_list(opts: GlobalOptions) -> None:
+def state_list(opts: GlobalOptions, envs: tuple[str, ...]) -> None:
     """List every managed resource and its persona id."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
     from tavusctl.state import lockfile
 
@@ -636,9 +800,11 @@ def state_list(opts: GlobalOptions) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
+@_env_option
 @click.pass_obj
-def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
+def state_show(opts: GlobalOptions, name: str, fmt: str, envs: tuple[str, ...]) -> None:
     """Show the spec last applied to NAME; secrets are never shown."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
     from tavusctl.state import lockfile
 
@@ -647,9 +813,11 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
 
 @state.command("rm")
 @click.argument("name", shell_complete=_complete_names)
+@_env_option
 @click.pass_obj
-def state_rm(opts: GlobalOptions, name: str) -> None:
+def state_rm(opts: GlobalOptions, name: str, envs: tuple[str, ...]) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     echo(state_mod.remove(opts.lockfile, name))
@@ -658,9 +826,11 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 @state.command("mv")
 @click.argument("old", shell_complete=_complete_names)
 @click.argument("new")
+@_env_option
 @click.pass_obj
-def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
+def state_mv(opts: GlobalOptions, old: str, new: str, envs: tuple[str, ...]) -> None:
     """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     echo(state_mod.move(opts.lockfile, old, new))
@@ -672,6 +842,7 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@_env_option
 @click.pass_obj
 def import_(
     opts: GlobalOptions,
@@ -681,6 +852,7 @@ def import_(
     paths: tuple[Path, ...],
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> None:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
@@ -689,11 +861,13 @@ def import_(
     from tavusctl.commands.lifecycle import import_persona
     from tavusctl.manifest.load import load_or_raise
 
+    opts = _selected(opts, envs)
     resources = load_or_raise(
-        list(paths),
+        list(_manifest_paths(opts, paths)),
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
         scrubber=SECRETS_READ,
+        environment=opts.environment,
     ).resources
     echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
@@ -707,8 +881,11 @@ def import_(
     help="Folder to write the manifests into.",
 )
 @click.argument("persona_ids", nargs=-1)
+@_env_option
 @click.pass_obj
-def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
+def export_(
+    opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...], envs: tuple[str, ...]
+) -> None:
     """Write manifests from live personas (default: every user persona) and manage them.
 
     Secrets become ${env:...} references (the variables to set are listed); an existing file
@@ -716,6 +893,7 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     """
     from tavusctl.commands.export import export_personas
 
+    opts = _selected(opts, envs)
     result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
     for line in result.lines():
         echo(line)
@@ -725,9 +903,13 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 @click.argument("name", shell_complete=_complete_names)
 @click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
 @click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
+@_env_option
 @click.pass_obj
-def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
+def conversation(
+    opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None, envs: tuple[str, ...]
+) -> None:
     """Start a conversation with the managed persona NAME and print its URL."""
+    opts = _selected(opts, envs)
     from tavusctl.commands.lifecycle import start_conversation
     from tavusctl.state import lockfile
 
@@ -749,9 +931,17 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
     help="Concurrent API requests.",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_env_option
 @click.pass_obj
-def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast: bool) -> int:
+def destroy(
+    opts: GlobalOptions,
+    auto_approve: bool,
+    parallelism: int,
+    fail_fast: bool,
+    envs: tuple[str, ...],
+) -> int:
     """Delete every persona the lockfile records, after confirmation (like apply's)."""
+    opts = _selected(opts, envs)
     from functools import partial
 
     from tavusctl.apply.execute import Options

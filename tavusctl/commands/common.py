@@ -11,6 +11,7 @@ from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
+from tavusctl.manifest.project import Environment
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import make_plan
 from tavusctl.state import lockfile
@@ -37,6 +38,7 @@ class Inputs:
     allow_plaintext_secrets: bool = False
     prune: bool = False
     targets: tuple[str, ...] = ()
+    environment: Environment | None = None  # tavusctl.yaml's, for ${var:}
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
         allow_unknown_fields=inputs.allow_unknown_fields,
         allow_plaintext_secrets=inputs.allow_plaintext_secrets,
         scrubber=console.scrubber,
+        environment=inputs.environment,
     )
     for warning in result.warnings:
         console.err(f"{warning.location}: warning: {warning.message}")

@@ -21,6 +21,7 @@ from tavusctl.core.model import Location
 from tavusctl.manifest import schema, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 
+PROJECT_FILE = "tavusctl.yaml"
 PROJECT_SCHEMA = "project.schema.json"
 DEFAULT_KEY_ENV = "TAVUS_API_KEY"
 ENV_VARIABLE = "TAVUSCTL_ENV"
@@ -41,8 +42,11 @@ class State:
             return ("lockfile", self.path.resolve() if self.path else None)
         return (self.backend, self.url_env, self.workspace)
 
-    def describe(self) -> str:
-        if self.backend == "lockfile":
+    def describe(self, folder: Path | None = None) -> str:
+        """The state in words; a lockfile's path relative to ``folder`` when inside it."""
+        if self.backend == "lockfile" and self.path is not None:
+            if folder is not None and self.path.is_relative_to(folder):
+                return str(self.path.relative_to(folder))
             return str(self.path)
         return f"{self.backend} workspace {self.workspace or 'default'}"
 
@@ -218,7 +222,8 @@ def _shared_states(project: Project, doc: yamlsource.Document) -> list[Diagnosti
                 Diagnostic(
                     where,
                     "error",
-                    f"environments.{env.name}.state is {env.state.describe()}, the state of "
+                    f"environments.{env.name}.state is {env.state.describe(project.folder)}, the "
+                    "state of "
                     f"environment {first[key]} too. Two environments can never share a state "
                     "(each would forget or adopt the other's resources): give each its own.",
                 )
@@ -226,3 +231,15 @@ def _shared_states(project: Project, doc: yamlsource.Document) -> list[Diagnosti
         else:
             first[key] = env.name
     return out
+
+
+def find(start: Path) -> Path | None:
+    """``tavusctl.yaml`` looked for from ``start`` upward, stopping at the repository root (the
+    first folder holding ``.git``), as ``tavusctl.state.locate`` looks for the lockfile."""
+    here = start.absolute()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder / PROJECT_FILE
+        if (folder / ".git").exists():
+            return None
+    return None
