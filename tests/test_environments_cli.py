@@ -147,3 +147,35 @@ def test_no_project_file_changes_nothing(tmp_path: Path, emulator: Emulator) -> 
     assert (tmp_path / "tavus.lock").exists()
     refused = run_cli("plan", "--env", "prod", cwd=tmp_path, env=env)
     assert refused.code == 1 and "no tavusctl.yaml was found" in refused.stderr
+
+
+def test_plan_across_environments(repo: Path, emulator: Emulator) -> None:
+    assert run(repo, "apply", "--auto-approve", "--env", "staging").code == 0
+    many = [f"p{i}" for i in range(40)]
+    for name in many:  # changes in both: 40 creates in prod and staging, long prompts
+        text = PERSONA.replace("support", name).replace("You help.", "x" * 3000)
+        (repo / "personas" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    md = run(repo, "plan", "--env", "staging", "--env", "prod", "--format", "markdown",
+             "--detailed-exitcode")  # fmt: skip
+    assert md.code == 2, md.output
+    assert len(md.stdout) <= 60_000
+    assert "| environment | create | update | delete | drift |" in md.stdout
+    assert "| staging | 40 | 0 | 0 | 0 |" in md.stdout
+    assert "| prod | 41 | 0 | 0 | 0 |" in md.stdout
+    assert "<summary>staging: Plan: 40 to create" in md.stdout
+    assert "<summary>prod: Plan: 41 to create" in md.stdout
+    assert md.stdout.count("<!-- tavusctl-plan:") == 1
+    text = run(repo, "plan", "--all-envs")
+    assert text.code == 0, text.output
+    assert "=== Environment staging ===" in text.stdout
+    assert "=== Environment prod ===" in text.stdout
+    doc = json.loads(run(repo, "plan", "--all-envs", "--format", "json").stdout)
+    assert list(doc["environments"]) == ["staging", "prod"] and doc["has_changes"]
+    assert doc["environments"]["prod"]["summary"]["create"] == 41
+
+
+def test_plan_across_environments_without_changes(repo: Path) -> None:
+    for env in ("staging", "prod"):
+        assert run(repo, "apply", "--auto-approve", "--env", env).code == 0
+    result = run(repo, "plan", "--all-envs", "--detailed-exitcode")
+    assert result.code == 0, result.output

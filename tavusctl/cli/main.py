@@ -239,6 +239,49 @@ def _folder_for(lock: Path) -> None:
         ) from None
 
 
+def _selected_many(
+    opts: GlobalOptions, names: tuple[str, ...], all_envs: bool
+) -> list[GlobalOptions]:
+    """The options of each environment named (every one with ``all_envs``)."""
+    proj = _project()
+    if proj is None or not proj.environments:
+        raise UsageError(
+            "Several environments were asked for, but no tavusctl.yaml with environments was "
+            "found from here up to the repository root."
+        )
+    if len(set(names)) != len(names):
+        raise UsageError("An environment is named twice with --env; name each once.")
+    chosen = tuple(proj.environments) if all_envs else names
+    return [_for(opts, proj, proj.environment(name)) for name in chosen]
+
+
+def _plan_many(
+    made: list[tuple[GlobalOptions, Inputs]], output: Any, console: Console, parallelism: int
+) -> int:
+    """Plan several environments, reading their accounts concurrently; one report."""
+    import asyncio
+
+    from tavusctl.commands import plan as command
+    from tavusctl.commands.common import prepare
+    from tavusctl.core.errors import ExitCode, TavusctlError
+
+    async def one(opts: GlobalOptions, inputs: Inputs) -> tuple[str, Any]:
+        name = opts.environment.name if opts.environment else "default"
+        try:
+            async with _client(opts, parallelism) as client:
+                return name, await prepare(client, inputs, opts.lockfile, console)
+        except TavusctlError as exc:
+            raise type(exc)(f"Environment {name}: {exc.message}") from None
+
+    async def main() -> list[tuple[str, Any]]:
+        return list(await asyncio.gather(*(one(o, i) for o, i in made)))
+
+    plans = asyncio.run(main())
+    console.out(command.show_many(plans, output.fmt, console.color))
+    changes = any(p.plan.has_changes for _, p in plans)
+    return int(ExitCode.CHANGES if output.detailed_exitcode and changes else ExitCode.OK)
+
+
 def _manifest_paths(opts: GlobalOptions, paths: tuple[Path, ...]) -> tuple[Path, ...]:
     """The PATHs given, else the project file's ``manifests``, else none (the current folder)."""
     if paths or opts.project is None:
@@ -695,6 +738,9 @@ def _inputs(
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
 )
+@click.option(
+    "--all-envs", is_flag=True, help="Plan every environment of tavusctl.yaml, in one report."
+)
 @_manifest_options
 @click.pass_obj
 def plan(
@@ -704,6 +750,7 @@ def plan(
     plan_file: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    all_envs: bool,
     prune: bool,
     targets: tuple[str, ...],
     parallelism: int,
@@ -715,8 +762,20 @@ def plan(
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
-    opts = _selected(opts, envs)
     output = command.Output(fmt, plan_file, detailed_exitcode)
+    names = envs or opts.envs
+    if all_envs or len(names) > 1:
+        many = _selected_many(opts, names, all_envs)
+        if plan_file is not None:
+            raise UsageError(
+                "--out saves the plan of one environment; name one --env to save a plan."
+            )
+        made = [
+            (o, _inputs(o, paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets))
+            for o in many
+        ]
+        return int(_plan_many(made, output, _console(opts), parallelism))
+    opts = _selected(opts, envs)
     inputs = _inputs(opts, paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
     return int(_run(opts, job, parallelism))
