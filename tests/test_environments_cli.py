@@ -165,10 +165,10 @@ def test_plan_across_environments(repo: Path, emulator: Emulator) -> None:
     assert "<summary>staging: Plan: 40 to create" in md.stdout
     assert "<summary>prod: Plan: 41 to create" in md.stdout
     assert md.stdout.count("<!-- tavusctl-plan:") == 1
-    text = run(repo, "plan", "--all-envs")
-    assert text.code == 0, text.output
-    assert "=== Environment staging ===" in text.stdout
-    assert "=== Environment prod ===" in text.stdout
+    shown = run(repo, "plan", "--all-envs")
+    assert shown.code == 0, shown.output
+    assert "=== Environment staging ===" in shown.stdout
+    assert "=== Environment prod ===" in shown.stdout
     doc = json.loads(run(repo, "plan", "--all-envs", "--format", "json").stdout)
     assert list(doc["environments"]) == ["staging", "prod"] and doc["has_changes"]
     assert doc["environments"]["prod"]["summary"]["create"] == 41
