@@ -59,7 +59,7 @@ def test_problems_are_located(tmp_path: Path) -> None:
     assert found is None
     text = "\n".join(str(p) for p in problems)
     assert (
-        "tavusctl.yaml:3:1: Unknown field 'manifest' in the manifest. Did you mean 'manifests'?"
+        "tavusctl.yaml:3:1: Unknown field 'manifest' in the project file. Did you mean 'manifests'?"
         in text
     )
     assert "tavusctl.yaml:5:" in text and "Prod" in text

@@ -8,7 +8,7 @@ one state). Paths in it are relative to it. Where it is found: ``tavusctl.state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,8 +147,14 @@ def _check(value: object) -> list[schema.Finding]:
             tokens = list(error.absolute_path)
             findings.append(schema.Finding(pointer.join(tokens), "error", _state_message(tokens)))
         else:
-            findings.extend(schema.translate(error))
-    return findings
+            findings.extend(_worded(f) for f in schema.translate(error))
+    return list(dict.fromkeys(findings))  # jsonschema repeats one `required` per missing key
+
+
+def _worded(finding: schema.Finding) -> schema.Finding:
+    """The manifests' wording, said of the project file."""
+    text = finding.message.replace("The manifest", "The project file")
+    return replace(finding, message=text.replace("the manifest", "the project file"))
 
 
 def _state_message(tokens: list[Any]) -> str:
