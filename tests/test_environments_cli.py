@@ -179,3 +179,35 @@ def test_plan_across_environments_without_changes(repo: Path) -> None:
         assert run(repo, "apply", "--auto-approve", "--env", env).code == 0
     result = run(repo, "plan", "--all-envs", "--detailed-exitcode")
     assert result.code == 0, result.output
+
+
+def test_each_state_records_its_environment_and_refuses_another(
+    repo: Path, emulator: Emulator
+) -> None:
+    assert run(repo, "apply", "--auto-approve", "--env", "staging").code == 0
+    lock = json.loads((repo / "state" / "staging.lock").read_text(encoding="utf-8"))
+    assert lock["account"]["environment"] == "staging"
+    before = (repo / "state" / "staging.lock").read_bytes()
+    emulator.clear_requests()
+    result = run(repo, "apply", "--auto-approve", "--env", "prod", "--lockfile",
+                 "state/staging.lock")  # fmt: skip
+    assert result.code == 1
+    assert "state/staging.lock is the state of environment staging, not of environment prod" in (
+        result.stderr
+    )
+    assert emulator.requests() == []
+    assert (repo / "state" / "staging.lock").read_bytes() == before
+    assert not (repo / "state" / "prod.lock").exists()
+
+
+def test_staging_state_with_the_production_key_names_the_environment(
+    repo: Path, emulator: Emulator
+) -> None:
+    assert run(repo, "apply", "--auto-approve", "--env", "staging").code == 0
+    before = (repo / "state" / "staging.lock").read_bytes()
+    result = run(repo, "apply", "--auto-approve", "--env", "staging",
+                 TAVUS_API_KEY_STAGING=PROD_KEY)  # fmt: skip
+    assert result.code == 1, result.output
+    assert "This is environment staging" in result.stderr
+    assert (repo / "state" / "staging.lock").read_bytes() == before
+    assert personas(emulator, PROD_KEY) == []

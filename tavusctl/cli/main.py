@@ -266,7 +266,18 @@ def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalO
     url = opts.api_url
     if "api_url" not in opts.given and env.api_url:
         url = env.api_url.rstrip("/")
-    return replace(opts, api_url=url, api_key=key, environment=env, project=proj)
+    chosen = replace(opts, api_url=url, api_key=key, environment=env, project=proj)
+    _check_state(chosen, env.name)
+    return chosen
+
+
+def _check_state(opts: GlobalOptions, environment: str) -> None:
+    """Refuse a state recorded for another environment (before any request or write)."""
+    from tavusctl.state import lockfile
+    from tavusctl.state.account import check_environment
+
+    if opts.lockfile.exists():
+        check_environment(lockfile.read(opts.lockfile), environment, str(opts.lockfile))
 
 
 def _folder_for(lock: Path) -> None:
