@@ -211,3 +211,23 @@ def test_staging_state_with_the_production_key_names_the_environment(
     assert "This is environment staging" in result.stderr
     assert (repo / "state" / "staging.lock").read_bytes() == before
     assert personas(emulator, PROD_KEY) == []
+
+
+def test_diff_shows_what_production_lacks(repo: Path, emulator: Emulator) -> None:
+    for env in ("staging", "prod"):
+        assert run(repo, "apply", "--auto-approve", "--env", env).code == 0
+    same = run(repo, "diff", "--env", "staging", "--env", "prod")
+    assert same.code == 2, same.output  # the variables differ
+    assert "~ Persona/support: 2 fields differ" in same.stdout
+    assert '/persona_name: "Support Staging" (staging) -> "Support Prod" (prod)' in same.stdout
+    text = PERSONA.replace("support", "greeter")
+    (repo / "personas" / "greeter.yaml").write_text(text, encoding="utf-8")
+    assert run(repo, "apply", "--auto-approve", "--env", "staging").code == 0
+    emulator.clear_requests()
+    result = run(repo, "diff", "--env", "staging", "--env", "prod")
+    assert result.code == 2
+    assert "+ Persona/greeter: in staging (p" in result.stdout
+    assert "prod lacks it" in result.stdout
+    assert all(r["method"] == "GET" for r in emulator.requests())
+    one = run(repo, "diff", "--env", "staging")
+    assert one.code == 1 and "diff compares two environments" in one.stderr

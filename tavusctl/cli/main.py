@@ -1008,6 +1008,41 @@ def _refuse_plan_options(plan_file: Path, inputs: Inputs) -> None:
         )
 
 
+@cli.command("diff")
+@_env_option
+@click.pass_obj
+def diff(opts: GlobalOptions, envs: tuple[str, ...]) -> int:
+    """Compare what two environments hold live (--env A --env B): each managed resource read
+    from each account through each state. Exit 0 when they agree, 2 when they differ."""
+    import asyncio
+
+    from tavusctl.commands import promote
+    from tavusctl.core.errors import ExitCode
+    from tavusctl.state import lockfile
+
+    names = envs or opts.envs
+    if len(names) != 2:
+        raise UsageError(
+            "diff compares two environments: name them, e.g. tavusctl diff --env staging "
+            f"--env prod ({len(names)} given)."
+        )
+    sides = _selected_many(opts, names, False)
+
+    async def one(o: GlobalOptions) -> promote.Side:
+        name = o.environment.name if o.environment else "default"
+        async with _client(o) as client:
+            return await promote.read(client, name, lockfile.read(o.lockfile))
+
+    async def both() -> list[promote.Side]:
+        return list(await asyncio.gather(*(one(o) for o in sides)))
+
+    a, b = asyncio.run(both())
+    lines, differ = promote.compare(a, b)
+    for line in lines:
+        echo(line)
+    return int(ExitCode.CHANGES if differ else ExitCode.OK)
+
+
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
 
 
