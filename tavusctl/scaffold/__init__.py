@@ -163,7 +163,8 @@ spec:
 """
 
 GITIGNORE = """\
-# tavusctl: the guard file older tavusctl versions held beside the state (never commit it)
+# tavusctl: the guard file older tavusctl versions left beside the lockfile (runs now lock a
+# file in the temporary folder, outside the working tree); never commit it
 *.lock.lock
 """
 MERGE_DRIVER = "git config merge.tavusctl.driver 'tavusctl state merge-driver %O %A %B'"
