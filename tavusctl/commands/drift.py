@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands.common import Console, Inputs, load
+from tavusctl.commands.common import Console, Inputs, bound, load
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.drift import DriftReport, find_drift
 from tavusctl.plan.planner import make_plan
@@ -26,6 +26,8 @@ async def report(
     resources = load(inputs, console)
     lock = store.read()
     live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id is not None])
+    # Another account's key would show every recorded persona as deleted: refuse, as plan does.
+    lock = bound(client, lock, live.personas, store, allow=inputs.allow_recreate_all)
     plan = make_plan(resources, lock, live.personas, targets=inputs.targets)
     return find_drift(plan, resources, lock, live.personas)
 
