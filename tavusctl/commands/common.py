@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
+from tavusctl.commands import state
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
@@ -71,6 +72,7 @@ async def prepare(
     """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
     resources = load(inputs, console)
     lock, text = read_lock(lock_path)
+    state.check_managed_once(lock, resources)
     live = await fetch_account(client, recorded_ids(lock))
     plan = make_plan(resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets)
     return Planned(plan, resources, lock, text, live.requests)
