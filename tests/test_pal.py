@@ -161,5 +161,6 @@ def test_export_kind_pal_writes_a_pal_manifest_that_replans_empty(
     text = (ws.manifests / "exported.yaml").read_text()
     assert "kind: Pal" in text and "pal_name: Exported" in text
     assert "default_face_id: r4067604db72" in text and "face_interruptibility: low" in text
+    assert "uuid" not in text and "pal_settings_id" not in text  # the server's, not exported
     assert list(ws.ids()) == ["Pal/exported"]
     assert ws.run("plan", "manifests", "--detailed-exitcode").code == 0
