@@ -25,6 +25,8 @@ SWITCHES: list[dict[str, Any]] = [
     {"secrets": "masked"},
     {"secrets": "masked-stars"},
     {"secrets": "omitted"},
+    {"secrets": "masked-bullets"},
+    {"secrets": "masked-ellipsis"},
     {"fill_defaults": True},
     {"missing_status": 404},
     {"patch_response": "message"},

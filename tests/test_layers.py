@@ -194,7 +194,7 @@ def test_every_package_has_a_rank() -> None:
         ("tavusctl.plan.diff", "tavusctl.render.text"),
         ("tavusctl.api.fetch", "tavusctl.state.lockfile"),  # peers
         ("tavusctl.apply.execute", "tavusctl.render.text"),
-        ("tavusctl.emulator.state", "tavusctl.state.lockfile"),  # emulator beyond core
+        ("tavusctl.emulator.state_file", "tavusctl.state.lockfile"),  # emulator beyond core
         ("tavusctl.commands.plan", "tavusctl.emulator.app"),  # emulator from below cli
         ("tavusctl.kinds.persona", "tavusctl.manifest.schema"),
     ],

@@ -367,6 +367,30 @@ def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusct
     assert_no_secret_anywhere(tmp_path, exported, planned, secrets=(LLM_SECRET,))
 
 
+@pytest.mark.parametrize("style", ["masked-bullets", "masked-ellipsis"])
+def test_export_takes_a_secret_masked_with_bullets_or_an_ellipsis_for_a_mask_not_the_value(
+    emulator: Any, tavusctl: Run, tmp_path: Path, style: str
+) -> None:
+    emulator.configure(secrets=style)  # ••••-123 or sk-…-123
+    emulator.create_persona(
+        {
+            "persona_name": "Coach",
+            "system_prompt": "Hi.",
+            "layers": {"llm": {"api_key": LLM_SECRET}},
+        }
+    )
+
+    exported = tavusctl("export", env=emulator.env)
+
+    assert exported.code == 0, exported.output
+    assert "the API returned it masked" in exported.stdout
+    assert lock(tmp_path)["Persona/coach"]["applied"] == {
+        "persona_name": "Coach",
+        "system_prompt": "Hi.",
+    }
+    assert_no_secret_anywhere(tmp_path, exported, secrets=(LLM_SECRET,))
+
+
 def test_export_into_a_folder_that_cannot_exist_is_a_clear_error_and_records_nothing(
     tavusctl: Run, emulator: Any, tmp_path: Path
 ) -> None:

@@ -12,11 +12,9 @@ import asyncio
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import InvalidRequest
-from tavusctl.core.secrets import remember_all
 from tavusctl.kinds import KINDS, PERSONA, Kind
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
@@ -30,16 +28,16 @@ MAX_PAGES = 1000
 class LiveState:
     """The objects found, by kind name and then by id, and how many requests it took."""
 
-    by_kind: dict[str, dict[str, dict[str, Any]]]
+    by_kind: dict[str, dict[str, dict[str, object]]]
     requests: int
 
     @property
-    def personas(self) -> dict[str, dict[str, Any]]:
+    def personas(self) -> dict[str, dict[str, object]]:
         """The user personas found, by id."""
         return self.by_kind.get(PERSONA.name, {})
 
     @property
-    def objects(self) -> dict[str, dict[str, Any]]:
+    def objects(self) -> dict[str, dict[str, object]]:
         """Every object found, of every kind, by id (Tavus ids differ across kinds)."""
         return {i: doc for docs in self.by_kind.values() for i, doc in docs.items()}
 
@@ -57,7 +55,7 @@ async def fetch_live(
     read = await asyncio.gather(*(client.get(kind, i) for i in missing))
     docs.update({i: doc for i, doc in zip(missing, read, strict=True) if doc is not None})
     for doc in docs.values():
-        remember_all(doc, kind.secrets)  # the API may show secrets in clear, and echo them
+        client.scrubber.add_shown(doc, kind.secrets)  # the API may show them, and echo them
     return LiveState({kind.name: docs}, client.requests_made - start)
 
 
@@ -82,8 +80,8 @@ async def fetch_account(client: TavusClient, wanted: Mapping[str, Iterable[str]]
 
 
 def _one_view_each(
-    by_kind: dict[str, dict[str, dict[str, Any]]], wanted: Mapping[str, set[str]]
-) -> dict[str, dict[str, dict[str, Any]]]:
+    by_kind: dict[str, dict[str, dict[str, object]]], wanted: Mapping[str, set[str]]
+) -> dict[str, dict[str, dict[str, object]]]:
     """Each id under one kind only: the kind that wants it, else the first that found it."""
     owner: dict[str, str] = {}
     for name, docs in by_kind.items():

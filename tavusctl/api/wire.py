@@ -9,7 +9,7 @@ accepted here so that the client's methods stay simple.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,10 @@ from tavusctl.core.errors import (
     ServerError,
     UsageError,
 )
+from tavusctl.core.payloads import JsonObject, UpdatePayload
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, same
 from tavusctl.kinds import Kind
-
-Json = dict[str, Any]
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Call:
     method: str
     path: str
     subject: str
-    body: Any = None
+    body: object = None
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
     retry_refused: bool = True  # POST only: whether a 429 may be retried here
@@ -73,7 +72,7 @@ def scrub(text: str, api_key: str) -> str:
     return text.replace(api_key, "(api key)") if api_key else text
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> object:
     """The parsed JSON body, or None when it is empty or not JSON."""
     if not response.content:
         return None
@@ -94,7 +93,7 @@ def detail(response: httpx.Response) -> str:
     return text or "no details given"
 
 
-def unwrap(doc: Any, id_field: str) -> Json | None:
+def unwrap(doc: object, id_field: str) -> JsonObject | None:
     """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
     ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own.
 
@@ -109,7 +108,7 @@ def unwrap(doc: Any, id_field: str) -> Json | None:
     return without_nulls(doc) if isinstance(doc, dict) else None
 
 
-def without_nulls(doc: Json) -> Json:
+def without_nulls(doc: JsonObject) -> JsonObject:
     """``doc`` without its null-valued keys, in objects at any depth (lists are values: kept
     as they are). Returns ``doc`` itself when it holds no null."""
     if not any(v is None or isinstance(v, dict) for v in doc.values()):
@@ -119,7 +118,7 @@ def without_nulls(doc: Json) -> Json:
     }
 
 
-def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
+def one(doc: object, call: Call, api_key: str, id_field: str) -> JsonObject | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
     found = unwrap(doc, id_field)
@@ -129,7 +128,7 @@ def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
     return found
 
 
-def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], int | None]:
+def page(doc: object, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
@@ -141,7 +140,7 @@ def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], in
     return unwrapped, total if isinstance(total, int) else None
 
 
-def created_id(doc: Any, call: Call, api_key: str, kind: Kind) -> str:
+def created_id(doc: object, call: Call, api_key: str, kind: Kind) -> str:
     """The new object's id from a create answer (minimal or full)."""
     found = unwrap(doc, kind.id_field)
     new_id = None if found is None else kind.id_of(found)
@@ -219,7 +218,7 @@ def _kind(call: Call, status: int, why: str) -> type[ApiError]:
     return ServerError if status >= 500 else ApiError
 
 
-def _has_tests(body: Any) -> bool:
+def _has_tests(body: object) -> bool:
     return isinstance(body, list) and any(
         isinstance(op, dict) and op.get("op") == "test" for op in body
     )
@@ -242,7 +241,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> bool:
+def update_holds(live: Mapping[str, object], payload: UpdatePayload, is_secret: IsSecret) -> bool:
     """Whether ``live`` already holds every non-secret value an update sets or removes: JSON
     Patch operations, or a plain JSON body (each field given replaces; ``null`` clears it).
 
@@ -257,12 +256,14 @@ def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> 
     )
 
 
-def _field_holds(found: Any, sent: Any) -> bool:
+def _field_holds(found: object, sent: object) -> bool:
     """A body field ``sent`` holds: ``null`` (cleared) if absent or null, else if equal."""
     return found in (MISSING, None) if sent is None else same(found, sent)
 
 
-def _patch_holds(live: Mapping[str, Any], ops: list[Json], is_secret: IsSecret) -> bool:
+def _patch_holds(
+    live: Mapping[str, object], ops: Sequence[Mapping[str, object]], is_secret: IsSecret
+) -> bool:
     for op in ops:
         path = str(op.get("path", ""))
         if op.get("op") == "test" or is_secret(path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
@@ -132,7 +131,7 @@ class Creator:
             await asyncio.sleep(wait)
 
     async def _post(
-        self, action: Action, content: Mapping[str, Any], intent: str
+        self, action: Action, content: Mapping[str, object], intent: str
     ) -> tuple[str, bool]:
         """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
 
@@ -167,7 +166,7 @@ class Creator:
     async def _find(
         self,
         kind: Kind,
-        content: Mapping[str, Any],
+        content: Mapping[str, object],
         intent_at: str | None,
         *,
         settle: bool = True,
@@ -194,7 +193,7 @@ class Creator:
         return persona_id
 
 
-def _content(action: Action) -> Mapping[str, Any]:
+def _content(action: Action) -> Mapping[str, object]:
     """What identifies the persona sent: the applied spec (its secret hashes are ignored)."""
     return action.applied if action.applied else (action.body or {})
 

@@ -1,6 +1,6 @@
 """Executing a Plan: the writes, recorded in the lockfile the moment each one succeeds.
 
-The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Action` says:
+The executor holds no diff logic; it does what each :class:`~tavusctl.plan.model.Action` says:
 
 - create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
   is unknown is never retried blindly: the account is listed and a persona with the content sent,
@@ -13,7 +13,7 @@ The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Actio
 - delete: DELETE (already gone is fine), then drop the lock entry.
 
 Writes run concurrently (``parallelism``); lockfile writes are serialized by a
-:class:`~tavusctl.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+:class:`~tavusctl.state.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
 After the writes, what was written is read back and fields the server changed or dropped are
 reported as warnings.
 """
@@ -24,7 +24,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply.creating import Creator
@@ -32,6 +31,7 @@ from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
 from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
+from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import UpdateStyle
 from tavusctl.plan.model import Action, ActionKind, Plan
@@ -229,13 +229,13 @@ def record_matches(
     return lock
 
 
-def preconditions(action: Action) -> list[dict[str, object]]:
+def preconditions(action: Action) -> list[PatchOp]:
     """``test`` operations asserting the live values the plan saw on the paths it changes.
 
     Skipped: secret paths (the server may mask them) and paths that were absent (RFC 6902 cannot
     test for absence). Each path is tested once.
     """
-    tests: dict[str, dict[str, object]] = {}
+    tests: dict[str, PatchOp] = {}
     for op in action.operations:
         if op.old is MISSING or op.sensitive or action.is_secret(op.path) or op.path in tests:
             continue
@@ -243,7 +243,7 @@ def preconditions(action: Action) -> list[dict[str, object]]:
     return list(tests.values())
 
 
-def json_body(action: Action) -> dict[str, Any]:
+def json_body(action: Action) -> JsonObject:
     """The plain JSON body of an update (a kind whose update is one): each top-level field an
     operation names, ``null`` for a removed one (see :func:`tavusctl.plan.planner.whole_fields`)."""
     return {

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
 from tavusctl.commands import state
 from tavusctl.core.model import Resource
+from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import make_plan
@@ -25,6 +26,7 @@ class Console:
     err: Callable[[str], None]
     color: bool = False
     verbose: int = 0
+    scrubber: Scrubber = field(default_factory=Scrubber)  # secrets read, hidden from output
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
         list(inputs.paths),
         allow_unknown_fields=inputs.allow_unknown_fields,
         allow_plaintext_secrets=inputs.allow_plaintext_secrets,
+        scrubber=console.scrubber,
     )
     for warning in result.warnings:
         console.err(f"{warning.location}: warning: {warning.message}")

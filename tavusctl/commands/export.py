@@ -1,8 +1,8 @@
 """``tavusctl export``: write manifests from live personas and record them in the lockfile.
 
-The manifest text itself comes from the pure :mod:`tavusctl.export`; this module chooses the
-personas and names, refuses to overwrite any file, writes, and records. Lockfile changes are made
-under :func:`lockfile.exclusive`, so they never race an apply.
+The manifest text itself comes from the pure :mod:`tavusctl.manifest.from_live`; this module
+chooses the personas and names, refuses to overwrite any file, writes, and records. Lockfile
+changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.kinds import PERSONA, Kind, of_key
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -118,7 +118,7 @@ def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]], kind: Kind) ->
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
     fresh = [p for p in personas if p[kind.id_field] not in recorded]
     taken = {state.name_of(k) for k in lock.entries}
-    return {**recorded, **export.unique_names(fresh, taken, kind)}
+    return {**recorded, **from_live.unique_names(fresh, taken, kind)}
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, Any], kind: Kind) -> _Draft:
-    text, notes = export.to_manifest(name, live, schema_ref(out), kind)
+    text, notes = from_live.to_manifest(name, live, schema_ref(out), kind)
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes), kind)
 
 
@@ -192,7 +192,7 @@ def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
     else:
-        spec = export.spec_of(draft.live, kind)
-        applied, _ = export.applied_from_live(spec, lock.salt, kind)
+        spec = from_live.spec_of(draft.live, kind)
+        applied, _ = from_live.applied_from_live(spec, lock.salt, kind)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)

@@ -13,7 +13,6 @@ from typing import Any
 from tavusctl import kinds
 from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
-from tavusctl.core import secrets
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -24,12 +23,12 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import Resource
 from tavusctl.kinds import Kind
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
-def project(live: Any, spec: Any) -> Any:
+def project(live: object, spec: object) -> Any:
     """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
 
     Objects are followed into (an empty object declares no leaf); anything else (strings,
@@ -61,9 +60,9 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id, resources)
         live = await _get_user_object(client, kind, persona_id)
-        secrets.remember_all(live, kind.secrets)
-        spec = project(export.spec_of(live, kind), dict(resource.spec))
-        applied, masked = export.applied_from_live(spec, lock.salt, kind)
+        client.scrubber.add_shown(live, kind.secrets)
+        spec = project(from_live.spec_of(live, kind), dict(resource.spec))
+        applied, masked = from_live.applied_from_live(spec, lock.salt, kind)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
@@ -107,7 +106,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str, resources: Sequence[R
         )
 
 
-async def _get_user_object(client: TavusClient, kind: Kind, object_id: str) -> dict[str, Any]:
+async def _get_user_object(client: TavusClient, kind: Kind, object_id: str) -> dict[str, object]:
     live = await client.get(kind, object_id)
     noun = kind.noun[0].upper() + kind.noun[1:]
     if live is None:
@@ -158,7 +157,7 @@ async def start_conversation(
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
-    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    body: dict[str, object] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
     try:

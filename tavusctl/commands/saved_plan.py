@@ -13,7 +13,7 @@ from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
-from tavusctl.plan import saved as planfile
+from tavusctl.plan import saved as plan_file
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
 
@@ -28,10 +28,10 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
 
 def write(path: Path, planned: Planned, inputs: Inputs) -> None:
     """Write the saved plan for ``planned`` atomically; it holds no secret value."""
-    text = planfile.dumps(
+    text = plan_file.dumps(
         planned.plan,
-        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, planned.plan.salt),
-        lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, planned.plan.salt),
+        lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs),
     )
     try:
@@ -43,7 +43,7 @@ def write(path: Path, planned: Planned, inputs: Inputs) -> None:
         ) from None
 
 
-def read(path: Path) -> planfile.SavedPlan:
+def read(path: Path) -> plan_file.SavedPlan:
     """Read a saved plan; unreadable is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -56,7 +56,7 @@ def read(path: Path) -> planfile.SavedPlan:
         raise PlanError(
             f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
         ) from None
-    return planfile.loads(text, f"The plan file {path}")
+    return plan_file.loads(text, f"The plan file {path}")
 
 
 async def run(
@@ -81,11 +81,11 @@ async def run(
             wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
     live = await fetch_account(client, wanted)
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
-    plan = planfile.resolve_secrets(saved, resources)
-    planfile.check_fresh(
+    plan = plan_file.resolve_secrets(saved, resources)
+    plan_file.check_fresh(
         saved,
-        manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
-        lockfile_fingerprint=planfile.fingerprint(text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(resources, saved.plan.salt),
+        lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
@@ -95,7 +95,7 @@ async def run(
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
 
-def _inputs_json(inputs: Inputs) -> dict[str, Any]:
+def _inputs_json(inputs: Inputs) -> dict[str, object]:
     out = dataclasses.asdict(inputs)
     out["paths"] = [str(p) for p in inputs.paths]
     out["targets"] = list(inputs.targets)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from tavusctl.core import pointer
 
@@ -39,7 +39,7 @@ class SecretRule:
         """Whether the JSON Pointer ``path`` (relative to a spec) names a secret field."""
         return _by_rule(self, path)
 
-    def paths(self, doc: Any, prefix: str = "") -> Iterator[str]:
+    def paths(self, doc: object, prefix: str = "") -> Iterator[str]:
         """The pointer of every secret leaf (or secret subtree) present in ``doc``."""
         if isinstance(doc, dict):
             for key, value in doc.items():
@@ -67,7 +67,7 @@ def _by_rule(rule: SecretRule, path: str) -> bool:
     return any(pointer.below(path, parent) for parent in rule.under)
 
 
-def hash_secret(value: Any, salt: str) -> str:
+def hash_secret(value: object, salt: str) -> str:
     """A salted, keyed hash of a secret value, safe to store and compare."""
     digest = hmac.new(salt.encode(), repr(value).encode(), hashlib.sha256).hexdigest()
     return HASH_PREFIX + digest
@@ -80,12 +80,12 @@ _MASK = re.compile(r"[*\u2022]{3,}|\.\.\.|\u2026")
 Verdict = Literal["same", "different", "unknown"]
 
 
-def is_masked(value: Any) -> bool:
+def is_masked(value: object) -> bool:
     """Whether ``value``, a secret as the API returned it, is masked."""
     return isinstance(value, str) and _MASK.search(value) is not None
 
 
-def mask_fits(masked: str, value: Any) -> bool:
+def mask_fits(masked: str, value: object) -> bool:
     """Whether ``value`` could be the secret behind ``masked``: what the mask shows before its
     first run and after its last one must be how ``value`` starts and ends."""
     parts = _MASK.split(masked)
@@ -93,7 +93,7 @@ def mask_fits(masked: str, value: Any) -> bool:
     return text.startswith(parts[0]) and text.endswith(parts[-1])
 
 
-def compare_live(live: Any, value: Any, salt: str) -> Verdict:
+def compare_live(live: object, value: object, salt: str) -> Verdict:
     """What a secret as read from the API says about whether it is ``value``.
 
     Equal by hash: ``same``. A non-empty string that is not masked is the secret in clear:
@@ -109,40 +109,43 @@ def compare_live(live: Any, value: Any, salt: str) -> Verdict:
     return "different"
 
 
-def _hash_equal(live: Any, value: Any, salt: str) -> bool:
+def _hash_equal(live: object, value: object, salt: str) -> bool:
     return hmac.compare_digest(hash_secret(live, salt), hash_secret(value, salt))
 
 
-def is_hash(value: Any) -> bool:
+def is_hash(value: object) -> bool:
     """Whether ``value`` looks like the output of :func:`hash_secret`."""
     return isinstance(value, str) and value.startswith(HASH_PREFIX) and len(value) == 71
 
 
-# The last line of defence: every secret value tavusctl has read in this process (the API key,
-# values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
-# that would print one prints ``(sensitive value)`` instead. Values shorter than 4 characters
-# are not remembered: replacing them would mangle ordinary text.
-_known: set[str] = set()
+class Scrubber:
+    """The secret values read in this run, hidden from everything printed: the last line of
+    defence. Nothing should try to print a secret, but if a bug does, the user sees
+    ``(sensitive value)``.
 
+    The CLI makes one and fills it explicitly: it adds the API key and hands the scrubber to
+    the manifest loader (secret values read) and the client (secrets the API shows in clear);
+    it scrubs everything it prints. Values shorter than 4 characters are not kept: replacing
+    them would mangle ordinary text.
+    """
 
-def remember(value: str) -> None:
-    """Remember a secret value so that :func:`scrub` hides it."""
-    if isinstance(value, str) and len(value) >= 4:
-        _known.add(value)
+    def __init__(self) -> None:
+        self._known: set[str] = set()
 
+    def add(self, value: object) -> None:
+        """Hide ``value`` (a secret string) from now on."""
+        if isinstance(value, str) and len(value) >= 4:
+            self._known.add(value)
 
-def remember_all(doc: Any, rule: SecretRule) -> None:
-    """Remember every secret value that ``doc`` (an object as the API returned it) shows in
-    clear, so that an API message echoing one is scrubbed too."""
-    for path in rule.paths(doc):
-        value = pointer.resolve(doc, path)
-        if isinstance(value, str):
-            remember(value)
+    def add_shown(self, doc: object, rule: SecretRule) -> None:
+        """Hide every secret value that ``doc`` (an object as the API returned it) shows in
+        clear, so that an API message echoing one is scrubbed too."""
+        for path in rule.paths(doc):
+            self.add(pointer.resolve(doc, path))
 
-
-def scrub(text: str) -> str:
-    """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
-    for value in sorted(_known, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, SENSITIVE)
-    return text
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret value added replaced by ``(sensitive value)``."""
+        for value in sorted(self._known, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, SENSITIVE)
+        return text

@@ -10,7 +10,6 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import SecretRule
@@ -83,17 +82,17 @@ class Kind:
         """The API path of one object (the id is escaped by the caller)."""
         return f"{self.collection}/{object_id}"
 
-    def id_of(self, doc: Mapping[str, Any]) -> str | None:
+    def id_of(self, doc: Mapping[str, object]) -> str | None:
         """The id in an API answer, if it has one."""
         found = doc.get(self.id_field)
         return found if isinstance(found, str) else None
 
-    def is_ours(self, doc: Mapping[str, Any]) -> bool:
+    def is_ours(self, doc: Mapping[str, object]) -> bool:
         """Whether a listed object can be managed: it has an id and is not Tavus's own."""
         system = self.system_field is not None and doc.get(self.system_field) == "system"
         return self.id_of(doc) is not None and not system
 
-    def in_own_words(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def in_own_words(self, spec: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
         """``spec`` (a copy) with every alias under this kind's own name, and the aliases that
         were found. Where both are written, the own name wins and the alias is dropped."""
         return renamed(spec, self.aliases)
@@ -103,10 +102,12 @@ class Kind:
         return f"{self.name}/{name}"
 
 
-def renamed(doc: Mapping[str, Any], renames: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+def renamed(
+    doc: Mapping[str, object], renames: Mapping[str, str]
+) -> tuple[dict[str, object], list[str]]:
     """A deep copy of ``doc`` with the value at each pointer of ``renames`` moved to its new
     pointer (into an existing parent object), and the old pointers that were present."""
-    out: dict[str, Any] = copy.deepcopy(dict(doc))
+    out: dict[str, object] = copy.deepcopy(dict(doc))
     found = []
     for old, new in renames.items():
         *parents, key = pointer.split(old)

@@ -14,9 +14,8 @@ from typing import Any
 from tavusctl import kinds
 from tavusctl.core import pointer
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.secrets import SecretRule, remember
-from tavusctl.manifest import discover, references, yamlsource
-from tavusctl.manifest import schema as validate
+from tavusctl.core.secrets import Scrubber, SecretRule
+from tavusctl.manifest import discover, references, schema, yamlsource
 from tavusctl.manifest.describe import field_name
 from tavusctl.manifest.diagnostics import Diagnostic, Severity
 
@@ -31,6 +30,7 @@ class Options:
     allow_unknown_fields: bool
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
+    seen: Scrubber  # secret values read go here, so that no output can echo them
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class DocumentLoader:
             self._check_secrets(value["spec"])
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
-        for finding in validate.check(value, allow_unknown_fields=allow_unknown):
+        for finding in schema.check(value, allow_unknown_fields=allow_unknown):
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
         resource = self._resource(value, allow_unknown)
@@ -75,7 +75,7 @@ class DocumentLoader:
         where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
         self.found.append(Diagnostic(where, severity, message))
 
-    def _is_manifest(self, value: Any) -> bool:
+    def _is_manifest(self, value: object) -> bool:
         """Whether this is a tavusctl manifest at all (else one error, no further checks)."""
         if not isinstance(value, dict):
             problem = "it is not a mapping"
@@ -96,7 +96,7 @@ class DocumentLoader:
         )
         return False
 
-    def _bad_kind(self, value: dict[str, Any]) -> bool:
+    def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
         shown = f"'{kind}'" if "kind" in value else "missing"
@@ -105,7 +105,7 @@ class DocumentLoader:
         )
         return False
 
-    def _resolve(self, node: Any, path: str) -> Any:
+    def _resolve(self, node: object, path: str) -> object:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
             return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
@@ -123,6 +123,7 @@ class DocumentLoader:
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
             secret=self.is_secret(spec_path),
+            seen=self.options.seen,
         )
         try:
             resolved = references.resolve(text, ctx)
@@ -134,7 +135,7 @@ class DocumentLoader:
             self.secrets[spec_path] = resolved.env_names[0]
         return resolved.value
 
-    def _check_secrets(self, spec: dict[str, Any]) -> None:
+    def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""
         for spec_path in _secret_strings(spec, self.is_secret):
             path = "/spec" + spec_path
@@ -142,7 +143,7 @@ class DocumentLoader:
                 continue
             if self.options.allow_plaintext_secrets:
                 self.secrets[spec_path] = None
-                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
+                self.options.seen.add(pointer.resolve(spec, spec_path))
                 continue
             self._add(path, "error", _literal_secret(path))
 
@@ -172,13 +173,13 @@ class DocumentLoader:
         )
 
 
-def _annotated(value: dict[str, Any]) -> bool:
+def _annotated(value: dict[str, object]) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
 
 
-def _non_finite(node: Any, path: str) -> Iterator[str]:
+def _non_finite(node: object, path: str) -> Iterator[str]:
     """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
     for where, value in pointer.leaves(node, path, lists=True):
         if isinstance(value, float) and not math.isfinite(value):
@@ -192,7 +193,7 @@ def _not_a_number(path: str) -> str:
     )
 
 
-def _secret_strings(spec: Any, is_secret: SecretRule) -> Iterator[str]:
+def _secret_strings(spec: object, is_secret: SecretRule) -> Iterator[str]:
     """Pointers (relative to spec) of non-empty strings in secret fields."""
     for where, value in pointer.leaves(spec, lists=True):
         if isinstance(value, str) and value and is_secret(where):

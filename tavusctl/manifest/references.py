@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl.core.secrets import remember
+from tavusctl.core.secrets import Scrubber
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
@@ -32,7 +32,8 @@ class Context:
     """Where references are resolved from.
 
     ``root`` is the folder tree ``${file:}`` may read from; ``folder`` the manifest's folder,
-    which relative paths start from. ``field`` names the field in messages.
+    which relative paths start from. ``field`` names the field in messages; the value of a
+    ``secret`` one is added to ``seen``.
     """
 
     root: Path
@@ -40,6 +41,7 @@ class Context:
     environ: Mapping[str, str]
     field: str
     secret: bool
+    seen: Scrubber
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def _env(name: str, ctx: Context) -> str:
             "Set it before running tavusctl."
         )
     if ctx.secret:
-        remember(ctx.environ[name])
+        ctx.seen.add(ctx.environ[name])
     return ctx.environ[name]
 
 

@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import IsSecret
@@ -24,7 +23,7 @@ __all__ = ["now_iso", "parse_time"]  # re-exported: callers read them from here
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
+def leaves(doc: object, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, object]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
     for path, value in pointer.leaves(doc, stop=is_secret):
         if path and not is_secret(path):
@@ -36,8 +35,8 @@ class Difference:
     """A field the server holds differently from what was sent (``got`` MISSING if dropped)."""
 
     path: str
-    sent: Any
-    got: Any
+    sent: object
+    got: object
 
     def describe(self) -> str:
         if self.got is MISSING:
@@ -46,7 +45,7 @@ class Difference:
 
 
 def differences(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
     out = []
@@ -59,20 +58,20 @@ def differences(
 
 
 def matches(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
     return not differences(sent, live, is_secret)
 
 
-def show(value: Any, limit: int = 80) -> str:
+def show(value: object, limit: int = 80) -> str:
     """A short JSON rendering for messages."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def created_since(
-    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+    doc: Mapping[str, object], intent_at: str | None, field: str = PERSONA.created_field
 ) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 

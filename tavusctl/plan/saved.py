@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
@@ -27,6 +27,50 @@ from tavusctl.plan.planner import live_fingerprint
 from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "1"
+
+
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation in a plan file; a secret position of ``value`` holds a reference."""
+
+    value: object
+    old: object
+
+
+class ActionJson(TypedDict):
+    """One action in a plan file."""
+
+    kind: str
+    key: str
+    name: str
+    persona_id: str | None
+    body: object
+    operations: list[OperationJson]
+    applied: Mapping[str, object] | None
+    live_fingerprint: str | None
+    sensitive_paths: list[str]
+
+
+class PlanFileJson(TypedDict):
+    """A plan file (``plan -o FILE``)."""
+
+    format_version: str
+    inputs: dict[str, object]
+    manifests_fingerprint: str
+    lockfile_fingerprint: str
+    salt: str
+    prune: bool
+    targets: list[str]
+    warnings: list[str]
+    actions: list[ActionJson]
+
+
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
 
 
@@ -37,7 +81,9 @@ class SavedPlan:
     plan: Plan
     manifests_fingerprint: str
     lockfile_fingerprint: str
-    inputs: Mapping[str, Any] = field(default_factory=dict)  # what the manifests were loaded from
+    inputs: Mapping[str, object] = field(
+        default_factory=dict
+    )  # what the manifests were loaded from
 
 
 def fingerprint(text: str) -> str:
@@ -60,13 +106,13 @@ def dumps(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    inputs: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, object] | None = None,
 ) -> str:
     """The text of a saved plan. It holds no secret value.
 
     ``inputs`` (JSON-able) records how the manifests were loaded, so apply can load them again.
     """
-    doc = {
+    doc: PlanFileJson = {
         "format_version": FORMAT_VERSION,
         "inputs": dict(inputs or {}),
         "manifests_fingerprint": manifests_fingerprint,
@@ -80,8 +126,8 @@ def dumps(
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _action_out(action: Action) -> dict[str, Any]:
-    def ref(path: str, _: Any) -> dict[str, str]:
+def _action_out(action: Action) -> ActionJson:
+    def ref(path: str, _: object) -> dict[str, str]:
         return {"$secret": path, "hash": str(pointer.get(action.applied or {}, path, ""))}
 
     test = action.is_secret
@@ -98,9 +144,13 @@ def _action_out(action: Action) -> dict[str, Any]:
     }
 
 
-def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": op.op, "path": op.path, "drift": op.drift}
-    out["sensitive"] = op.sensitive
+def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, object], object]) -> OperationJson:
+    out: OperationJson = {
+        "op": op.op,
+        "path": op.path,
+        "drift": op.drift,
+        "sensitive": op.sensitive,
+    }
     if op.value is not MISSING:
         out["value"] = swap(op.value, op.path, test, ref)
     if op.old is not MISSING and not op.sensitive:
@@ -154,7 +204,7 @@ def _action_in(item: dict[str, Any]) -> Action:
     )
 
 
-def _op_in(item: dict[str, Any]) -> Operation:
+def _op_in(item: dict[str, object]) -> Operation:
     if item["op"] not in ("add", "remove", "replace"):
         raise ValueError("operation " + repr(item["op"]))
     return Operation(
@@ -183,7 +233,7 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource]) -> Plan:
 def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Action:
     test = action.is_secret
 
-    def value_of(path: str, ref: Any) -> Any:
+    def value_of(path: str, ref: object) -> object:
         return _secret_value(action.key, path, ref, resource, salt)
 
     body = None if action.body is None else swap(action.body, "", test, value_of)
@@ -194,7 +244,7 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str) -> Act
     return replace(action, body=body, operations=ops)
 
 
-def _secret_value(key: str, path: str, ref: Any, resource: Resource | None, salt: str) -> Any:
+def _secret_value(key: str, path: str, ref: object, resource: Resource | None, salt: str) -> object:
     if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
         raise PlanError(f"The saved plan for {key} has no secret reference at {path}. {_REMAKE}")
     value = MISSING if resource is None else pointer.get(resource.spec, path)
@@ -213,7 +263,7 @@ def check_fresh(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
 ) -> None:
     """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed."""
     if manifests_fingerprint != saved.manifests_fingerprint:
@@ -230,7 +280,7 @@ def check_fresh(
             )
 
 
-def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
+def _what_changed(action: Action, doc: Mapping[str, object] | None) -> str:
     """A sentence naming the first planned path whose live value is not what the plan saw.
 
     Secret paths are skipped (the plan keeps no old value for them); values are never shown.

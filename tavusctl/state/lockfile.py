@@ -16,12 +16,31 @@ import secrets as _random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
+
+
+class _EntryJson(TypedDict):
+    id: str | None
+    applied: Mapping[str, object]
+
+
+class EntryJson(_EntryJson, total=False):
+    """One resource in the file (``intent_at`` only while a create is pending)."""
+
+    intent_at: str
+
+
+class LockfileJson(TypedDict):
+    """The whole file."""
+
+    version: int
+    salt: str
+    resources: dict[str, EntryJson]
 
 
 @dataclass(frozen=True)
@@ -34,11 +53,11 @@ class LockEntry:
     """
 
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
     intent_at: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "applied": self.applied}
+    def to_json(self) -> EntryJson:
+        out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
         return out
@@ -57,7 +76,7 @@ class Lockfile:
     def without(self, key: str) -> Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LockfileJson:
         return {
             "version": VERSION,
             "salt": self.salt,
@@ -65,7 +84,7 @@ class Lockfile:
         }
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -164,7 +183,7 @@ def parse(text: str, name: str) -> Lockfile:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: object, field: str) -> str | None:
     """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
     if value is None or isinstance(value, str):
         return value
