@@ -25,6 +25,7 @@ RANKS = {
     "api": 3,
     "state": 3,
     "kinds": 2,
+    "scaffold": 2,  # the files init writes, as text: imports nothing of ours but the version
     "core": 1,
 }
 EMULATOR = "emulator"  # imports only core; only cli imports it (to serve it)

@@ -1,7 +1,7 @@
-"""Creating personas without ever creating one twice.
+"""Creating resources (personas, and any other kind) without ever creating one twice.
 
 Before a POST, the intent (``LockEntry(id=None, applied, intent_at)``) is on disk. If the POST's
-outcome is unknown (timeout, dropped connection, 5xx), the account is listed and a persona that
+outcome is unknown (timeout, dropped connection, 5xx), the account is listed and an object that
 holds every non-secret value sent, created since the intent and not recorded for another
 resource, is adopted; only when there is none is the POST sent once more. A run that died after
 recording an intent is repaired the same way by the next run, before it creates anything.
@@ -30,7 +30,7 @@ MAX_UNKNOWN = 2
 
 
 class Creator:
-    """Creates (and adopts) personas for create/recreate actions."""
+    """Creates (and adopts) the objects of create/recreate actions."""
 
     def __init__(
         self,
@@ -48,10 +48,10 @@ class Creator:
         self.names: dict[str, asyncio.Lock] = {}
 
     async def create(self, action: Action) -> Outcome:
-        """Create the persona of ``action`` (or adopt the one an earlier attempt created).
+        """Create the object of ``action`` (or adopt the one an earlier attempt created).
 
-        Creates of one persona_name run one at a time: a create looking for its lost persona
-        could otherwise adopt a twin's persona whose answer is still on its way, and both
+        Creates of one name (the kind's ``name_field``) run one at a time: a create looking for
+        its lost object could otherwise adopt a twin's whose answer is still on its way, and both
         would record one id.
         """
         kind = action.resource_kind
@@ -85,7 +85,7 @@ class Creator:
             await self.recorder.put(key, entry)
 
     async def pending_id(self, key: str) -> str | None:
-        """The persona an interrupted create of ``key`` left on the account, if any."""
+        """The object an interrupted create of ``key`` left on the account, if any."""
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
@@ -194,14 +194,15 @@ class Creator:
 
 
 def _content(action: Action) -> Mapping[str, object]:
-    """What identifies the persona sent: the applied spec (its secret hashes are ignored)."""
+    """What identifies the object sent: the applied spec (its secret hashes are ignored)."""
     return action.applied if action.applied else (action.body or {})
 
 
 def _gave_up(action: Action, exc: OutcomeUnknown) -> OutcomeUnknown:
     # No key prefix: the apply summary prints "failed: <key>: <reason>" already.
+    noun = action.resource_kind.noun
     return OutcomeUnknown(
-        "Two attempts to create the persona gave no clear answer "
+        f"Two attempts to create the {noun} gave no clear answer "
         f"({exc.message}) and it is not on the account yet. The intent is recorded in the "
-        "lockfile; run apply again and it will look for the persona before creating it."
+        f"lockfile; run apply again and it will look for the {noun} before creating it."
     )

@@ -3,7 +3,7 @@
 The executor holds no diff logic; it does what each :class:`~tavusctl.plan.model.Action` says:
 
 - create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
-  is unknown is never retried blindly: the account is listed and a persona with the content sent,
+  is unknown is never retried blindly: the account is listed and an object with the content sent,
   created since the intent, is adopted; only if there is none is the POST sent once more. An
   intent left by a run that died is reconciled the same way before anything is created.
 - update: PATCH with ``test`` operations asserting the live values the plan saw first, so that a
@@ -198,7 +198,7 @@ class _Runner:
 
 
 def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
-    """No-op actions whose persona already matches a spec that the lockfile does not record.
+    """No-op actions whose object already matches a spec that the lockfile does not record.
 
     A write that landed but whose record was lost (a run killed after its PATCH, or every
     answer to it lost) leaves the lockfile behind the account: the next plan is empty, but the
@@ -267,17 +267,19 @@ def unseen_secret_removes(action: Action) -> list[str]:
 
 
 def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+    noun = action.resource_kind.noun
     return (
         f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
         "most likely deleted outside tavusctl already. The other changes were applied and the "
-        "lockfile no longer records it; check the persona in the Tavus dashboard if in doubt."
+        f"lockfile no longer records it; check the {noun} in the Tavus dashboard if in doubt."
     )
 
 
 def _require_id(action: Action) -> str:
     if action.persona_id is None:
-        raise ApiError(f"{action.key} has no persona id to update; run plan again.")
+        noun = action.resource_kind.noun
+        raise ApiError(f"{action.key} has no {noun} id to update; run plan again.")
     return action.persona_id
 
 

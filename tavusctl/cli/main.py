@@ -21,6 +21,8 @@ from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
 from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
 
@@ -141,6 +143,19 @@ def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> floa
     if rate <= 0:
         raise click.BadParameter("the rate must be above 0, such as 20/s.")
     return rate
+
+
+def _complete_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of resource names: those the lockfile records and the manifests under
+    the current folder declare."""
+    from click.shell_completion import CompletionItem
+
+    from tavusctl.commands.completion import names
+
+    lock = ctx.find_root().params.get("lockfile") or Path("tavus.lock")
+    return [CompletionItem(name) for name in names(Path(lock)) if name.startswith(incomplete)]
 
 
 def _choice(*values: str) -> click.Choice[str]:
@@ -466,6 +481,7 @@ def _manifest_options(fn: F) -> F:
                 "targets",
                 multiple=True,
                 metavar="NAME",
+                shell_complete=_complete_names,
                 help="Plan only this persona (repeatable).",
             ),
             click.option(
@@ -616,7 +632,7 @@ def state_list(opts: GlobalOptions) -> None:
 
 
 @state.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
@@ -630,7 +646,7 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
 
 
 @state.command("rm")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.pass_obj
 def state_rm(opts: GlobalOptions, name: str) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
@@ -640,7 +656,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 
 
 @state.command("mv")
-@click.argument("old")
+@click.argument("old", shell_complete=_complete_names)
 @click.argument("new")
 @click.pass_obj
 def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
@@ -651,7 +667,7 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 
 
 @cli.command("import")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.argument("persona_id")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
@@ -716,7 +732,7 @@ def export_(opts: GlobalOptions, out: Path, kind: str, persona_ids: tuple[str, .
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
 @click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
 @click.pass_obj

@@ -7,7 +7,6 @@ changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands import state
+from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.kinds import PERSONA, Kind, of_key
 from tavusctl.manifest import from_live
@@ -73,7 +72,7 @@ async def export_personas(
         objects = (await fetch_live(client, list(ids), kind)).by_kind[kind.name]
         personas = _chosen(objects, ids or [i for i in objects if i not in managed])
         names = _names(lock, personas, kind)
-        drafts = [_draft(out, names[p[kind.id_field]], p, kind) for p in personas]
+        drafts = [_draft(out, names[str(p[kind.id_field])], p, kind) for p in personas]
         _refuse_existing(drafts)
         done = _write_all(lock_path, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in objects))
@@ -104,7 +103,7 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
             status=404,
         )
     wanted = sorted(dict.fromkeys(ids))
-    personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
+    personas = [live[i] for i in wanted if not _is_system(live[i])]
     if len(personas) != len(wanted):
         raise UsageError(
             "Tavus system personas cannot be exported or managed; nothing was exported. "
@@ -132,17 +131,8 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, Any], kind: Kind) -> _Draft:
-    text, notes = from_live.to_manifest(name, live, schema_ref(out), kind)
+    text, notes = from_live.to_manifest(name, live, schema.reference(out), kind)
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes), kind)
-
-
-def schema_ref(out: Path) -> str:
-    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
-    working directory has one (portable in a repository), else the file tavusctl ships."""
-    local = Path("schemas/manifest.schema.json")
-    shipped = Path(__file__).parent.parent / "schemas" / "manifest.schema.json"
-    target = local if local.is_file() else shipped
-    return os.path.relpath(target.resolve(), out.resolve())
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
@@ -187,7 +177,7 @@ def _write_manifest(draft: _Draft) -> None:
 def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     """Record a written manifest's persona, unless the lockfile already manages it."""
     kind = draft.kind
-    persona_id, key = draft.live[kind.id_field], kind.key(draft.name)
+    persona_id, key = str(draft.live[kind.id_field]), kind.key(draft.name)
     notes = draft.notes
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
@@ -196,3 +186,8 @@ def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
         applied, _ = from_live.applied_from_live(spec, lock.salt, kind)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)
+
+
+def _is_system(doc: Mapping[str, object]) -> bool:
+    """Whether a persona is one of Tavus's own (read-only) system personas."""
+    return PERSONA.system_field is not None and doc.get(PERSONA.system_field) == "system"

@@ -54,12 +54,13 @@ def env_var(name: str, path: str) -> str:
 
 
 def to_manifest(
-    name: str, live: Mapping[str, object], schema: str = SCHEMA_ID, kind: Kind = PERSONA
+    name: str, live: Mapping[str, object], schema: str | None = SCHEMA_ID, kind: Kind = PERSONA
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
     Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
-    where the first-line comment points editors (a path relative to the file, ideally).
+    where the first-line comment points editors (a path relative to the file, ideally); with
+    ``None`` there is no such comment, and a note says how to get one.
     """
     spec = _escaped(spec_of(live, kind))
     notes = _refer_to_secrets(name, spec, kind)
@@ -72,6 +73,11 @@ def to_manifest(
             f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
         )
     document = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": metadata, "spec": spec}
+    if schema is None:
+        notes.append(
+            "No schemas/ folder in this project, so the manifest has no $schema comment: run "
+            "`tavusctl schema --write schemas` at the project root for editor completion."
+        )
     return _header(live, schema, kind) + dump_yaml(document), notes
 
 
@@ -113,9 +119,9 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, object], schema: str, kind: Kind) -> str:
+def _header(live: Mapping[str, object], schema: str | None, kind: Kind) -> str:
     origin = f"# Exported by tavusctl from {kind.noun} {live.get(kind.id_field, '?')}.\n"
-    return f"# yaml-language-server: $schema={schema}\n{origin}"
+    return (f"# yaml-language-server: $schema={schema}\n" if schema else "") + origin
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -32,9 +32,9 @@ def make_plan(
     prune: bool = False,
     targets: Sequence[str] = (),
 ) -> Plan:
-    """Decide one action per resource from the manifests, the lockfile and live personas.
+    """Decide one action per resource from the manifests, the lockfile and live objects.
 
-    ``live`` maps persona id to the live document. ``targets`` (names or keys) limits the
+    ``live`` maps an id to the live document (of any kind: ids differ across kinds). ``targets`` (names or keys) limits the
     plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
     """
     resources = _by_key(desired)
@@ -188,7 +188,8 @@ def _warning(action: Action, entry: LockEntry | None) -> str | None:
     if entry is not None and entry.id is None:
         return (
             f"{action.key}: a create was started at {entry.intent_at or 'an unknown time'} but "
-            "its result was never recorded; apply will adopt the persona if it was created."
+            f"its result was never recorded; apply will adopt the {action.resource_kind.noun} if "
+            "it was created."
         )
     if action.kind is ActionKind.DELETE and action.live_fingerprint is None:
         return f"{action.key} is already gone from the account; apply will only forget it."

@@ -103,7 +103,7 @@ def action_lines(action: Action) -> list[Line]:
         for path, value in leaves(
             action.body, action.is_secret, action.resource_kind.server_owned
         ).items():
-            lines += _add_lines(path, _shown(action, path, value))
+            lines += add_lines(path, _shown(action, path, value))
     return lines
 
 
@@ -141,7 +141,7 @@ def _safe(action: Action, op: Operation, value: object) -> object:
 def _op_lines(action: Action, op: Operation) -> list[Line]:
     new, old = _op_values(action, op)
     if op.op == "add":
-        lines = _add_lines(op.path, new)
+        lines = add_lines(op.path, new)
     elif op.op == "remove":
         old = SENSITIVE if op.sensitive and old is MISSING else old  # hidden by the API
         lines = [Line("-", f"- {op.path}" + ("" if _long(old) else f": {_compact(old)}"), 1)]
@@ -154,7 +154,7 @@ def _op_lines(action: Action, op: Operation) -> list[Line]:
     return lines
 
 
-def _add_lines(path: str, value: Any) -> list[Line]:
+def add_lines(path: str, value: Any) -> list[Line]:
     if not _long(value):
         return [Line("+", f"+ {path}: {_compact(value)}", 1)]
     return [Line("+", f"+ {path}:", 1), *(Line("+", f"+ {t}", 2) for t in value.splitlines())]
@@ -190,7 +190,7 @@ def render_json(plan: Plan, requests: int | None) -> str:
         "prune": plan.prune,
         "targets": list(plan.targets),
         "warnings": list(plan.warnings),
-        "actions": [_action_json(a) for a in plan.actions],
+        "actions": [action_json(a) for a in plan.actions],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -224,7 +224,7 @@ class OperationJson(_OperationJson, total=False):
     old: object
 
 
-def _action_json(action: Action) -> ActionJson:
+def action_json(action: Action) -> ActionJson:
     out: ActionJson = {
         "key": action.key,
         "name": action.name,
