@@ -109,6 +109,7 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
     assert names == [
         "manifest.schema.json",
+        "pal-spec.schema.json",  # manifest.schema.json refers to it for kind: Pal
         "persona-spec.schema.json",
         "plan.schema.json",
         "project.schema.json",

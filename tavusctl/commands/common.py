@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
+from tavusctl.commands import state
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
@@ -88,6 +89,7 @@ async def prepare(
     lock, text = store.read_with_text()
     if not text and no_state:
         console.err(no_state)
+    state.check_managed_once(lock, resources)
     live = await fetch_account(client, recorded_ids(lock))
     account = lock.account
     env = inputs.environment.name if inputs.environment else None
