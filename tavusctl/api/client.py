@@ -47,6 +47,10 @@ from tavusctl.core.errors import (
 
 Json = dict[str, Any]
 
+# The largest answer read (encoded and decoded): a page of 100 personas with long prompts is a
+# few MB; a server sending more is broken or hostile, and reading on would eat the machine.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
 # Connection failures that prove the request never reached the server: safe to retry even a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -227,9 +231,7 @@ class TavusClient:
             started = time.monotonic()
             outcome = "no answer"
             try:
-                response = await self._http.request(
-                    call.method, call.path, params=call.params, json=call.body
-                )
+                response = await self._request(call)
                 outcome = f"HTTP {response.status_code}"
                 self._pace(response)
                 return response
@@ -238,6 +240,47 @@ class TavusClient:
                     took = (time.monotonic() - started) * 1000
                     query = f"?{urlencode(call.params)}" if call.params else ""
                     self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
+
+    async def _request(self, call: apiwire.Call) -> httpx.Response:
+        """One HTTP exchange, whole answer read, within ``timeout`` seconds from start to end.
+
+        httpx's timeout bounds each gap between bytes, so a server sending one byte a second
+        would hold the run for ever; the deadline bounds the whole answer. Its body is read up
+        to :data:`MAX_RESPONSE_BYTES`: beyond that the server is not behaving like Tavus.
+        """
+        request = self._http.build_request(
+            call.method, call.path, params=call.params, json=call.body
+        )
+        try:
+            return await asyncio.wait_for(self._read_capped(request), self.timeout)
+        except apiwire.TooLarge as exc:
+            if call.method == "POST":  # it may have created something all the same
+                raise apiwire.outcome_unknown(call, "the answer was too large", self._key) from None
+            raise ApiError(apiwire.scrub(exc.message, self._key)) from None
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no complete answer within {self.timeout:g} s", request=request
+            ) from None
+
+    async def _read_capped(self, request: httpx.Request) -> httpx.Response:
+        response = await self._http.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():  # decoded (gzip ...) as it comes
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise apiwire.too_large(call_label(request), MAX_RESPONSE_BYTES)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request
+        )
 
     def _pace(self, response: httpx.Response) -> None:
         """Tell the shared throttle how the server took this request."""
@@ -271,6 +314,11 @@ class TavusClient:
                     self._key,
                 )
             ) from None
+
+
+def call_label(request: httpx.Request) -> str:
+    """``GET /v2/personas`` for a request (no query, no host: nothing secret)."""
+    return f"{request.method} {request.url.path}"
 
 
 def _remember_sniffio_is_missing() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from tavusctl.api.retry import parse_retry_after
-from tavusctl.core import pointer
+from tavusctl.core import display, pointer, secrets
 from tavusctl.core.errors import (
     ApiError,
     AuthError,
@@ -72,6 +72,18 @@ def scrub(text: str, api_key: str) -> str:
     return text.replace(api_key, "(api key)") if api_key else text
 
 
+class TooLarge(ApiError):
+    """An answer larger than the client reads."""
+
+
+def too_large(label: str, limit: int) -> TooLarge:
+    """The error for an answer over ``limit`` bytes."""
+    return TooLarge(
+        f"The answer to {label} is larger than {limit // 2**20} MiB, far more than the Tavus "
+        "API sends; tavusctl stopped reading it. Check --api-url (TAVUS_API_URL)."
+    )
+
+
 def json_body(response: httpx.Response) -> Any:
     """The parsed JSON body, or None when it is empty or not JSON."""
     if not response.content:
@@ -82,15 +94,23 @@ def json_body(response: httpx.Response) -> Any:
         return None
 
 
-def detail(response: httpx.Response) -> str:
-    """The server's own words about an error: ``error`` or ``message``, else the text."""
+# How much of a server's own words about an error a message quotes.
+DETAIL_LIMIT = 200
+
+
+def detail(response: httpx.Response, api_key: str = "") -> str:
+    """The server's own words about an error (``error``, ``message`` or ``detail``, else the
+    text): scrubbed of every known secret first, then made one printable line, then cut."""
     doc = json_body(response)
+    text = ""
     if isinstance(doc, dict):
-        for key in ("error", "message", "detail"):
-            if isinstance(doc.get(key), str):
-                return str(doc[key])
-    text = response.text.strip()[:200] if response.content else ""
-    return text or "no details given"
+        text = next(
+            (doc[k] for k in ("error", "message", "detail") if isinstance(doc.get(k), str)), ""
+        )
+    if not text and response.content:
+        text = response.text.strip()
+    text = display.one_line(secrets.scrub(scrub(text, api_key)))
+    return display.cut(text, DETAIL_LIMIT) or "no details given"
 
 
 def unwrap(doc: Any) -> Json | None:
@@ -169,7 +189,7 @@ _TEMPLATES: dict[int | type[ApiError], str] = {
 def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
     """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
     the request, the persona and the status, and no API key."""
-    status, why = response.status_code, detail(response)
+    status, why = response.status_code, detail(response, api_key)
     kind = _kind(call, status, why)
     template = _TEMPLATES.get(status) or _TEMPLATES[kind]
     message = template.format(

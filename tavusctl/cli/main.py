@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tavusctl import __version__
+from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
 from tavusctl.core.secrets import remember, scrub
 
@@ -46,9 +47,10 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """``click.echo`` with every secret value this process has read scrubbed out.
 
     The last line of defence: nothing should try to print a secret, but if a bug does, the
-    user sees ``(sensitive value)``. Every output of the CLI goes through here.
+    user sees ``(sensitive value)``. Every output of the CLI goes through here. Control
+    characters (a server's terminal escapes, say) are shown escaped, never acted on.
     """
-    click.echo(scrub(str(message)), err=err, nl=nl)
+    click.echo(printable(scrub(str(message))), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:

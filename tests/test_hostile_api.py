@@ -1,0 +1,86 @@
+"""tavusctl against a hostile API server (tests/support/hostile.py): every run ends, in bounded
+memory and time, with one clean error line and nothing of the server's terminal control."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support.cli import Result, run_cli
+from tests.support.hostile import HostileServer, Reply, Request, dribble
+
+MANIFEST = """apiVersion: tavusctl/v1
+kind: Persona
+metadata: {name: ann}
+spec: {persona_name: Ann, system_prompt: Hi}
+"""
+
+
+def plan(tmp_path: Path, server: HostileServer, *args: str, **env: str) -> Result:
+    (tmp_path / "m").mkdir(exist_ok=True)
+    (tmp_path / "m" / "ann.yaml").write_text(MANIFEST)
+    return run_cli("plan", "m", *args, cwd=tmp_path, env={**server.env(), **env}, timeout=60)
+
+
+def failed_cleanly(result: Result) -> str:
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("Error: "), result.stderr
+    return result.stderr
+
+
+def test_a_total_count_of_a_billion_is_refused_after_one_request(tmp_path, hostile):
+    hostile.handler = lambda r: Reply.json({"data": [], "total_count": 10**9})
+    error = failed_cleanly(plan(tmp_path, hostile))
+    assert "1000000000 personas" in error and "at most 1000 pages" in error
+    assert len(hostile.seen) == 1
+
+
+def test_a_list_without_total_count_that_never_ends_is_an_error_not_a_silent_stop(
+    tmp_path, hostile
+):
+    def endless(request: Request) -> Reply:
+        limit = int(request.query["limit"])
+        page = int(request.query["page"])
+        items = [{"persona_id": f"p{page}-{i}", "persona_type": "user"} for i in range(limit)]
+        return Reply.json({"data": items})
+
+    hostile.handler = endless
+    error = failed_cleanly(plan(tmp_path, hostile))
+    assert "1000 full pages" in error
+
+
+def test_an_answer_dribbled_byte_by_byte_is_cut_off_at_the_timeout(tmp_path, hostile):
+    body = json.dumps({"data": [], "total_count": 0}).encode()
+    # Each byte comes well within the timeout; the whole answer would take 30 s.
+    hostile.handler = lambda r: Reply(200, dribble(body), pause=30 / len(body))
+    error = failed_cleanly(plan(tmp_path, hostile, TAVUSCTL_TIMEOUT="0.5"))
+    assert "no complete answer within 0.5 s" in error
+
+
+def test_a_huge_answer_is_refused_without_reading_it_all(tmp_path, hostile):
+    chunk = b" " * (1024 * 1024)
+    sent = []
+
+    def huge(_: Request) -> Reply:
+        def chunks() -> Iterator[bytes]:
+            for _ in range(300):
+                sent.append(1)
+                yield chunk
+
+        return Reply(200, chunks())
+
+    hostile.handler = huge
+    error = failed_cleanly(plan(tmp_path, hostile, TAVUSCTL_TIMEOUT="20"))
+    assert "larger than 64 MiB" in error
+    assert len(hostile.seen) == 1  # not retried
+    assert len(sent) < 100
+
+
+def test_a_server_error_text_is_cut_and_its_terminal_escapes_are_not_printed(tmp_path, hostile):
+    text = "\x1b]0;pwned\x07\x1b[2J\x1b[1;1Hok\r\x9b31m" + "A" * 1_000_000
+    hostile.handler = lambda r: Reply(400, text.encode())
+    error = failed_cleanly(plan(tmp_path, hostile))
+    assert "\x1b" not in error and "\x9b" not in error and "\r" not in error and "\x07" not in error
+    assert len(error) < 1000
