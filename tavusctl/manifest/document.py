@@ -6,6 +6,7 @@ secrets are checked, then the schema. A reference that fails silences further ch
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Options:
     allow_unknown_fields: bool
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
+    budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,25 @@ class DocumentLoader:
     def _resolve(self, node: Any, path: str) -> Any:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
+            for key in node:
+                if references.has_reference(str(key)):
+                    self._reference_in_key(f"{path}/{pointer.escape(str(key))}")
             return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
         if isinstance(node, list):
             return [self._resolve(v, f"{path}/{i}") for i, v in enumerate(node)]
         if isinstance(node, str) and references.has_reference(node):
             return self._resolve_string(node, path)
         return node
+
+    def _reference_in_key(self, path: str) -> None:
+        self.failed.append(path)
+        self._add(
+            path,
+            "error",
+            f"The key of {field_name(pointer.split(path))} holds a reference; references are "
+            "resolved in values only, so it would be sent as written. Write the key out.",
+            at_key=True,
+        )
 
     def _resolve_string(self, text: str, path: str) -> str:
         spec_path = path.removeprefix("/spec")
@@ -120,6 +135,7 @@ class DocumentLoader:
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
             secret=is_secret_path(spec_path),
+            budget=self.options.budget,
         )
         try:
             resolved = references.resolve(text, ctx)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tavusctl.core import pointer
+from tavusctl.core import display, pointer
 from tavusctl.core.secrets import hash_secret, secret_paths
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 
@@ -151,7 +151,10 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
 
 
 def _header(live: Mapping[str, Any], schema: str) -> str:
-    origin = f"# Exported by tavusctl from persona {live.get('persona_id', '?')}.\n"
+    # The id comes from the API: data, never YAML syntax. A line break in it (\n, \r, \x85,
+    # \u2028) would end the comment and start a document of the server's choosing.
+    persona_id = display.one_line(str(live.get("persona_id", "?")))
+    origin = f"# Exported by tavusctl from persona {persona_id}.\n"
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 

@@ -9,6 +9,7 @@ from (never hidden ones), and ``${env:}`` outside secret fields reads only varia
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,14 +18,38 @@ from pathlib import Path
 from tavusctl.core.secrets import remember
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# What all ``${file:}`` references of one load may expand to together: a small manifest with a
+# hundred references to a 5 MiB file would otherwise take gigabytes.
+MAX_EXPANDED_BYTES = 64 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
-_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+# ``$${``, a reference, or a ``${`` never closed (an error: it would be sent as written).
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ReferenceProblem(Exception):
     """A reference that cannot be resolved; the message is a whole sentence."""
+
+
+class Budget:
+    """How many bytes ``${file:}`` references may still expand to in this load."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit, self.spent = MAX_EXPANDED_BYTES if limit is None else limit, 0
+
+    def spend(self, size: int, ref: str, field: str) -> None:
+        self.spent += size
+        if self.spent > self.limit:
+            raise ReferenceProblem(
+                f"{field} reads '{ref}', which brings what the ${{file:}} references of these "
+                f"manifests expand to above {_size(self.limit)} in all. Reference fewer or "
+                "smaller files, or load fewer manifests at once."
+            )
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -40,6 +65,7 @@ class Context:
     environ: Mapping[str, str]
     field: str
     secret: bool
+    budget: Budget = dataclasses.field(default_factory=Budget)
 
 
 @dataclass(frozen=True)
@@ -62,9 +88,18 @@ def resolve(text: str, ctx: Context) -> Resolved:
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$${":
             return "${"
+        if match.group(1) is None:
+            raise ReferenceProblem(
+                f"{ctx.field} has '${{' with no closing '}}' ({_near(text, match.start())}). "
+                "Close the reference, or write $${ for a literal ${."
+            )
         return _resolve_one(match.group(1), ctx, env_names)
 
     return Resolved(_REFERENCE.sub(replace, text), tuple(env_names))
+
+
+def _near(text: str, start: int) -> str:
+    return repr(text[start : start + 40])
 
 
 def _resolve_one(body: str, ctx: Context, env_names: list[str]) -> str:
@@ -120,6 +155,7 @@ def _file(relative: str, ctx: Context) -> str:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
         )
+    ctx.budget.spend(len(data), ref, ctx.field)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
