@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tavusctl.manifest import diagnostics, references
 from tavusctl.manifest.load import load
 from tests.test_manifest import lines, persona, write
@@ -57,3 +59,29 @@ def test_a_file_named_like_a_workflow_command_does_not_start_a_line(tmp_path: Pa
     write(tmp_path, {"::error file=a::pwned.yaml": persona("  persona_nme: Hi.\n")})
     found = lines(tmp_path)
     assert found and all(line.startswith("./::error") for line in found), found
+
+
+TRACEBACK_CAUSES = {
+    "hex integer of 4,400 digits": (
+        "  system_prompt: 0x" + "f" * 4400 + "\n",
+        {},
+        "more than 1,000 digits",
+    ),
+    "lone surrogate": ('  system_prompt: "\\ud800"\n', {}, "lone surrogate"),
+    "lone surrogate in a key": ('  system_prompt: Hi\n  "\\udc00": 1\n', {}, "lone surrogate"),
+    "NUL in a file path": ('  system_prompt: "${file:a\\0b}"\n', {}, "NUL character"),
+    "secret variable that is not UTF-8": (
+        "  system_prompt: Hi\n  layers: {llm: {model: m, api_key: '${env:K}'}}\n",
+        {"K": "ab\udcff\udcfecd"},  # how os.environ holds the bytes ab\xff\xfecd
+        "not UTF-8 text",
+    ),
+}
+
+
+@pytest.mark.parametrize(("spec", "env", "says"), TRACEBACK_CAUSES.values(), ids=list(TRACEBACK_CAUSES))  # fmt: skip
+def test_what_plan_would_die_on_is_one_located_validate_error(
+    tmp_path: Path, spec: str, env: dict[str, str], says: str
+) -> None:
+    write(tmp_path, {"a.yaml": persona(spec)})
+    found = lines(tmp_path, env)
+    assert len(found) == 1 and found[0].startswith("a.yaml:") and says in found[0], found

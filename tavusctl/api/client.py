@@ -104,6 +104,11 @@ class TavusClient:
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
 
+    @property
+    def api_key(self) -> str:
+        """The key (to derive other keys from, e.g. a saved plan's; never to show)."""
+        return self._key
+
     async def __aenter__(self) -> TavusClient:
         return self
 

@@ -27,7 +27,7 @@ async def run(
     planned = await prepare(client, inputs, lock_path, console)
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
-        save(planned, inputs, output.plan_file)
+        save(planned, inputs, output.plan_file, client.api_key)
         console.err(
             f"Saved the plan to {output.plan_file}; apply it with: "
             f"tavusctl apply {output.plan_file}"
@@ -46,8 +46,8 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
     return render.render_text(planned.plan, color=color, requests=planned.requests)
 
 
-def save(planned: Planned, inputs: Inputs, path: Path) -> None:
-    """Write the saved plan atomically (it holds no secret value)."""
+def save(planned: Planned, inputs: Inputs, path: Path, api_key: str) -> None:
+    """Write the saved plan atomically (it holds no secret value; see saved_plan.write)."""
     from tavusctl.commands import saved_plan as saved
 
-    saved.write(path, planned, inputs)
+    saved.write(path, planned, inputs, api_key)

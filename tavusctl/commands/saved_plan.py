@@ -10,6 +10,7 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.core import jsontext
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
@@ -26,11 +27,14 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
     return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
-def write(path: Path, planned: Planned, inputs: Inputs) -> None:
-    """Write the saved plan for ``planned`` atomically; it holds no secret value."""
+def write(path: Path, planned: Planned, inputs: Inputs, api_key: str) -> None:
+    """Write the saved plan for ``planned`` atomically; it holds no secret value, and its
+    hashes and mac are keyed with a key derived from ``api_key``."""
+    key = planfile.PlanKey.derive(api_key, planned.plan.salt)
     text = planfile.dumps(
         planned.plan,
-        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, planned.plan.salt),
+        key,
+        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, key.secret),
         lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs),
     )
@@ -43,8 +47,8 @@ def write(path: Path, planned: Planned, inputs: Inputs) -> None:
         ) from None
 
 
-def read(path: Path) -> planfile.SavedPlan:
-    """Read a saved plan; unreadable is a clear error."""
+def read(path: Path, api_key: str) -> tuple[planfile.SavedPlan, planfile.PlanKey]:
+    """Read a saved plan and the key it was made with; unreadable or edited is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -56,7 +60,18 @@ def read(path: Path) -> planfile.SavedPlan:
         raise PlanError(
             f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
         ) from None
-    return planfile.loads(text, f"The plan file {path}")
+    key = planfile.PlanKey.derive(api_key, _salt_of(text))
+    return planfile.loads(text, key, f"The plan file {path}"), key
+
+
+def _salt_of(text: str) -> str:
+    """The salt a plan file names (to derive its key); checked with everything else by its mac."""
+    try:
+        doc = jsontext.load(text)
+    except ValueError:
+        return ""  # loads reports what is wrong with the file
+    salt = doc.get("salt") if isinstance(doc, dict) else None
+    return salt if isinstance(salt, str) else ""
 
 
 async def run(
@@ -70,7 +85,7 @@ async def run(
 
     The caller holds ``lockfile.exclusive(lock_path)``.
     """
-    saved = read(plan_path)
+    saved, key = read(plan_path, client.api_key)
     resources = load(_inputs(saved.inputs), console)
     lock, text = read_lock(lock_path)
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
@@ -78,10 +93,11 @@ async def run(
     wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
     live = await fetch_live(client, wanted)
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
-    plan = planfile.resolve_secrets(saved, resources)
+    plan = planfile.resolve_secrets(saved, resources, key)
     planfile.check_fresh(
         saved,
-        manifests_fingerprint=planfile.manifests_fingerprint(resources, saved.plan.salt),
+        key,
+        manifests_fingerprint=planfile.manifests_fingerprint(resources, key.secret),
         lockfile_fingerprint=planfile.fingerprint(text),
         live=live.personas,
     )

@@ -25,6 +25,7 @@ ENV_PREFIX = "TAVUSCTL_"
 
 # ``$${``, a reference, or a ``${`` never closed (an error: it would be sent as written).
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -131,9 +132,15 @@ def _env(name: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
             "Set it before running tavusctl."
         )
+    value = ctx.environ[name]
     if ctx.secret:
-        remember(ctx.environ[name])
-    return ctx.environ[name]
+        remember(value)
+    if _SURROGATE.search(value):  # os.environ keeps bytes that are not UTF-8 as surrogates
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but the variable {name} holds bytes that are not "
+            "UTF-8 text, which cannot be sent. Set it to UTF-8 text."
+        )
+    return value
 
 
 def _file(relative: str, ctx: Context) -> str:
@@ -170,6 +177,10 @@ def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
     Hidden files and folders are refused too: ``.git/config`` holds the token that CI checkouts
     persist, and ``.env`` files hold secrets.
     """
+    if "\0" in relative:
+        raise ReferenceProblem(
+            f"{ctx.field} reads a ${{file:}} path with a NUL character; no file has one."
+        )
     if not relative or Path(relative).is_absolute():
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "

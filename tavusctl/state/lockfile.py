@@ -12,13 +12,16 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets as _random
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tavusctl.core import jsontext
 from tavusctl.core.errors import LockfileError
 
 VERSION = 1
@@ -133,35 +136,76 @@ def read_with_text(path: Path) -> tuple[Lockfile, str]:
     return parse(text, str(path)), text
 
 
+# ``Kind/name``: the key of a resource (the name as a manifest's metadata.name).
+_KEY = re.compile(r"[A-Z][A-Za-z]*/[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
 def parse(text: str, name: str) -> Lockfile:
-    """Parse lockfile text; ``name`` is used in error messages."""
+    """Parse lockfile text; ``name`` is used in error messages. Anything but a lockfile as
+    tavusctl writes it (a number too long to read, a key twice, nesting too deep, a value of the
+    wrong type) is a :class:`LockfileError`."""
     fix = "It was left untouched; restore it from git or move it aside to start afresh."
+    data = _json_document(text, name, fix)
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or type(version) is not int:
+        raise LockfileError(f"Lockfile {name} has no version number. {fix}")
+    if version != VERSION:
+        raise LockfileError(
+            f"Lockfile {name} is version {version}, but this tavusctl understands "
+            f"version {VERSION} only. Upgrade tavusctl. {fix}"
+        )
     try:
-        data = json.loads(text)
+        salt, resources = data["salt"], data["resources"]
+        if not isinstance(salt, str) or not salt:
+            raise TypeError("'salt', which must be a non-empty string")
+        if not isinstance(resources, dict):
+            raise TypeError("'resources', which must be an object")
+        entries = {_key(key): _entry(key, item) for key, item in resources.items()}
+    except (KeyError, TypeError) as exc:
+        raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
+    return Lockfile(salt=salt, entries=entries)
+
+
+def _json_document(text: str, name: str, fix: str) -> Any:
+    try:
+        return jsontext.load(text)
     except json.JSONDecodeError as exc:
         raise LockfileError(
             f"Lockfile {name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}). {fix}"
         ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
-        raise LockfileError(f"Lockfile {name} has no version number. {fix}")
-    if data["version"] != VERSION:
-        raise LockfileError(
-            f"Lockfile {name} is version {data['version']}, but this tavusctl understands "
-            f"version {VERSION} only. Upgrade tavusctl. {fix}"
-        )
+    except jsontext.BadJson as exc:
+        raise LockfileError(f"Lockfile {name} cannot be read: {exc}. {fix}") from None
+
+
+def _key(key: str) -> str:
+    if not _KEY.fullmatch(key):
+        raise TypeError(f"key {json.dumps(key)}, which must be Kind/name such as Persona/ann")
+    return key
+
+
+def _entry(key: str, item: Any) -> LockEntry:
+    if not isinstance(item, dict):
+        raise TypeError(f"{key!r}, which must be an object")
+    if not isinstance(item["applied"], dict):
+        raise TypeError(f"'applied' of {key!r}, which must be an object")
+    entry = LockEntry(
+        id=_text(item["id"], "id"),
+        applied=item["applied"],
+        intent_at=_text(item.get("intent_at"), "intent_at"),
+    )
+    if entry.id is None and _when(entry.intent_at) is None:
+        # A pending create is adopted only among personas created after its intent: without a
+        # readable time it could take a persona of any age (another lockfile's, say).
+        raise TypeError(f"'intent_at' of the pending create {key!r}, which must be an ISO time")
+    return entry
+
+
+def _when(text: str | None) -> datetime | None:
     try:
-        entries = {
-            str(key): LockEntry(
-                id=_text(item["id"], "id"),
-                applied=dict(item["applied"]),
-                intent_at=_text(item.get("intent_at"), "intent_at"),
-            )
-            for key, item in data["resources"].items()
-        }
-        return Lockfile(salt=str(data["salt"]), entries=entries)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
+        return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _text(value: Any, field: str) -> str | None:
@@ -172,24 +216,36 @@ def _text(value: Any, field: str) -> str | None:
 
 
 def write(path: Path, lock: Lockfile) -> None:
-    """Write the lockfile atomically (see :func:`write_text`)."""
-    write_text(path, dumps(lock))
+    """Write the lockfile atomically (see :func:`write_text`); a failure is a LockfileError
+    that leaves the previous file whole."""
+    try:
+        write_text(path, dumps(lock))
+    except OSError as exc:
+        raise LockfileError(
+            f"Cannot write lockfile {path}: {exc.strerror or exc}. The previous lockfile is "
+            "intact; what this run did since it was last written is recorded when you run "
+            "again (a create in progress is adopted). Free space or fix permissions, then run "
+            "the command again."
+        ) from None
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside ``path``, fsync, rename, fsync the folder.
+    """Write atomically: a temporary file beside the target, fsync, rename, fsync the folder.
 
-    A crash at any moment leaves either the old file or the new one, never a mix.
+    A crash at any moment leaves either the old file or the new one, never a mix. A symlink is
+    written through: its target is replaced, and the link stays (a lockfile shared by link
+    between checkouts must not be split into a stale copy and a new file).
     """
     data = text.encode("utf-8")
-    folder = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -204,7 +260,8 @@ def write_text(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``<path>.lock`` for the body; fail fast if another run holds it."""
-    guard = path.with_name(path.name + ".lock")
+    real = Path(os.path.realpath(path))  # two links to one lockfile share one lock
+    guard = real.with_name(real.name + ".lock")
     try:
         fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
