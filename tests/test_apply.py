@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from tavusctl.apply.execute import ApplyResult, Event, execute, preconditions
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
+from tavusctl.core.values import MISSING
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.inproc import InProcess

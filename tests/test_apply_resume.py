@@ -17,7 +17,7 @@ import httpx
 
 from tavusctl.apply.execute import execute
 from tavusctl.plan.content import now_iso
-from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.inproc import InProcess

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from tavusctl.apply.execute import execute
-from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 from tests.support.inproc import InProcess

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from tavusctl.plan.content import ABSENT, Difference, created_since, differences, matches, same
+from tavusctl.core.values import MISSING as ABSENT
+from tavusctl.core.values import same
+from tavusctl.plan.content import Difference, created_since, differences, matches
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder

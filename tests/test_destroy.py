@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tavusctl.apply.outcome import ApplyResult, Outcome
 from tavusctl.commands.destroy import destroy_plan, summarize
-from tavusctl.plan.planner import ActionKind
+from tavusctl.plan.model import ActionKind
 from tavusctl.render.text import render_text
 from tavusctl.state.lockfile import LockEntry, Lockfile
 

@@ -7,8 +7,9 @@ import pytest
 
 from tavusctl.core.errors import InternalError
 from tavusctl.core.secrets import hash_secret
+from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import three_way, verify_patch
-from tavusctl.plan.planner import MISSING, Operation
+from tavusctl.plan.model import Operation
 
 SALT = "0123456789abcdef"
 

@@ -8,7 +8,8 @@ import pytest
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import hash_secret
-from tavusctl.plan.planner import ActionKind, Operation, Plan, live_fingerprint, make_plan
+from tavusctl.plan.model import ActionKind, Operation, Plan
+from tavusctl.plan.planner import live_fingerprint, make_plan
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "plan-salt"

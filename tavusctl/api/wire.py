@@ -29,9 +29,9 @@ from tavusctl.core.errors import (
     UsageError,
 )
 from tavusctl.core.secrets import is_secret_path
+from tavusctl.core.values import MISSING, same
 
 Json = dict[str, Any]
-_ABSENT = object()
 
 
 @dataclass
@@ -252,10 +252,10 @@ def patch_holds(live: Mapping[str, Any], ops: list[Json]) -> bool:
         path = str(op.get("path", ""))
         if op.get("op") == "test" or is_secret_path(path):
             continue
-        found = pointer.resolve(live, path, _ABSENT)
-        if op.get("op") == "remove" and found is not _ABSENT:
+        found = pointer.get(live, path)
+        if op.get("op") == "remove" and found is not MISSING:
             return False
-        if op.get("op") in ("add", "replace") and found != op.get("value"):
+        if op.get("op") in ("add", "replace") and not same(found, op.get("value")):
             return False
         if op.get("op") not in ("add", "replace", "remove"):
             return False

@@ -18,7 +18,7 @@ from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
 from tavusctl.core.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
 from tavusctl.plan.content import created_since, leaves, matches, now_iso, parse_time
-from tavusctl.plan.planner import Action
+from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
 from tavusctl.state.recorder import Recorder
 

@@ -31,7 +31,8 @@ from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
 from tavusctl.core.secrets import is_secret_path
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Plan
+from tavusctl.core.values import MISSING
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder

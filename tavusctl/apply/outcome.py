@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tavusctl.plan.planner import ActionKind
+from tavusctl.plan.model import ActionKind
 from tavusctl.state.lockfile import Lockfile
 
 Status = Literal["succeeded", "failed", "skipped"]

@@ -14,9 +14,10 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
+from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError
 from tavusctl.plan.content import Difference, differences
-from tavusctl.plan.planner import Action, ActionKind
+from tavusctl.plan.model import Action, ActionKind
 
 WRITES = (ActionKind.CREATE, ActionKind.RECREATE, ActionKind.UPDATE)
 
@@ -72,4 +73,4 @@ def _relevant(action: Action, live: Mapping[str, Any]) -> list[Difference]:
     if action.kind is not ActionKind.UPDATE:
         return found
     paths = [op.path for op in action.operations if op.op != "remove"]
-    return [d for d in found if any(d.path == p or d.path.startswith(p + "/") for p in paths)]
+    return [d for d in found if any(pointer.within(d.path, p) for p in paths)]

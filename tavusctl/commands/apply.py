@@ -10,7 +10,7 @@ from tavusctl.apply import execute as executor
 from tavusctl.apply.outcome import ApplyResult, Event
 from tavusctl.commands.common import Console, Inputs, prepare
 from tavusctl.core.errors import ExitCode
-from tavusctl.plan.planner import Plan
+from tavusctl.plan.model import Plan
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
 

@@ -10,7 +10,8 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
-from tavusctl.plan.planner import Plan, make_plan
+from tavusctl.plan.model import Plan
+from tavusctl.plan.planner import make_plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
+from tavusctl.apply.execute import Options, execute
+from tavusctl.apply.outcome import ApplyResult, Event
+from tavusctl.commands.common import Console
 from tavusctl.core.errors import ExitCode
-from tavusctl.plan.planner import Action, Plan, make_plan
+from tavusctl.plan.model import Action, Plan
+from tavusctl.plan.planner import make_plan
+from tavusctl.render.text import render_text
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
-
-if TYPE_CHECKING:
-    from tavusctl.api.client import TavusClient
-    from tavusctl.apply.execute import Options
-    from tavusctl.apply.outcome import ApplyResult, Event
-    from tavusctl.commands.common import Console
 
 NOTHING = "The lockfile records no personas: nothing to destroy."
 
@@ -60,10 +61,6 @@ async def destroy(
 
     Exit 1 when any deletion failed; the lockfile keeps those entries for a re-run.
     """
-    from tavusctl.api.fetch import fetch_live
-    from tavusctl.apply.execute import execute
-    from tavusctl.render.text import render_text
-
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         if not lock.entries:

@@ -11,16 +11,15 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
-
-if TYPE_CHECKING:
-    from tavusctl.api.client import TavusClient
 
 
 @dataclass(frozen=True)
@@ -65,8 +64,6 @@ async def export_personas(
     written under its recorded name and its lockfile entry is left as it is. Existing files are
     never overwritten.
     """
-    from tavusctl.api.fetch import fetch_live
-
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
         live = await fetch_live(client, list(ids))

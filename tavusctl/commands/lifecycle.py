@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
 from tavusctl.core import secrets
 from tavusctl.core.errors import (
@@ -24,9 +25,6 @@ from tavusctl.core.model import PERSONA, Resource
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
-
-if TYPE_CHECKING:
-    from tavusctl.api.client import TavusClient
 
 
 def project(live: Any, spec: Any) -> Any:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
+from tavusctl.commands import saved_plan
 from tavusctl.commands.common import Console, Inputs, Planned, prepare
 from tavusctl.core.errors import ExitCode
-from tavusctl.render import text as render
+from tavusctl.render.markdown import render_markdown
+from tavusctl.render.text import render_json, render_text
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,12 @@ async def run(
 def show(planned: Planned, fmt: str, color: bool) -> str:
     """The plan rendered in ``fmt``."""
     if fmt == "json":
-        return render.render_json(planned.plan, planned.requests)
+        return render_json(planned.plan, planned.requests)
     if fmt == "markdown":
-        return render.render_markdown(planned.plan, requests=planned.requests)
-    return render.render_text(planned.plan, color=color, requests=planned.requests)
+        return render_markdown(planned.plan, requests=planned.requests)
+    return render_text(planned.plan, color=color, requests=planned.requests)
 
 
 def save(planned: Planned, inputs: Inputs, path: Path, api_key: str) -> None:
     """Write the saved plan atomically (it holds no secret value; see saved_plan.write)."""
-    from tavusctl.commands import saved_plan as saved
-
-    saved.write(path, planned, inputs, api_key)
+    saved_plan.write(path, planned, inputs, api_key)

@@ -12,10 +12,10 @@ from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
 from tavusctl.core import jsontext
 from tavusctl.core.errors import ExitCode, PlanError
+from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
 from tavusctl.plan import saved as planfile
 from tavusctl.render import text as render
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
 
@@ -39,7 +39,7 @@ def write(path: Path, planned: Planned, inputs: Inputs, api_key: str) -> None:
         inputs=_inputs_json(inputs),
     )
     try:
-        lockfile.write_text(path, text)
+        write_atomic(path, text)
     except OSError as exc:
         raise PlanError(
             f"Cannot write the plan file {path}: {exc.strerror or exc}. "

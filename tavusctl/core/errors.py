@@ -53,10 +53,6 @@ class PlanError(TavusctlError):
     """A plan that cannot be made, or a saved plan that is stale or invalid."""
 
 
-class ApplyError(TavusctlError):
-    """One or more writes failed during apply."""
-
-
 class InternalError(TavusctlError):
     """A bug in tavusctl, found by one of its own checks (e.g. a patch that does not verify)."""
 

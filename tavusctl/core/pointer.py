@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-_MISSING = object()
+from tavusctl.core.values import MISSING
 
 
 def escape(token: str) -> str:
@@ -32,28 +32,45 @@ def split(pointer: str) -> list[str]:
     return [unescape(t) for t in pointer[1:].split("/")]
 
 
-def resolve(doc: Any, pointer: str, default: Any = _MISSING) -> Any:
-    """The value at ``pointer`` in ``doc``; ``default`` (or KeyError) when absent."""
+def get(doc: Any, pointer: str, default: Any = MISSING) -> Any:
+    """The value at ``pointer`` in ``doc``; ``default`` when absent."""
     node = doc
     for token in split(pointer):
         if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
-        elif default is _MISSING:
-            raise KeyError(pointer)
         else:
             return default
     return node
 
 
+def resolve(doc: Any, pointer: str) -> Any:
+    """The value at ``pointer`` in ``doc``; KeyError when absent."""
+    found = get(doc, pointer)
+    if found is MISSING:
+        raise KeyError(pointer)
+    return found
+
+
 def exists(doc: Any, pointer: str) -> bool:
     """Whether ``pointer`` names a value in ``doc``."""
-    try:
-        resolve(doc, pointer)
-    except KeyError:
-        return False
-    return True
+    return get(doc, pointer) is not MISSING
+
+
+def below(path: str, ancestor: str) -> bool:
+    """Whether ``path`` lies strictly under ``ancestor`` (everything but ``""`` lies under ``""``)."""
+    return path.startswith(ancestor + "/")
+
+
+def within(path: str, ancestor: str) -> bool:
+    """Whether ``path`` is ``ancestor`` or lies under it."""
+    return path == ancestor or below(path, ancestor)
+
+
+def related(a: str, b: str) -> bool:
+    """Whether one of the pointers ``a`` and ``b`` is the other or an ancestor of it."""
+    return within(a, b) or within(b, a)
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -8,16 +8,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tavusctl.emulator.http import NO_BODY, HttpError, Request, Response, error
+from tavusctl.emulator.service import Emulator
 from tavusctl.emulator.trouble import FAULT_BODIES, Fault, Injection
 
-if TYPE_CHECKING:
-    from tavusctl.emulator.app import Emulator
-
 PREFIX = "/_emulator/"
-Hook = Callable[["Emulator", Request], Response]
+Hook = Callable[[Emulator, Request], Response]
 
 
 async def handle(emu: Emulator, req: Request) -> Response:

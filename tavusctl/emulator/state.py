@@ -1,7 +1,7 @@
 """``--state-file``: keep the accounts across restarts.
 
 Loaded at start; written after changes, coalesced (one write at a time, always of the newest
-state), atomically with :func:`tavusctl.lockfile.write_text`: a SIGKILL at any moment leaves
+state), atomically with :func:`tavusctl.core.files.write_atomic`: a SIGKILL at any moment leaves
 either the previous complete file or the new complete file.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import TavusctlError
+from tavusctl.core.files import write_atomic
 from tavusctl.emulator.store import Account, Store
-from tavusctl.state.lockfile import write_text
 
 FORMAT_VERSION = 1
 
@@ -84,5 +84,5 @@ class StateFile:
     async def _write_until_saved(self) -> None:
         while self.saved != self.store.version:
             version, data = self.store.version, snapshot(self.store)
-            await asyncio.to_thread(write_text, self.path, data)
+            await asyncio.to_thread(write_atomic, self.path, data)
             self.saved = version

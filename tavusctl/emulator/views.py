@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import secret_paths
 
 
 def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
@@ -27,6 +27,19 @@ def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
         else:
             parent[key] = mask(parent[key])
     return shown
+
+
+def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
+    """Pointers of the fields Tavus hides on read (its own rule, not tavusctl's: the emulator
+    models Tavus, so that it can catch a mistake in tavusctl's): any ``api_key`` at any depth,
+    and every value of ``layers.llm.headers``."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            here = (*tokens, str(key))
+            if key == "api_key" or (len(here) == 4 and here[:3] == ("layers", "llm", "headers")):
+                yield pointer.join(here)
+            else:
+                yield from secret_paths(value, here)
 
 
 def mask(value: Any) -> str:

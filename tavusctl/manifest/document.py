@@ -222,4 +222,4 @@ def _spec_locations(doc: yamlsource.Document) -> dict[str, Location]:
 
 
 def _under(path: str, parent: str) -> bool:
-    return path == parent or path.startswith(parent + "/")
+    return pointer.within(path, parent)

@@ -15,6 +15,7 @@ from typing import Any
 from tavusctl.core import display, pointer
 from tavusctl.core.secrets import hash_secret, secret_paths
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
+from tavusctl.manifest.schema import check
 
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
@@ -122,8 +123,6 @@ def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
 
 def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
     """Dotted names of the fields of ``spec`` that the persona schema does not know."""
-    from tavusctl.manifest.schema import check
-
     envelope = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": "x"}}
     findings = check({**envelope, "spec": dict(spec)})
     paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]

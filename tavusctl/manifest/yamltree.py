@@ -219,10 +219,4 @@ class Builder:
                 result[key] = merged[key]
                 prefix = f"{path}/{pointer.escape(key)}"
                 for table, new in ((doc.keys, scratch.keys), (doc.values, scratch.values)):
-                    table.update(
-                        {
-                            p: loc
-                            for p, loc in new.items()
-                            if p == prefix or p.startswith(prefix + "/")
-                        }
-                    )
+                    table.update({p: loc for p, loc in new.items() if pointer.within(p, prefix)})

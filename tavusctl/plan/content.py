@@ -14,8 +14,7 @@ from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import is_secret_path
-
-ABSENT = object()
+from tavusctl.core.values import MISSING, same
 
 # Server and client clocks differ; a persona created this long before the intent still counts.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -32,31 +31,16 @@ def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, doc
 
 
-def same(a: Any, b: Any) -> bool:
-    """Equal as JSON, except that ``"true"``/``"false"`` strings equal the booleans."""
-    if isinstance(a, str) and isinstance(b, bool):
-        a, b = b, a
-    if isinstance(a, bool) and isinstance(b, str):
-        return b.lower() == str(a).lower()
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return bool(a == b)
-
-
 @dataclass(frozen=True)
 class Difference:
-    """A field the server holds differently from what was sent (``got`` ABSENT if dropped)."""
+    """A field the server holds differently from what was sent (``got`` MISSING if dropped)."""
 
     path: str
     sent: Any
     got: Any
 
     def describe(self) -> str:
-        if self.got is ABSENT:
+        if self.got is MISSING:
             return f"the server dropped {self.path} (sent {show(self.sent)})"
         return f"the server changed {self.path} from {show(self.sent)} to {show(self.got)}"
 
@@ -65,9 +49,9 @@ def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differ
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
     out = []
     for path, value in leaves(sent):
-        got = pointer.resolve(live, path, ABSENT)
+        got = pointer.get(live, path)
         filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
-        if got is ABSENT or not (same(value, got) or filled):
+        if got is MISSING or not (same(value, got) or filled):
             out.append(Difference(path, value, got))
     return out
 

@@ -25,8 +25,9 @@ from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
 from tavusctl.core.redact import IsSecret, has_secret, secret_test
 from tavusctl.core.secrets import is_secret_path
-from tavusctl.plan.planner import MISSING, Operation
-from tavusctl.plan.secretdiff import SecretView, prune_unseen, related, with_hidden
+from tavusctl.core.values import MISSING, normal, same
+from tavusctl.plan.model import Operation
+from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
 # Fields the server owns: never managed, whatever the documents say.
 SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
@@ -116,7 +117,7 @@ class _Context:
         ]
 
     def live_at(self, path: str) -> Any:
-        return pointer.resolve(self.live, path, MISSING)
+        return pointer.get(self.live, path)
 
     @cached_property
     def differing(self) -> list[str]:
@@ -131,9 +132,9 @@ class _Context:
     def drifted(self, path: str) -> bool:
         """Whether live changed ``path`` or any managed leaf under it since the last apply."""
         return any(
-            self.secrets.drifted(p, last) if self.is_secret(p) else not _same(self.live_at(p), last)
+            self.secrets.drifted(p, last) if self.is_secret(p) else not same(self.live_at(p), last)
             for p, last in self.last.items()
-            if p == path or p.startswith(path + "/")
+            if pointer.within(p, path)
         )
 
     def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
@@ -145,7 +146,7 @@ class _Context:
 
 
 def _within(paths: Mapping[str, Any], path: str) -> list[str]:
-    return [p for p in paths if p == path or p.startswith(path + "/")]
+    return [p for p in paths if pointer.within(p, path)]
 
 
 def _update_ops(ctx: _Context) -> list[Operation]:
@@ -187,11 +188,11 @@ def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
     removing = set(dropped)
     live_leaves = leaves(ctx.live, ctx.is_secret)
     for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
-        if any(related(parent, d) for d in ctx.want):
+        if any(pointer.related(parent, d) for d in ctx.want):
             continue
-        inside = [p for p in live_leaves if p.startswith(parent + "/")]
-        if inside and all(any(p == r or p.startswith(r + "/") for r in removing) for p in inside):
-            removing = {r for r in removing if not r.startswith(parent + "/")} | {parent}
+        inside = [p for p in live_leaves if pointer.below(p, parent)]
+        if inside and all(any(pointer.within(p, r) for r in removing) for p in inside):
+            removing = {r for r in removing if not pointer.below(r, parent)} | {parent}
     return sorted(removing, key=pointer.split)
 
 
@@ -202,7 +203,7 @@ def _ancestors(path: str) -> list[str]:
 
 def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
     """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
-    if path in want or any(p.startswith(path + "/") for p in want):
+    if path in want or any(pointer.below(p, path) for p in want):
         return True
     tokens = pointer.split(path)
     ancestors = (pointer.join(tokens[:i]) for i in range(1, len(tokens)))
@@ -212,8 +213,8 @@ def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
 def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
     """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
     empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
-    mine = {p: _norm(v) for p, v in want.items() if v != {}}
-    theirs = {p: _norm(v) for p in mine if (v := live_at(p)) is not MISSING}
+    mine = {p: normal(v) for p, v in want.items() if v != {}}
+    theirs = {p: normal(v) for p in mine if (v := live_at(p)) is not MISSING}
     if mine == theirs:
         return empty
     from deepdiff import DeepDiff  # heavy import, only when something differs
@@ -223,31 +224,6 @@ def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> 
     if any(not p for p in paths):  # the root itself: cannot happen for two flat dicts
         return empty + [p for p in mine if theirs.get(p, MISSING) != mine[p]]
     return empty + sorted({str(p[0]) for p in paths})
-
-
-_TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
-
-
-def _norm(value: Any) -> Any:
-    """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
-
-    Booleans become tagged strings because DeepDiff, like Python, takes ``True`` for ``1``.
-    """
-    if isinstance(value, bool):
-        return _TRUE if value else _FALSE
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return _TRUE if value.lower() == "true" else _FALSE
-    if isinstance(value, int) and abs(value) < 2**53:
-        return float(value)
-    if isinstance(value, Mapping):
-        return {k: _norm(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (a is not MISSING and b is not MISSING and _norm(a) == _norm(b))
 
 
 def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
@@ -280,8 +256,8 @@ def expected(ctx: _Context) -> dict[str, Any]:
     prune_unseen(doc, ctx.live, ctx.hidden)
     emptied = {a for p in dropped for a in _ancestors(p)}
     for path in sorted(emptied, key=lambda a: -a.count("/")):  # an object we emptied goes too
-        emptied_now = pointer.resolve(ctx.live, path, None) and pointer.resolve(doc, path) == {}
-        if emptied_now and not any(related(path, d) for d in ctx.want):
+        emptied_now = pointer.get(ctx.live, path, None) and pointer.resolve(doc, path) == {}
+        if emptied_now and not any(pointer.related(path, d) for d in ctx.want):
             _delete(doc, path)
     return doc
 

@@ -27,7 +27,9 @@ from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
 from tavusctl.core.redact import IsSecret, hashed, secret_test, swap
 from tavusctl.core.secrets import hash_secret
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan, live_fingerprint
+from tavusctl.core.values import MISSING
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.planner import live_fingerprint
 
 FORMAT_VERSION = "2"
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
@@ -113,7 +115,7 @@ def dumps(
 
 def _action_out(action: Action, key: PlanKey) -> dict[str, Any]:
     def ref(path: str, _: Any) -> dict[str, str]:
-        return {"$secret": path, "hash": key.hash(pointer.resolve(action.applied or {}, path, ""))}
+        return {"$secret": path, "hash": key.hash(pointer.get(action.applied or {}, path, ""))}
 
     test = secret_test(action.sensitive_paths)
     applied = action.applied
@@ -266,7 +268,7 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str, key: P
 def _secret_value(
     key_name: str, path: str, keyed: Any, resource: Resource | None, salt: str, key: PlanKey
 ) -> Any:
-    value = MISSING if resource is None else pointer.resolve(resource.spec, path, MISSING)
+    value = MISSING if resource is None else pointer.get(resource.spec, path)
     where = f"The secret at {path} of {key_name}"
     if value is MISSING:
         raise PlanError(f"{where} is no longer in the manifests. {_REMAKE}")
@@ -308,6 +310,6 @@ def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
     if doc is None:
         return "It is gone from the account."
     for op in action.operations:
-        if not op.sensitive and pointer.resolve(doc, op.path, MISSING) != op.old:
+        if not op.sensitive and pointer.get(doc, op.path) != op.old:
             return f"{op.path} is no longer what the plan saw there."
     return "It was edited outside tavusctl."

@@ -14,7 +14,7 @@ from typing import Any
 from tavusctl.core import pointer
 from tavusctl.core.redact import IsSecret
 from tavusctl.core.secrets import compare_live, hash_secret, is_masked, mask_fits
-from tavusctl.plan.planner import MISSING
+from tavusctl.core.values import MISSING
 
 # Stands for a secret the server stores but hides on read, while a patch is verified.
 HIDDEN = "\x00hidden-secret"
@@ -42,7 +42,7 @@ class SecretView:
         lockfile does: unchanged hash, nothing to send; unless the object holding it is gone
         from live, in which case the secret is surely gone too.
         """
-        got = pointer.resolve(self.live, path, MISSING)
+        got = pointer.get(self.live, path)
         verdict = "unknown" if got is MISSING else compare_live(got, value, self.salt)
         if verdict != "unknown":
             return verdict == "different"
@@ -54,7 +54,7 @@ class SecretView:
         """Whether live shows a secret other than the one last applied: in clear with another
         hash, or masked with visible ends that do not fit it (known only while desired still
         holds that secret, the only place its value is known)."""
-        got = pointer.resolve(self.live, path, MISSING)
+        got = pointer.get(self.live, path)
         if got is MISSING or hash_secret(got, self.salt) == last_hash:
             return False
         if is_masked(got):
@@ -74,7 +74,7 @@ class SecretView:
                 return False
             if token not in node:
                 missing = pointer.join(tokens[: i + 1])
-                return i >= depth and not any(related(missing, d) for d in self.want)
+                return i >= depth and not any(pointer.related(missing, d) for d in self.want)
             node = node[token]
         return False
 
@@ -84,7 +84,7 @@ class SecretView:
         A server that hides secrets may drop an object that held nothing else (``headers``).
         """
         parent = path.rsplit("/", 1)[0]
-        while parent and all(self.is_secret(p) for p in doc_leaves if p.startswith(parent + "/")):
+        while parent and all(self.is_secret(p) for p in doc_leaves if pointer.below(p, parent)):
             parent = parent.rsplit("/", 1)[0]
         return parent
 
@@ -114,12 +114,7 @@ def prune_unseen(doc: Any, live: Mapping[str, Any], paths: Sequence[str]) -> Any
         tokens = pointer.split(path)
         for i in range(len(tokens) - 1, 0, -1):
             ancestor = pointer.join(tokens[:i])
-            if pointer.exists(live, ancestor) or pointer.resolve(doc, ancestor, None) != {}:
+            if pointer.exists(live, ancestor) or pointer.get(doc, ancestor, None) != {}:
                 break
             del pointer.resolve(doc, pointer.join(tokens[: i - 1]))[tokens[i - 1]]
     return doc
-
-
-def related(a: str, b: str) -> bool:
-    """Whether one of the pointers ``a`` and ``b`` is the other or an ancestor of it."""
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")

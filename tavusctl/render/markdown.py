@@ -8,14 +8,14 @@ out, and a note at the end says how many and which. The same plan always gives t
 
 from __future__ import annotations
 
-from tavusctl.plan.planner import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.render.text import Line, action_lines, notes, summary
 
 BUDGET = 60_000
 _RESERVE = 1_000  # kept free for the truncation note
 
 
-def render(plan: Plan, *, budget: int = BUDGET, requests: int | None) -> str:
+def render_markdown(plan: Plan, *, budget: int = BUDGET, requests: int | None) -> str:
     """The plan as a pull-request comment: a summary table first, then a collapsible section
     per changing persona, within ``budget`` characters.
 

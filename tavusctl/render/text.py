@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 
 from tavusctl.core.redact import secret_test, swap
 from tavusctl.core.secrets import SENSITIVE
+from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.planner import MISSING, Action, ActionKind, Operation, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
@@ -218,10 +219,3 @@ def _op_json(action: Action, op: Operation) -> dict[str, Any]:
         if value is not MISSING:
             out[name] = value
     return out
-
-
-def render_markdown(plan: Plan, *, budget: int = 60_000, requests: int | None) -> str:
-    """The plan as a pull-request comment within ``budget`` characters (see ``markdown``)."""
-    from tavusctl.render.markdown import render
-
-    return render(plan, budget=budget, requests=requests)

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import secrets as _random
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import Any
 
 from tavusctl.core import jsontext
 from tavusctl.core.errors import LockfileError
+from tavusctl.core.files import write_atomic
 
 VERSION = 1
 
@@ -216,10 +216,10 @@ def _text(value: Any, field: str) -> str | None:
 
 
 def write(path: Path, lock: Lockfile) -> None:
-    """Write the lockfile atomically (see :func:`write_text`); a failure is a LockfileError
-    that leaves the previous file whole."""
+    """Write the lockfile atomically (see :func:`tavusctl.core.files.write_atomic`); a failure
+    is a LockfileError that leaves the previous file whole."""
     try:
-        write_text(path, dumps(lock))
+        write_atomic(path, dumps(lock))
     except OSError as exc:
         raise LockfileError(
             f"Cannot write lockfile {path}: {exc.strerror or exc}. The previous lockfile is "
@@ -227,34 +227,6 @@ def write(path: Path, lock: Lockfile) -> None:
             "again (a create in progress is adopted). Free space or fix permissions, then run "
             "the command again."
         ) from None
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside the target, fsync, rename, fsync the folder.
-
-    A crash at any moment leaves either the old file or the new one, never a mix. A symlink is
-    written through: its target is replaced, and the link stays (a lockfile shared by link
-    between checkouts must not be split into a stale copy and a new file).
-    """
-    data = text.encode("utf-8")
-    target = Path(os.path.realpath(path))
-    folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 @contextlib.contextmanager

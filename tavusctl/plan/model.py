@@ -1,0 +1,104 @@
+"""The Plan as data: immutable value objects, made by the planner, read by everything after it.
+
+Secret values may appear in ``Operation.value`` and ``Action.body`` (apply must send them);
+every Operation and body position that holds one is listed as sensitive, renderers print
+``(sensitive value)`` and plan files store a reference instead (see :mod:`tavusctl.plan.saved`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tavusctl.core.values import MISSING
+
+
+class ActionKind(str, Enum):
+    """What apply will do with one resource."""
+
+    CREATE = "create"  # in manifests, not in the lockfile: POST
+    UPDATE = "update"  # differs from live: PATCH with ``operations``
+    DELETE = "delete"  # in the lockfile, not in manifests, --prune: DELETE
+    ORPHAN = "orphan"  # in the lockfile, not in manifests, no --prune: shown, never touched
+    RECREATE = "recreate"  # in the lockfile but gone from the account: POST again
+    NOOP = "noop"  # nothing to do
+
+    @property
+    def changes(self) -> bool:
+        return self not in (ActionKind.NOOP, ActionKind.ORPHAN)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One RFC 6902 operation of an update, with what the plan knew when making it.
+
+    ``old`` is the live value the plan saw at ``path`` (``MISSING`` if absent): apply turns it
+    into a ``test`` precondition, and renderers show it. ``drift`` is true when the operation
+    reverts a managed field changed outside tavusctl (live differs from last-applied).
+    ``sensitive`` marks a secret field: its ``value``/``old`` are never rendered or stored.
+    """
+
+    op: str  # "add" | "remove" | "replace"
+    path: str
+    value: Any = MISSING
+    old: Any = MISSING
+    drift: bool = False
+    sensitive: bool = False
+
+    def to_patch(self) -> dict[str, Any]:
+        """The wire form of this operation (secret values included: for the API only)."""
+        out: dict[str, Any] = {"op": self.op, "path": self.path}
+        if self.value is not MISSING:
+            out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True)
+class Action:
+    """The plan for one resource.
+
+    - ``body``: the document to POST for create/recreate (resolved, secrets in memory only).
+    - ``operations``: the JSON Patch for update, in order.
+    - ``applied``: what the lockfile records once this action succeeds: the desired spec with
+      secret values replaced by salted hashes (``None`` for delete/orphan).
+    - ``live_fingerprint``: a hash of the live document the plan saw (``None`` if none), so a
+      saved plan can be refused when the persona changed since.
+    - ``sensitive_paths``: pointers (within ``body``/spec) of secret fields.
+    """
+
+    kind: ActionKind
+    key: str  # "Persona/<name>"
+    name: str
+    persona_id: str | None = None
+    body: Mapping[str, Any] | None = None
+    operations: tuple[Operation, ...] = ()
+    applied: Mapping[str, Any] | None = None
+    live_fingerprint: str | None = None
+    sensitive_paths: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every action, sorted by key; plus the options it was made with.
+
+    ``salt`` is the lockfile salt that the secret hashes and live fingerprints were made with.
+    """
+
+    actions: tuple[Action, ...]
+    prune: bool = False
+    targets: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+    salt: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.kind.changes for a in self.actions)
+
+    def counts(self) -> dict[ActionKind, int]:
+        """How many actions of each kind."""
+        out = dict.fromkeys(ActionKind, 0)
+        for action in self.actions:
+            out[action.kind] += 1
+        return out
