@@ -1,10 +1,15 @@
 """Creating personas without ever creating one twice.
 
-Before a POST, the intent (``LockEntry(id=None, applied, intent_at)``) is on disk. If the POST's
-outcome is unknown (timeout, dropped connection, 5xx), the account is listed and a persona that
-holds every non-secret value sent, created since the intent and not recorded for another
-resource, is adopted; only when there is none is the POST sent once more. A run that died after
-recording an intent is repaired the same way by the next run, before it creates anything.
+Before a POST, the intent (``LockEntry(id=None, applied, intent_at, exclude)``) is on disk;
+``exclude`` names the personas that already looked like this one on the account (listed once
+per run, before its first intent). If the POST's outcome is unknown (timeout, dropped
+connection, 5xx), the account is listed and the one persona that looks like what was sent
+(:func:`~tavusctl.plan.content.resembles`: the server may trim or re-case what it stores), is
+not excluded, and is not recorded for another resource, is adopted; only when there is none is
+the POST sent once more, and when there are several none is taken (a persona that is not ours
+must never be). No clock is compared with another: which personas are new is told by the
+account's own list. A run that died after recording an intent is repaired the same way by the
+next run, before it creates anything.
 """
 
 from __future__ import annotations
@@ -16,8 +21,14 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
-from tavusctl.core.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
-from tavusctl.plan.content import created_since, leaves, matches, now_iso, parse_time
+from tavusctl.core.errors import (
+    ApiError,
+    AuthError,
+    InvalidRequest,
+    OutcomeUnknown,
+    RateLimited,
+)
+from tavusctl.plan.content import created_since, leaves, now_iso, parse_time, resembles
 from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
 from tavusctl.state.recorder import Recorder
@@ -40,12 +51,15 @@ class Creator:
         *,
         now: Callable[[], str] | None = None,
         settle: float = 0.5,
+        known: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.client, self.recorder, self.emit = client, recorder, emit
         self.now = now or now_iso
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
+        self._before = known  # the account before this run created anything, by id
+        self._listing = asyncio.Lock()
 
     async def create(self, action: Action) -> Outcome:
         """Create the persona of ``action`` (or adopt the one an earlier attempt created).
@@ -65,10 +79,11 @@ class Creator:
             if resumed is not None:
                 return resumed
         applied = action.applied or {}
-        intent = self.now()
-        await self.recorder.put(action.key, LockEntry(None, applied, intent))
+        exclude = await self._lookalikes(_content(action))
+        pending = LockEntry(None, applied, self.now(), exclude)
+        await self.recorder.put(action.key, pending)
         try:
-            persona_id, adopted = await self._post(action, _content(action), intent)
+            persona_id, adopted = await self._post(action, _content(action), pending)
         except REFUSED:
             await self._restore(action.key, entry)  # nothing was created: forget the intent
             raise
@@ -76,6 +91,14 @@ class Creator:
         note = "adopted after an unknown outcome" if adopted else None
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
+
+    async def _lookalikes(self, content: Mapping[str, Any]) -> tuple[str, ...]:
+        """Ids of the personas that looked like ``content`` before this run created anything
+        (the account is listed once, before the first intent)."""
+        async with self._listing:
+            if self._before is None:
+                self._before = (await fetch_live(self.client)).personas
+        return tuple(sorted(i for i, doc in self._before.items() if resembles(content, doc)))
 
     async def _restore(self, key: str, entry: LockEntry | None) -> None:
         if entry is None:
@@ -88,12 +111,12 @@ class Creator:
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
-        return await self._find(entry.applied, entry.intent_at, settle=False)
+        return await self._find(entry.applied, entry, settle=False)
 
     async def _resume(self, action: Action, entry: LockEntry) -> Outcome | None:
         """Adopt what an interrupted run created for ``action.key``; None if it created nothing."""
         await self._let_land(action.key, entry.intent_at)
-        found = await self._find(entry.applied, entry.intent_at, settle=False)
+        found = await self._find(entry.applied, entry, settle=False)
         if found is None:
             return None
         await self.recorder.put(action.key, LockEntry(found, entry.applied))
@@ -130,7 +153,7 @@ class Creator:
             await asyncio.sleep(wait)
 
     async def _post(
-        self, action: Action, content: Mapping[str, Any], intent: str
+        self, action: Action, content: Mapping[str, Any], intent: LockEntry
     ) -> tuple[str, bool]:
         """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
 
@@ -163,25 +186,55 @@ class Creator:
                 return found, True
 
     async def _find(
-        self, content: Mapping[str, Any], intent_at: str | None, *, settle: bool = True
+        self, content: Mapping[str, Any], intent: LockEntry, *, settle: bool = True
     ) -> str | None:
-        """The oldest unclaimed persona on the account matching ``content`` since ``intent_at``."""
+        """The one unclaimed persona on the account that the create of ``intent`` can have made.
+
+        Several candidates: none is taken (a :class:`Ambiguous` error), since taking another's
+        would leave ours a duplicate and theirs shared.
+        """
         if not any(True for _ in leaves(content)):
             return None  # nothing to recognise it by
         if settle:
             await asyncio.sleep(self.settle)  # the lost request may still be in flight
         live = await fetch_live(self.client)
         taken = self.claimed | {e.id for e in self.recorder.lock.entries.values() if e.id}
+        excluded = set(intent.exclude or ())
         candidates = sorted(
-            (str(doc.get("created_at") or ""), pid)
+            pid
             for pid, doc in live.personas.items()
-            if pid not in taken and created_since(doc, intent_at) and matches(content, doc)
+            if pid not in taken
+            and pid not in excluded
+            and _new_enough(doc, intent)
+            and resembles(content, doc)
         )
-        return self._claim(candidates[0][1]) if candidates else None
+        if len(candidates) > 1:
+            raise Ambiguous(candidates)
+        return self._claim(candidates[0]) if candidates else None
 
     def _claim(self, persona_id: str) -> str:
         self.claimed.add(persona_id)
         return persona_id
+
+
+def _new_enough(doc: Mapping[str, Any], intent: LockEntry) -> bool:
+    """Intents that name what existed before need no clock; older ones compare created_at with
+    the intent's time (5 minutes of skew allowed), and only when that time is known."""
+    if intent.exclude is not None:
+        return True
+    return intent.intent_at is not None and created_since(doc, intent.intent_at)
+
+
+class Ambiguous(ApiError):
+    """Several personas on the account could be the one a lost create made."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(
+            f"{len(ids)} personas on the account ({', '.join(ids)}) look like the one an "
+            "unanswered create sent, and tavusctl cannot tell which one it made; none was "
+            "adopted and no other was created. The intent stays in the lockfile: adopt the "
+            "right one with `tavusctl import NAME ID` (and delete the other), then apply again."
+        )
 
 
 def _content(action: Action) -> Mapping[str, Any]:

@@ -21,9 +21,10 @@ reported as warnings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply.creating import Creator
@@ -75,17 +76,20 @@ async def execute(
     now: Callable[[], str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     settle: float = 0.5,
+    known: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ApplyResult:
     """Carry out every changing action of ``plan`` and return what happened, per action.
 
     ``lock`` is the lockfile as read under ``lockfile.exclusive(lock_path)``, which the caller
     holds. ``settle`` is how long to wait after a create with an unknown outcome before listing
-    the account (the lost request may still be in flight).
+    the account (the lost request may still be in flight). ``known`` is the account as the
+    plan saw it, by id: what a create may never adopt is told from it (without it, the account
+    is listed before the first create).
     """
     start = client.requests_made
     emit = on_event or (lambda _event: None)
     recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit), coalesce=COALESCE)
-    creator = Creator(client, recorder, emit, now=now, settle=settle)
+    creator = Creator(client, recorder, emit, now=now, settle=settle, known=known)
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )

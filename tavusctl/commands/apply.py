@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import execute as executor
@@ -36,7 +37,9 @@ async def run(
         record_matches(planned.plan, lock_path, planned.lock, console)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
-    return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
+    return await execute(
+        client, planned.plan, lock_path, planned.lock, execution, console, planned.live
+    )
 
 
 async def execute(
@@ -46,8 +49,10 @@ async def execute(
     lock: Lockfile,
     execution: Execution,
     console: Console,
+    live: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ExitCode:
-    """Execute ``plan``, show progress on err and the summary on out."""
+    """Execute ``plan``, show progress on err and the summary on out. ``live`` is the account
+    as the plan saw it (apply tells new personas from it; without it, apply lists)."""
     result = await executor.execute(
         plan,
         client,
@@ -57,6 +62,7 @@ async def execute(
         preconditions=execution.preconditions,
         fail_fast=execution.fail_fast,
         on_event=lambda event: _progress(event, console),
+        known=live,
     )
     for warning in result.warnings:
         console.err(f"warning: {warning}")

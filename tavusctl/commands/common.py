@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
@@ -46,6 +48,7 @@ class Planned:
     lock: Lockfile
     lock_text: str
     requests: int
+    live: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # by id
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -74,4 +77,4 @@ async def prepare(
     wanted = [e.id for e in lock.entries.values() if e.id is not None]
     live = await fetch_live(client, wanted)
     plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
-    return Planned(plan, resources, lock, text, live.requests)
+    return Planned(plan, resources, lock, text, live.requests, live.personas)

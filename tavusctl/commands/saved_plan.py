@@ -105,7 +105,7 @@ async def run(
     if not plan.has_changes:
         apply.record_matches(plan, lock_path, lock, console)
         return ExitCode.OK
-    return await apply.execute(client, plan, lock_path, lock, execution, console)
+    return await apply.execute(client, plan, lock_path, lock, execution, console, live.personas)
 
 
 def _inputs_json(inputs: Inputs) -> dict[str, Any]:

@@ -7,12 +7,15 @@ Used by apply to recognise a persona it created when the answer to the POST was 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import math
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tavusctl.core import pointer
+from tavusctl.core.redact import swap
 from tavusctl.core.secrets import is_secret_path
 from tavusctl.core.values import MISSING, same
 
@@ -45,13 +48,22 @@ class Difference:
         return f"the server changed {self.path} from {show(self.sent)} to {show(self.got)}"
 
 
-def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Difference]:
-    """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently."""
+def differences(
+    sent: Mapping[str, Any], live: Mapping[str, Any], equal: Callable[[Any, Any], bool] = same
+) -> list[Difference]:
+    """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently.
+
+    Secrets inside a leaf (an ``api_key`` in a list) are masked on both sides first: what was
+    sent holds their hashes, what the server holds them in clear (or masked), and neither may
+    be compared nor shown.
+    """
     out = []
     for path, value in leaves(sent):
         got = pointer.get(live, path)
+        if got is not MISSING:
+            value, got = _masked(value, path), _masked(got, path)
         filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
-        if got is MISSING or not (same(value, got) or filled):
+        if got is MISSING or not (equal(value, got) or filled):
             out.append(Difference(path, value, got))
     return out
 
@@ -59,6 +71,33 @@ def differences(sent: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differ
 def matches(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
     return not differences(sent, live)
+
+
+def resembles(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether ``live`` holds every non-secret value of ``sent`` as a server might store it:
+    text with its ends trimmed, its whitespace or case changed, or in another Unicode form,
+    numbers rounded to 12 digits. What read-back reports as "the server changed" in these ways
+    must not make a lost create look absent (and be made twice)."""
+    return not differences(sent, live, lambda a, b: same(_loose(a), _loose(b)))
+
+
+_SECRET_MARK = "\x00secret"
+
+
+def _masked(value: Any, path: str) -> Any:
+    return swap(value, path, is_secret_path, lambda _p, _v: _SECRET_MARK)
+
+
+def _loose(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() not in ("true", "false"):
+        return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.12g}")
+    if isinstance(value, Mapping):
+        return {k: _loose(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_loose(v) for v in value]
+    return value
 
 
 def show(value: Any, limit: int = 80) -> str:

@@ -33,17 +33,22 @@ class LockEntry:
 
     ``id`` is ``None`` while only the intent to create is recorded (written just before the
     POST, so that a run killed between the POST and the record can adopt what it created).
-    ``intent_at`` is the ISO 8601 time of that intent.
+    ``intent_at`` is the ISO 8601 time of that intent (by this machine's clock). ``exclude``
+    lists the personas on the account that already looked like this one before the intent: they
+    can never be what the create made (``None`` in intents written before tavusctl kept it).
     """
 
     id: str | None
     applied: Mapping[str, Any]
     intent_at: str | None = None
+    exclude: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
+        if self.exclude is not None:
+            out["exclude"] = list(self.exclude)
         return out
 
 
@@ -189,10 +194,16 @@ def _entry(key: str, item: Any) -> LockEntry:
         raise TypeError(f"{key!r}, which must be an object")
     if not isinstance(item["applied"], dict):
         raise TypeError(f"'applied' of {key!r}, which must be an object")
+    exclude = item.get("exclude")
+    if exclude is not None and not (
+        isinstance(exclude, list) and all(isinstance(i, str) for i in exclude)
+    ):
+        raise TypeError(f"'exclude' of {key!r}, which must be a list of ids")
     entry = LockEntry(
         id=_text(item["id"], "id"),
         applied=item["applied"],
         intent_at=_text(item.get("intent_at"), "intent_at"),
+        exclude=None if exclude is None else tuple(exclude),
     )
     if entry.id is None and _when(entry.intent_at) is None:
         # A pending create is adopted only among personas created after its intent: without a

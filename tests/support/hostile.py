@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 
@@ -136,3 +137,44 @@ def hostile() -> Iterator[HostileServer]:
         yield server
     finally:
         server.close()
+
+
+class Rewriting(httpx.AsyncBaseTransport):
+    """A server that changes what it is sent, or what it answers, in front of another.
+
+    ``request(method, path, body)`` returns the JSON body the server really stores (a server
+    that trims strings, say); ``response(method, path, doc)`` the JSON it really answers (a
+    server whose clock is behind). Non-JSON bodies pass untouched.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        request: Callable[[str, str, Any], Any] | None = None,
+        response: Callable[[str, str, Any], Any] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.on_request = request or (lambda _m, _p, body: body)
+        self.on_response = response or (lambda _m, _p, doc: doc)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        method, path = request.method, request.url.path
+        content = await request.aread()
+        if content:
+            body = self.on_request(method, path, json.loads(content))
+            request = httpx.Request(
+                method, request.url, headers=_without_length(request.headers), json=body
+            )
+        answer = await self.inner.handle_async_request(request)
+        data = await answer.aread()
+        try:
+            doc = json.loads(data) if data else None
+        except ValueError:
+            return httpx.Response(answer.status_code, headers=answer.headers, content=data)
+        out = self.on_response(method, path, doc)
+        headers = _without_length(answer.headers)
+        return httpx.Response(answer.status_code, headers=headers, json=out)
+
+
+def _without_length(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers.multi_items() if k.lower() != "content-length"]
