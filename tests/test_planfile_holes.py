@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from tavusctl.core.errors import PlanError
 from tavusctl.core.secrets import hash_secret
+from tavusctl.plan import saved as planfile
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, SECRET, Workspace
+from tests.test_planfile import KEY, saved_text
 
 
 @pytest.fixture
@@ -72,3 +75,37 @@ def test_the_plan_file_is_no_offline_oracle_for_its_secrets(ws: Workspace):
     hashes = set(re.findall(r"sha256:[0-9a-f]{64}", text))
     assert hashes and not hashes & guessable
     assert API_KEY not in text
+
+
+def _resigned(doc: dict[str, Any]) -> str:
+    """``doc`` with a valid mac (as if made with the key): only its content is wrong."""
+    doc = {k: v for k, v in doc.items() if k != "mac"}
+    doc["mac"] = KEY.mac(doc)
+    return json.dumps(doc)
+
+
+def _valid_doc() -> dict[str, Any]:
+    return dict(json.loads(saved_text()))
+
+
+def _bad_path(doc: dict[str, Any]) -> None:
+    doc["actions"][0]["operations"] = [
+        {"op": "replace", "path": "persona_name", "value": "x", "drift": False, "sensitive": False}
+    ]
+
+
+def _bad_id(doc: dict[str, Any]) -> None:
+    doc["actions"][0]["persona_id"] = ["x"]
+
+
+@pytest.mark.parametrize("edit", [_bad_path, _bad_id], ids=["path-without-slash", "id-a-list"])
+def test_a_plan_file_with_bad_content_is_a_plan_error_even_with_a_valid_mac(edit) -> None:
+    doc = _valid_doc()
+    edit(doc)
+    with pytest.raises(PlanError, match="is malformed"):
+        planfile.loads(_resigned(doc), KEY, "plan.json")
+
+
+def test_a_deeply_nested_plan_file_is_a_plan_error() -> None:
+    with pytest.raises(PlanError, match="nested more than 64 levels deep"):
+        planfile.loads('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", KEY, "plan.json")
