@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import Result, run_cli
 from tests.support.hostile import HostileServer, Reply, Request, dribble
 
@@ -84,3 +86,23 @@ def test_a_server_error_text_is_cut_and_its_terminal_escapes_are_not_printed(tmp
     error = failed_cleanly(plan(tmp_path, hostile))
     assert "\x1b" not in error and "\x9b" not in error and "\r" not in error and "\x07" not in error
     assert len(error) < 1000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:pa55word-SECRET@127.0.0.1:9",
+        "http://user:pa55word-SECRET@tavus.example.com",
+        "https://user:pa55word-SECRET@tavus.example.com",
+        "https://tavus.example.com/?key=pa55word-SECRET",
+        "http://u:pa55word-SECRET/x@bad host",
+    ],
+)
+def test_a_password_in_the_api_url_is_never_printed(tmp_path, url: str) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "ann.yaml").write_text(MANIFEST)
+    env = {"TAVUS_API_URL": url, "TAVUS_API_KEY": "k" * 32, "TAVUSCTL_TIMEOUT": "1"}
+    for verbosity in ([], ["-vv"]):
+        result = run_cli(*verbosity, "plan", "m", cwd=tmp_path, env=env)
+        failed_cleanly(result)
+        assert "pa55word" not in result.output, result.output

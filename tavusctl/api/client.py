@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import ipaddress
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ import httpx
 from tavusctl.api import wire as apiwire
 from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 from tavusctl.api.throttle import Throttle
+from tavusctl.core import display
 from tavusctl.core.errors import (
     ApiError,
     AuthError,
@@ -313,7 +315,7 @@ class TavusClient:
         if final:
             raise Unreachable(
                 apiwire.scrub(
-                    f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
+                    f"Could not reach the Tavus API at {shown_url(self.base_url)} for {call.subject} "
                     f"({call.label}: {apiwire.describe(exc)}) after {self.retry.attempts} "
                     "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
                     self._key,
@@ -346,20 +348,33 @@ def _persona_call(method: str, persona_id: str, body: Any = None) -> apiwire.Cal
 
 def check_url(base_url: str, *, injected: bool = False) -> None:
     """Refuse anything but https://, except http:// to a loopback host (or an injected transport,
-    which never touches the network)."""
+    which never touches the network), and any URL with a user name, password or query: the key
+    goes in TAVUS_API_KEY, and messages show the URL."""
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):
         url = None
+    if url is not None and (url.userinfo or url.query or url.fragment):
+        raise ApiError(
+            f"Refusing API URL {shown_url(base_url)!r}: it has a user name, password, query or "
+            "fragment, which the Tavus API never takes (its key goes in TAVUS_API_KEY). Fix "
+            "--api-url or TAVUS_API_URL to scheme, host and port only."
+        )
     if url is not None and url.scheme == "https" and url.host:
         return
     if url is not None and url.scheme == "http" and (injected or _is_loopback(url.host)):
         return
     raise ApiError(
-        f"Refusing API URL {base_url!r}: it must start with https:// (plain http:// is allowed "
-        "only for loopback addresses such as 127.0.0.1, ::1 or localhost, e.g. the emulator). "
-        "Fix --api-url or TAVUS_API_URL."
+        f"Refusing API URL {shown_url(base_url)!r}: it must start with https:// (plain http:// "
+        "is allowed only for loopback addresses such as 127.0.0.1, ::1 or localhost, e.g. the "
+        "emulator). Fix --api-url or TAVUS_API_URL."
     )
+
+
+def shown_url(text: str) -> str:
+    """``text`` (a URL, maybe unparsable) safe to show: no user name or password, no query."""
+    text = re.sub(r"(?<=//).*@", "", text, flags=re.DOTALL)  # everything up to the last @
+    return display.one_line(re.split(r"[?#]", text, maxsplit=1)[0])
 
 
 def _is_loopback(host: str) -> bool:
