@@ -106,3 +106,10 @@ def test_a_password_in_the_api_url_is_never_printed(tmp_path, url: str) -> None:
         result = run_cli(*verbosity, "plan", "m", cwd=tmp_path, env=env)
         failed_cleanly(result)
         assert "pa55word" not in result.output, result.output
+
+
+def test_a_very_short_api_key_is_refused_before_any_request(tmp_path, hostile) -> None:
+    result = plan(tmp_path, hostile, TAVUS_API_KEY="e")
+    error = failed_cleanly(result)
+    assert "has only 1 character;" in error and "(api key)" not in error
+    assert hostile.seen == []

@@ -55,9 +55,21 @@ class Call:
         return f"{self.method} {self.path}"
 
 
+# Tavus keys are 32 characters. A much shorter one is a mistake, and could not be kept out of
+# messages: scrubbing a one-letter key from every line would mangle them and show the letter.
+MIN_KEY_LENGTH = 8
+
+
 def check_key(api_key: str) -> None:
     """Refuse a key an HTTP header cannot carry (a stray newline from a file, a pasted accent)
-    before any request: httpx would fail with a message quoting the key, or a traceback."""
+    before any request: httpx would fail with a message quoting the key, or a traceback. Refuse
+    a key shorter than MIN_KEY_LENGTH too."""
+    if len(api_key) < MIN_KEY_LENGTH:
+        raise UsageError(
+            f"The API key has only {len(api_key)} character{'s' * (len(api_key) != 1)}; Tavus "
+            "keys have 32. Check "
+            "TAVUS_API_KEY (or --api-key): it holds something else, or only part of the key."
+        )
     bad = next((i for i, c in enumerate(api_key) if not " " < c < "\x7f"), None)
     if bad is not None:
         raise UsageError(
