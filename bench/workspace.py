@@ -11,7 +11,7 @@ from typing import Any
 
 from bench import personas as gen
 from tavusctl.core import pointer, secrets
-from tavusctl.core.model import PERSONA
+from tavusctl.kinds import PERSONA
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -48,7 +48,7 @@ class Workspace:
 def lock_for(personas: Sequence[gen.BenchPersona], ids: Sequence[str]) -> Lockfile:
     """A lockfile recording each persona as applied (secret values hashed) under its id."""
     entries = {
-        f"{PERSONA}/{p.name}": LockEntry(id=pid, applied=applied_spec(p.spec, BENCH_SALT))
+        PERSONA.key(p.name): LockEntry(id=pid, applied=applied_spec(p.spec, BENCH_SALT))
         for p, pid in zip(personas, ids, strict=True)
     }
     return Lockfile(salt=BENCH_SALT, entries=entries)
@@ -57,7 +57,7 @@ def lock_for(personas: Sequence[gen.BenchPersona], ids: Sequence[str]) -> Lockfi
 def applied_spec(spec: Mapping[str, Any], salt: str) -> dict[str, Any]:
     """The spec as the lockfile records it: every secret value replaced by its salted hash."""
     applied = copy.deepcopy(dict(spec))
-    for path in list(secrets.secret_paths(applied)):
+    for path in list(PERSONA.secrets.paths(applied)):
         *parents, leaf = pointer.split(path)
         node = applied
         for token in parents:

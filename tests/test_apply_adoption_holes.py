@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tavusctl.core.redact import hashed
 from tavusctl.plan.model import Action, ActionKind
+from tavusctl.plan.redact import hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.hostile import Rewriting
 from tests.support.inproc import InProcess

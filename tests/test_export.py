@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tavusctl.commands.export import ExportResult
 from tavusctl.core.secrets import hash_secret
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live as export
 from tavusctl.manifest import load as manifest
 
@@ -58,7 +59,7 @@ def resolve_env(doc: Any, env: dict[str, str]) -> Any:
 
 def test_manifest_has_the_envelope_and_a_schema_comment() -> None:
     known = {k: v for k, v in LIVE.items() if k != "zz_custom"}
-    text, _ = export.persona_to_manifest("interviewer", known, schema="../schemas/m.json")
+    text, _ = export.to_manifest("interviewer", known, schema="../schemas/m.json")
     assert text.startswith("# yaml-language-server: $schema=../schemas/m.json\n")
     doc = load(text)
     assert doc["apiVersion"] == "tavusctl/v1"
@@ -67,7 +68,7 @@ def test_manifest_has_the_envelope_and_a_schema_comment() -> None:
 
 
 def test_manifest_drops_server_owned_fields_and_keeps_the_rest() -> None:
-    spec = load(export.persona_to_manifest("interviewer", LIVE)[0])["spec"]
+    spec = load(export.to_manifest("interviewer", LIVE)[0])["spec"]
     for field in ("persona_id", "created_at", "updated_at", "persona_type"):
         assert field not in spec
     assert spec["zz_custom"] == 1
@@ -75,7 +76,7 @@ def test_manifest_drops_server_owned_fields_and_keeps_the_rest() -> None:
 
 
 def test_manifest_orders_keys_as_the_tavus_docs_do() -> None:
-    spec = load(export.persona_to_manifest("interviewer", LIVE)[0])["spec"]
+    spec = load(export.to_manifest("interviewer", LIVE)[0])["spec"]
     assert list(spec) == [
         "persona_name",
         "pipeline_mode",
@@ -90,7 +91,7 @@ def test_manifest_orders_keys_as_the_tavus_docs_do() -> None:
 
 
 def test_secrets_become_env_references_named_after_the_persona_and_field() -> None:
-    text, notes = export.persona_to_manifest("sales-coach", LIVE)
+    text, notes = export.to_manifest("sales-coach", LIVE)
     llm = load(text)["spec"]["layers"]["llm"]
     assert llm["api_key"] == "${env:SALES_COACH_LLM_API_KEY}"
     assert llm["headers"] == {"Authorization": "${env:SALES_COACH_LLM_HEADERS_AUTHORIZATION}"}
@@ -101,20 +102,20 @@ def test_secrets_become_env_references_named_after_the_persona_and_field() -> No
 
 
 def test_no_secret_value_appears_in_the_manifest_or_notes() -> None:
-    text, notes = export.persona_to_manifest("interviewer", LIVE)
+    text, notes = export.to_manifest("interviewer", LIVE)
     for secret in ("sk-llm-secret", "hdr-secret", "9f3a"):
         assert secret not in text
         assert not any(secret in n for n in notes)
 
 
 def test_a_persona_without_secrets_has_no_notes() -> None:
-    _, notes = export.persona_to_manifest("x", {"persona_id": "p1", "system_prompt": "hi"})
+    _, notes = export.to_manifest("x", {"persona_id": "p1", "system_prompt": "hi"})
     assert notes == []
 
 
 def test_multi_line_and_long_prompts_are_block_scalars() -> None:
     live = {"persona_id": "p1", "system_prompt": PROMPT, "context": "word " * 29 + "end"}
-    text, _ = export.persona_to_manifest("x", live)
+    text, _ = export.to_manifest("x", live)
     assert "system_prompt: |\n    You are a patient interviewer.\n\n    Ask one" in text
     assert "context: |-\n" in text
     assert load(text)["spec"]["context"] == "word " * 29 + "end"
@@ -125,19 +126,19 @@ def test_multi_line_and_long_prompts_are_block_scalars() -> None:
     ["line one\nline two", "trailing newlines\n\n\n", "  leading spaces\nx", "tab\tand: colon #"],
 )
 def test_any_string_loads_back_exactly(value: str) -> None:
-    text, _ = export.persona_to_manifest("x", {"persona_id": "p1", "system_prompt": value})
+    text, _ = export.to_manifest("x", {"persona_id": "p1", "system_prompt": value})
     assert load(text)["spec"]["system_prompt"] == value
 
 
 def test_manifest_spec_with_secrets_resolved_equals_the_live_spec() -> None:
-    text, _ = export.persona_to_manifest("interviewer", LIVE)
+    text, _ = export.to_manifest("interviewer", LIVE)
     env = {
         "INTERVIEWER_LLM_API_KEY": "sk-llm-secret",
         "INTERVIEWER_LLM_HEADERS_AUTHORIZATION": "Bearer hdr-secret",
         "INTERVIEWER_TTS_API_KEY": "****9f3a",
     }
     spec = resolve_env(load(text)["spec"], env)
-    assert spec == {k: v for k, v in LIVE.items() if k not in export.SERVER_FIELDS}
+    assert spec == {k: v for k, v in LIVE.items() if k not in PERSONA.server_owned}
 
 
 def test_applied_hashes_clear_secrets_and_leaves_out_masked_ones() -> None:
@@ -201,7 +202,7 @@ def load_with_loader(tmp_path: Path, text: str, env: dict[str, str]) -> dict[str
 def test_the_manifest_loader_reads_back_exactly_the_live_spec(tmp_path: Path) -> None:
     live = {**LIVE, "layers": {**LIVE["layers"], "tts": {"tts_engine": "cartesia"}}}
     del live["zz_custom"]
-    text, _ = export.persona_to_manifest("interviewer", live)
+    text, _ = export.to_manifest("interviewer", live)
     env = {
         "INTERVIEWER_LLM_API_KEY": "sk-llm-secret",
         "INTERVIEWER_LLM_HEADERS_AUTHORIZATION": "Bearer hdr-secret",
@@ -213,21 +214,21 @@ def test_the_manifest_loader_reads_back_exactly_the_live_spec(tmp_path: Path) ->
 @given(st.text(alphabet="${}ab \n:#'\"", max_size=30))
 def test_literal_dollar_braces_survive_the_loader(tmp_path_factory: Any, prompt: str) -> None:
     live = {"persona_id": "p1", "system_prompt": prompt + "x"}
-    text, _ = export.persona_to_manifest("x", live)
+    text, _ = export.to_manifest("x", live)
     spec = load_with_loader(tmp_path_factory.mktemp("rt"), text, {})
     assert spec["system_prompt"] == prompt + "x"
 
 
 def test_unknown_fields_are_kept_and_allowed_by_annotation(tmp_path: Path) -> None:
     live = {"persona_id": "p1", "system_prompt": "s", "layers": {"llm": {"new_knob": 3}}}
-    text, notes = export.persona_to_manifest("x", live)
+    text, notes = export.to_manifest("x", live)
     assert load(text)["metadata"]["annotations"] == {"tavusctl.io/allow-unknown-fields": "true"}
     assert any("layers.llm.new_knob" in n for n in notes)
     assert load_with_loader(tmp_path, text, {}) == export.spec_of(live)
 
 
 def test_a_manifest_with_only_known_fields_has_no_annotation() -> None:
-    text, notes = export.persona_to_manifest("x", {"persona_id": "p1", "system_prompt": "s"})
+    text, notes = export.to_manifest("x", {"persona_id": "p1", "system_prompt": "s"})
     assert load(text)["metadata"] == {"name": "x"}
     assert notes == []
 

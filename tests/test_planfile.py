@@ -8,12 +8,12 @@ import pytest
 
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.redact import hashed
 from tavusctl.core.secrets import hash_secret
 from tavusctl.core.values import MISSING
 from tavusctl.plan import saved as planfile
 from tavusctl.plan.model import ActionKind, Plan
 from tavusctl.plan.planner import make_plan
+from tavusctl.plan.redact import hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "planfile-salt"

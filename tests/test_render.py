@@ -8,10 +8,10 @@ import jsonschema
 import pytest
 
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.redact import hashed
 from tavusctl.core.values import MISSING
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 from tavusctl.plan.planner import make_plan
+from tavusctl.plan.redact import hashed
 from tavusctl.render.markdown import render_markdown
 from tavusctl.render.text import render_json, render_text
 from tavusctl.state.lockfile import LockEntry, Lockfile

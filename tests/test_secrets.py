@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tavusctl.core import secrets
+from tavusctl.kinds import PERSONA
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,7 @@ from tavusctl.core import secrets
     ],
 )
 def test_secret_paths_follow_the_rules(path: str, secret: bool) -> None:
-    assert secrets.is_secret_path(path) is secret
+    assert PERSONA.secrets(path) is secret
 
 
 def test_hash_is_salted_and_recognisable() -> None:

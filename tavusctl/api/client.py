@@ -46,8 +46,10 @@ from tavusctl.core.errors import (
     PreconditionFailed,
     Unreachable,
 )
+from tavusctl.kinds import PERSONA, Kind
 
 Json = dict[str, Any]
+Update = list[Json] | Json  # JSON Patch operations, or a plain JSON body (see Kind.update)
 
 # The largest answer read (encoded and decoded): a page of 100 personas with long prompts is a
 # few MB; a server sending more is broken or hostile, and reading on would eat the machine.
@@ -58,8 +60,9 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
-class PersonaPage:
-    """One page of ``GET /v2/personas``. ``total_count`` is None if the server omitted it."""
+class Page:
+    """One page of a list (``GET /v2/personas``). ``total_count`` is None if the server
+    omitted it."""
 
     items: list[Json]
     total_count: int | None
@@ -121,58 +124,81 @@ class TavusClient:
         """Close the connection pool."""
         await self._http.aclose()
 
-    # -- personas ---------------------------------------------------------------------------
+    # -- resources of any kind ---------------------------------------------------------------
 
-    async def list_personas(
-        self, *, page: int, limit: int, persona_type: str | None = "user"
-    ) -> PersonaPage:
-        """One page (1-based) of personas, items unwrapped."""
-        params: dict[str, Any] = {"page": page, "limit": limit}
-        if persona_type:
-            params["persona_type"] = persona_type
-        call = apiwire.Call("GET", "/v2/personas", "the persona list", params=params)
+    async def list_page(self, kind: Kind, *, page: int, limit: int) -> Page:
+        """One page (1-based) of ``kind``'s list, items unwrapped."""
+        params: dict[str, Any] = {"page": page, "limit": limit, **kind.list_params}
+        call = apiwire.Call("GET", kind.collection, f"the {kind.noun} list", params=params)
         doc = apiwire.json_body((await self._ok(call)).response)
-        items, total = apiwire.persona_page(doc, call, self._key)
-        return PersonaPage(items, total)
+        items, total = apiwire.page(doc, call, self._key, kind)
+        return Page(items, total)
 
-    async def get_persona(self, persona_id: str) -> Json | None:
-        """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
-        call = _persona_call("GET", persona_id)
+    async def get(self, kind: Kind, object_id: str) -> Json | None:
+        """The object, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
+        call = _object_call(kind, "GET", object_id)
         sent = await self._ok_or_gone(call)
-        return (
-            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
-        )
+        if sent is None:
+            return None
+        return apiwire.one(apiwire.json_body(sent.response), call, self._key, kind.id_field)
 
-    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
-        """POST a persona and return its id. Raises OutcomeUnknown when it may have been created.
+    async def create(
+        self, kind: Kind, body: Mapping[str, Any], *, retry_refused: bool = True
+    ) -> str:
+        """POST an object and return its id. Raises OutcomeUnknown when it may have been created.
 
         A 429 is retried unless ``retry_refused`` is false: then it raises RateLimited, for a
         caller that checks the account first (a server might answer 429 after the write).
         """
-        name = body.get("persona_name")
-        subject = f"a new persona named {name!r}"
-        call = apiwire.Call("POST", "/v2/personas", subject, body=body, retry_refused=retry_refused)
+        name = body.get(kind.name_field)
+        subject = f"a new {kind.noun} named {name!r}"
+        call = apiwire.Call(
+            "POST", kind.collection, subject, body=body, retry_refused=retry_refused
+        )
         sent = await self._ok(call)
-        return apiwire.created_id(apiwire.json_body(sent.response), call, self._key)
+        return apiwire.created_id(apiwire.json_body(sent.response), call, self._key, kind)
 
-    async def patch_persona(self, persona_id: str, ops: list[Json]) -> bool:
-        """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
-        call = _persona_call("PATCH", persona_id, body=ops)
+    async def update(self, kind: Kind, object_id: str, payload: Update) -> bool:
+        """PATCH an object with ``payload`` (JSON Patch operations, or a JSON body for a kind
+        that takes one). True if it changed (200/204), False if not (304)."""
+        call = _object_call(kind, "PATCH", object_id, body=payload)
         try:
             sent = await self._ok(call)
         except PreconditionFailed:
-            if not call.uncertain or not await self._patch_holds(persona_id, ops):
+            if not call.uncertain or not await self._update_holds(kind, object_id, payload):
                 raise
             return True
         if sent.response.status_code == 304:
-            return sent.uncertain and await self._patch_holds(persona_id, ops)
+            return sent.uncertain and await self._update_holds(kind, object_id, payload)
         return True
+
+    async def delete(self, kind: Kind, object_id: str) -> bool:
+        """Delete an object. False if it was already gone."""
+        call = _object_call(kind, "DELETE", object_id)
+        sent = await self._ok_or_gone(call)
+        return sent is not None or call.uncertain
+
+    # -- personas ---------------------------------------------------------------------------
+
+    async def list_personas(self, *, page: int, limit: int) -> Page:
+        """One page (1-based) of user personas, items unwrapped."""
+        return await self.list_page(PERSONA, page=page, limit=limit)
+
+    async def get_persona(self, persona_id: str) -> Json | None:
+        """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
+        return await self.get(PERSONA, persona_id)
+
+    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
+        """POST a persona and return its id (see :meth:`create`)."""
+        return await self.create(PERSONA, body, retry_refused=retry_refused)
+
+    async def patch_persona(self, persona_id: str, ops: list[Json]) -> bool:
+        """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
+        return await self.update(PERSONA, persona_id, ops)
 
     async def delete_persona(self, persona_id: str) -> bool:
         """Delete a persona. False if it was already gone."""
-        call = _persona_call("DELETE", persona_id)
-        sent = await self._ok_or_gone(call)
-        return sent is not None or call.uncertain
+        return await self.delete(PERSONA, persona_id)
 
     # -- other resources --------------------------------------------------------------------
 
@@ -181,9 +207,9 @@ class TavusClient:
         path = f"/v2/replicas/{quote(replica_id, safe='')}"
         call = apiwire.Call("GET", path, f"replica {replica_id}")
         sent = await self._ok_or_gone(call)
-        return (
-            None if sent is None else apiwire.one(apiwire.json_body(sent.response), call, self._key)
-        )
+        if sent is None:
+            return None
+        return apiwire.one(apiwire.json_body(sent.response), call, self._key, "replica_id")
 
     async def create_conversation(self, body: Mapping[str, Any]) -> Json:
         """Start a conversation (POST: never retried blindly)."""
@@ -193,9 +219,9 @@ class TavusClient:
 
     # -- machinery --------------------------------------------------------------------------
 
-    async def _patch_holds(self, persona_id: str, ops: list[Json]) -> bool:
-        live = await self.get_persona(persona_id)
-        return live is not None and apiwire.patch_holds(live, ops)
+    async def _update_holds(self, kind: Kind, object_id: str, payload: Update) -> bool:
+        live = await self.get(kind, object_id)
+        return live is not None and apiwire.update_holds(live, payload, kind.secrets)
 
     async def _ok(self, call: apiwire.Call) -> _Sent:
         """Send ``call``; a success (2xx/304) is returned, anything else raises an ApiError."""
@@ -341,9 +367,9 @@ def _remember_sniffio_is_missing() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def _persona_call(method: str, persona_id: str, body: Any = None) -> apiwire.Call:
-    path = f"/v2/personas/{quote(persona_id, safe='')}"
-    return apiwire.Call(method, path, f"persona {persona_id}", body=body)
+def _object_call(kind: Kind, method: str, object_id: str, body: Any = None) -> apiwire.Call:
+    path = kind.path_of(quote(object_id, safe=""))
+    return apiwire.Call(method, path, f"{kind.noun} {object_id}", body=body)
 
 
 def check_url(base_url: str, *, injected: bool = False) -> None:
@@ -386,4 +412,4 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-__all__ = ["NotFound", "OutcomeUnknown", "PersonaPage", "PreconditionFailed", "TavusClient"]
+__all__ = ["NotFound", "OutcomeUnknown", "Page", "PreconditionFailed", "TavusClient"]

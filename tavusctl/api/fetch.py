@@ -1,7 +1,7 @@
 """Fetching the live state of the account cheaply: few, concurrent requests.
 
-Page 1 of the persona list is read with the largest page size the API accepts; its
-``total_count`` says how many pages remain, and those are read concurrently. Wanted personas
+For each kind, page 1 of its list is read with the largest page size the API accepts; its
+``total_count`` says how many pages remain, and those are read concurrently. Wanted objects
 that the list did not show (created between pages, or a list that omits some) are then read one
 by one, concurrently. For N listed personas that is exactly ceil(N / 100) requests.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tavusctl.api.client import PersonaPage, TavusClient
+from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import ApiError, InvalidRequest
 from tavusctl.core.secrets import remember_all
+from tavusctl.kinds import KINDS, PERSONA, Kind
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
 PAGE_SIZES = (100, 50, 20, 10)
@@ -29,76 +30,95 @@ MAX_PAGES = 1000
 
 @dataclass(frozen=True)
 class LiveState:
-    """The user personas found, by id, and how many requests it took to find them."""
+    """The objects found, by kind name and then by id, and how many requests it took."""
 
-    personas: dict[str, dict[str, Any]]
+    by_kind: dict[str, dict[str, dict[str, Any]]]
     requests: int
 
+    @property
+    def personas(self) -> dict[str, dict[str, Any]]:
+        """The user personas found, by id."""
+        return self.by_kind.get(PERSONA.name, {})
 
-async def fetch_live(client: TavusClient, wanted_ids: Iterable[str] = ()) -> LiveState:
-    """Every user persona on the account, plus each wanted id (absent from the result if gone)."""
+    @property
+    def objects(self) -> dict[str, dict[str, Any]]:
+        """Every object found, of every kind, by id (Tavus ids differ across kinds)."""
+        return {i: doc for docs in self.by_kind.values() for i, doc in docs.items()}
+
+
+async def fetch_live(
+    client: TavusClient, wanted_ids: Iterable[str] = (), kind: Kind = PERSONA
+) -> LiveState:
+    """Every object of ``kind`` on the account that we may manage, plus each wanted id (absent
+    from the result if gone)."""
     start = client.requests_made
-    pages = await _all_pages(client)
-    personas = {
-        str(item["persona_id"]): item for page in pages for item in page.items if _is_user(item)
-    }
-    missing = sorted({i for i in wanted_ids if i not in personas})
-    found = await asyncio.gather(*(client.get_persona(i) for i in missing))
-    personas.update({i: doc for i, doc in zip(missing, found, strict=True) if doc is not None})
-    for doc in personas.values():
-        remember_all(doc)  # the API may show secrets in clear, and may echo them in errors
-    return LiveState(personas, client.requests_made - start)
+    pages = await _all_pages(client, kind)
+    found = {kind.id_of(item): item for page in pages for item in page.items if kind.is_ours(item)}
+    docs = {i: doc for i, doc in found.items() if i is not None}
+    missing = sorted({i for i in wanted_ids if i not in docs})
+    read = await asyncio.gather(*(client.get(kind, i) for i in missing))
+    docs.update({i: doc for i, doc in zip(missing, read, strict=True) if doc is not None})
+    for doc in docs.values():
+        remember_all(doc, kind.secrets)  # the API may show secrets in clear, and echo them
+    return LiveState({kind.name: docs}, client.requests_made - start)
 
 
-def _is_user(item: dict[str, Any]) -> bool:
-    # The list is asked for user personas only, but a server that ignores the filter must not
-    # make system personas look like ours.
-    return isinstance(item.get("persona_id"), str) and item.get("persona_type") != "system"
+async def fetch_account(client: TavusClient, wanted: Mapping[str, Iterable[str]]) -> LiveState:
+    """Every kind's objects (see :func:`fetch_live`), concurrently. ``wanted`` maps a kind's
+    name to the ids to read even if its list does not show them."""
+    start = client.requests_made
+    states = await asyncio.gather(
+        *(fetch_live(client, wanted.get(name, ()), kind) for name, kind in KINDS.items())
+    )
+    by_kind = {name: docs for state in states for name, docs in state.by_kind.items()}
+    return LiveState(by_kind, client.requests_made - start)
 
 
-async def _all_pages(client: TavusClient) -> list[PersonaPage]:
-    first, limit = await _first_page(client)
+async def _all_pages(client: TavusClient, kind: Kind) -> list[Page]:
+    first, limit = await _first_page(client, kind)
     size = len(first.items)
     if first.total_count is None:
-        return [first, *await _pages_until_short(client, limit, size)]
+        return [first, *await _pages_until_short(client, kind, limit, size)]
     if size < limit and size < first.total_count:
         limit = max(size, 1)  # the server capped the page size without saying so
     count = math.ceil(first.total_count / limit)
     if count > MAX_PAGES:
-        raise _too_many(f"says it holds {first.total_count} personas ({count} pages of {limit})")
+        raise _too_many(
+            kind, f"says it holds {first.total_count} {kind.plural} ({count} pages of {limit})"
+        )
     rest = await asyncio.gather(
-        *(client.list_personas(page=p, limit=limit) for p in range(2, count + 1))
+        *(client.list_page(kind, page=p, limit=limit) for p in range(2, count + 1))
     )
     return [first, *rest]
 
 
-async def _first_page(client: TavusClient) -> tuple[PersonaPage, int]:
+async def _first_page(client: TavusClient, kind: Kind) -> tuple[Page, int]:
     """Page 1 at the largest page size the API accepts."""
     for limit in PAGE_SIZES[:-1]:
         try:
-            return await client.list_personas(page=1, limit=limit), limit
+            return await client.list_page(kind, page=1, limit=limit), limit
         except InvalidRequest:
             continue
     limit = PAGE_SIZES[-1]
-    return await client.list_personas(page=1, limit=limit), limit
+    return await client.list_page(kind, page=1, limit=limit), limit
 
 
-async def _pages_until_short(client: TavusClient, limit: int, size: int) -> list[PersonaPage]:
+async def _pages_until_short(client: TavusClient, kind: Kind, limit: int, size: int) -> list[Page]:
     """Sequential pages after page 1, for a server that gives no total_count."""
-    pages: list[PersonaPage] = []
+    pages: list[Page] = []
     page = 1
     while size >= limit and size > 0:
         if page == MAX_PAGES:
-            raise _too_many(f"gave {MAX_PAGES} full pages of {limit} without a last one")
+            raise _too_many(kind, f"gave {MAX_PAGES} full pages of {limit} without a last one")
         page += 1
-        pages.append(await client.list_personas(page=page, limit=limit))
+        pages.append(await client.list_page(kind, page=page, limit=limit))
         size = len(pages[-1].items)
     return pages
 
 
-def _too_many(what: str) -> ApiError:
+def _too_many(kind: Kind, what: str) -> ApiError:
     return ApiError(
-        f"The persona list {what}; tavusctl reads at most {MAX_PAGES} pages "
-        f"({MAX_PAGES * PAGE_SIZES[0]:,} personas) and stopped. Check --api-url (TAVUS_API_URL): "
+        f"The {kind.noun} list {what}; tavusctl reads at most {MAX_PAGES} pages "
+        f"({MAX_PAGES * PAGE_SIZES[0]:,} {kind.plural}) and stopped. Check --api-url (TAVUS_API_URL): "
         "this does not look like the Tavus API."
     )

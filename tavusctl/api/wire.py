@@ -28,8 +28,9 @@ from tavusctl.core.errors import (
     ServerError,
     UsageError,
 )
-from tavusctl.core.secrets import is_secret_path
+from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, same
+from tavusctl.kinds import Kind
 
 Json = dict[str, Any]
 
@@ -125,41 +126,45 @@ def detail(response: httpx.Response, api_key: str = "") -> str:
     return display.cut(text, DETAIL_LIMIT) or "no details given"
 
 
-def unwrap(doc: Any) -> Json | None:
-    """A persona from a flat object, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty."""
-    if isinstance(doc, dict) and "data" in doc and "persona_id" not in doc:
+def unwrap(doc: Any, id_field: str) -> Json | None:
+    """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
+    ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own."""
+    if isinstance(doc, dict) and "data" in doc and id_field not in doc:
         doc = doc["data"]
         if isinstance(doc, list):
             doc = doc[0] if doc else None
     return doc if isinstance(doc, dict) else None
 
 
-def one(doc: Any, call: Call, api_key: str) -> Json | None:
+def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
-    found = unwrap(doc)
+    found = unwrap(doc, id_field)
     if found is None and not (isinstance(doc, dict) and doc.get("data") in ([], None)):
         what = f"Unexpected answer to {call.label} for {call.subject}: not a JSON object."
         raise ApiError(scrub(f"{what} Try again; if it persists, the API changed.", api_key))
     return found
 
 
-def persona_page(doc: Any, call: Call, api_key: str) -> tuple[list[Json], int | None]:
+def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
-        raise ApiError(scrub(f"Unexpected answer to {call.label}: no list of personas.", api_key))
+        raise ApiError(
+            scrub(f"Unexpected answer to {call.label}: no list of {kind.plural}.", api_key)
+        )
     total = doc.get("total_count") if isinstance(doc, dict) else None
-    unwrapped = [u for u in (unwrap(item) for item in items) if u is not None]
+    unwrapped = [u for u in (unwrap(item, kind.id_field) for item in items) if u is not None]
     return unwrapped, total if isinstance(total, int) else None
 
 
-def created_id(doc: Any, call: Call, api_key: str) -> str:
-    """The new persona's id from a create answer (minimal or full)."""
-    persona = unwrap(doc)
-    if persona is not None and isinstance(persona.get("persona_id"), str):
-        return str(persona["persona_id"])
-    raise outcome_unknown(call, "the answer carried no persona_id", api_key)
+def created_id(doc: Any, call: Call, api_key: str, kind: Kind) -> str:
+    """The new object's id from a create answer (minimal or full)."""
+    found = unwrap(doc, kind.id_field)
+    new_id = None if found is None else kind.id_of(found)
+    if new_id is not None:
+        return new_id
+    raise outcome_unknown(call, f"the answer carried no {kind.id_field}", api_key)
 
 
 def succeeded(response: httpx.Response) -> bool:
@@ -254,15 +259,30 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def patch_holds(live: Mapping[str, Any], ops: list[Json]) -> bool:
-    """Whether ``live`` already holds every non-secret value the ``ops`` set or remove.
+def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> bool:
+    """Whether ``live`` already holds every non-secret value an update sets or removes: JSON
+    Patch operations, or a plain JSON body (each field given replaces; ``null`` clears it).
 
     Used after a retried PATCH whose earlier attempt may have succeeded. Secret paths are
     skipped because the server may mask or omit them.
     """
+    if not isinstance(payload, Mapping):
+        return _patch_holds(live, payload, is_secret)
+    return all(
+        is_secret(f"/{pointer.escape(key)}") or _field_holds(live.get(key, MISSING), value)
+        for key, value in payload.items()
+    )
+
+
+def _field_holds(found: Any, sent: Any) -> bool:
+    """A body field ``sent`` holds: ``null`` (cleared) if absent or null, else if equal."""
+    return found in (MISSING, None) if sent is None else same(found, sent)
+
+
+def _patch_holds(live: Mapping[str, Any], ops: list[Json], is_secret: IsSecret) -> bool:
     for op in ops:
         path = str(op.get("path", ""))
-        if op.get("op") == "test" or is_secret_path(path):
+        if op.get("op") == "test" or is_secret(path):
             continue
         found = pointer.get(live, path)
         if op.get("op") == "remove" and found is not MISSING:

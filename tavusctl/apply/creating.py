@@ -21,13 +21,8 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
-from tavusctl.core.errors import (
-    ApiError,
-    AuthError,
-    InvalidRequest,
-    OutcomeUnknown,
-    RateLimited,
-)
+from tavusctl.core.errors import ApiError, AuthError, InvalidRequest, OutcomeUnknown, RateLimited
+from tavusctl.kinds import Kind, of_key
 from tavusctl.plan.content import created_since, leaves, now_iso, parse_time, resembles
 from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
@@ -51,14 +46,15 @@ class Creator:
         *,
         now: Callable[[], str] | None = None,
         settle: float = 0.5,
-        known: Mapping[str, Mapping[str, Any]] | None = None,
+        known: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:
         self.client, self.recorder, self.emit = client, recorder, emit
         self.now = now or now_iso
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
-        self._before = known  # the account before this run created anything, by id
+        # The account before this run created anything: by kind name, then by id.
+        self._before: dict[str, Mapping[str, Mapping[str, Any]]] = dict(known or {})
         self._listing = asyncio.Lock()
 
     async def create(self, action: Action) -> Outcome:
@@ -68,7 +64,8 @@ class Creator:
         could otherwise adopt a twin's persona whose answer is still on its way, and both
         would record one id.
         """
-        name = str(_content(action).get("persona_name", ""))
+        kind = action.resource_kind
+        name = f"{kind.name}/{_content(action).get(kind.name_field, '')}"
         async with self.names.setdefault(name, asyncio.Lock()):
             return await self._create(action)
 
@@ -79,7 +76,7 @@ class Creator:
             if resumed is not None:
                 return resumed
         applied = action.applied or {}
-        exclude = await self._lookalikes(_content(action))
+        exclude = await self._lookalikes(action.resource_kind, _content(action))
         pending = LockEntry(None, applied, self.now(), exclude)
         await self.recorder.put(action.key, pending)
         try:
@@ -92,13 +89,16 @@ class Creator:
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
 
-    async def _lookalikes(self, content: Mapping[str, Any]) -> tuple[str, ...]:
+    async def _lookalikes(self, kind: Kind, content: Mapping[str, Any]) -> tuple[str, ...]:
         """Ids of the personas that looked like ``content`` before this run created anything
         (the account is listed once, before the first intent)."""
         async with self._listing:
-            if self._before is None:
-                self._before = (await fetch_live(self.client)).personas
-        return tuple(sorted(i for i, doc in self._before.items() if resembles(content, doc)))
+            if kind.name not in self._before:
+                self._before[kind.name] = (await fetch_live(self.client, kind=kind)).by_kind[
+                    kind.name
+                ]
+        before = self._before[kind.name]
+        return tuple(sorted(i for i, d in before.items() if resembles(content, d, kind.secrets)))
 
     async def _restore(self, key: str, entry: LockEntry | None) -> None:
         if entry is None:
@@ -111,12 +111,12 @@ class Creator:
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
-        return await self._find(entry.applied, entry, settle=False)
+        return await self._find(of_key(key), entry.applied, entry, settle=False)
 
     async def _resume(self, action: Action, entry: LockEntry) -> Outcome | None:
         """Adopt what an interrupted run created for ``action.key``; None if it created nothing."""
         await self._let_land(action.key, entry.intent_at)
-        found = await self._find(entry.applied, entry, settle=False)
+        found = await self._find(action.resource_kind, entry.applied, entry, settle=False)
         if found is None:
             return None
         await self.recorder.put(action.key, LockEntry(found, entry.applied))
@@ -160,15 +160,15 @@ class Creator:
         After an unknown outcome, and after a 429 (which a server might send after the write),
         the account is checked for the persona before the POST is sent again.
         """
-        body, unknown, refused = dict(action.body or {}), 0, 0
+        body, unknown, refused, kind = dict(action.body or {}), 0, 0, action.resource_kind
         while True:
             try:
-                pid = await self.client.create_persona(body, retry_refused=False)
+                pid = await self.client.create(kind, body, retry_refused=False)
                 return self._claim(pid), False
             except OutcomeUnknown as exc:
                 unknown += 1
                 if unknown == MAX_UNKNOWN:
-                    found = await self._find(content, intent)
+                    found = await self._find(kind, content, intent)
                     if found is None:
                         raise _gave_up(action, exc) from None
                     return found, True
@@ -181,32 +181,35 @@ class Creator:
                 await self.client.retry.sleep(delay)
                 note, settle = "Rate limited (HTTP 429); checking the account first.", False
             self.emit(Event(action.key, "creating", note))
-            found = await self._find(content, intent, settle=settle)
+            found = await self._find(kind, content, intent, settle=settle)
             if found is not None:
                 return found, True
 
     async def _find(
-        self, content: Mapping[str, Any], intent: LockEntry, *, settle: bool = True
+        self,
+        kind: Kind,
+        content: Mapping[str, Any],
+        intent: LockEntry,
+        *,
+        settle: bool = True,
     ) -> str | None:
-        """The one unclaimed persona on the account that the create of ``intent`` can have made.
-
-        Several candidates: none is taken (a :class:`Ambiguous` error), since taking another's
-        would leave ours a duplicate and theirs shared.
-        """
-        if not any(True for _ in leaves(content)):
+        """The one unclaimed object of ``kind`` on the account that the create of ``intent`` can
+        have made. Several candidates: none is taken (an :class:`Ambiguous` error), since
+        taking another's would leave ours a duplicate and theirs shared."""
+        if not any(True for _ in leaves(content, kind.secrets)):
             return None  # nothing to recognise it by
         if settle:
             await asyncio.sleep(self.settle)  # the lost request may still be in flight
-        live = await fetch_live(self.client)
+        live = (await fetch_live(self.client, kind=kind)).by_kind[kind.name]
         taken = self.claimed | {e.id for e in self.recorder.lock.entries.values() if e.id}
         excluded = set(intent.exclude or ())
         candidates = sorted(
-            pid
-            for pid, doc in live.personas.items()
-            if pid not in taken
-            and pid not in excluded
-            and _new_enough(doc, intent)
-            and resembles(content, doc)
+            object_id
+            for object_id, doc in live.items()
+            if object_id not in taken
+            and object_id not in excluded
+            and _new_enough(doc, intent, kind)
+            and resembles(content, doc, kind.secrets)
         )
         if len(candidates) > 1:
             raise Ambiguous(candidates)
@@ -217,12 +220,12 @@ class Creator:
         return persona_id
 
 
-def _new_enough(doc: Mapping[str, Any], intent: LockEntry) -> bool:
+def _new_enough(doc: Mapping[str, Any], intent: LockEntry, kind: Kind) -> bool:
     """Intents that name what existed before need no clock; older ones compare created_at with
     the intent's time (5 minutes of skew allowed), and only when that time is known."""
     if intent.exclude is not None:
         return True
-    return intent.intent_at is not None and created_since(doc, intent.intent_at)
+    return intent.intent_at is not None and created_since(doc, intent.intent_at, kind.created_field)
 
 
 class Ambiguous(ApiError):

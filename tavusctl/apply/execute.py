@@ -30,9 +30,10 @@ from tavusctl.api.client import TavusClient
 from tavusctl.apply.creating import Creator
 from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
+from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
-from tavusctl.core.secrets import is_secret_path
 from tavusctl.core.values import MISSING
+from tavusctl.kinds import UpdateStyle
 from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -76,7 +77,7 @@ async def execute(
     now: Callable[[], str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     settle: float = 0.5,
-    known: Mapping[str, Mapping[str, Any]] | None = None,
+    known: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> ApplyResult:
     """Carry out every changing action of ``plan`` and return what happened, per action.
 
@@ -154,11 +155,12 @@ class _Runner:
 
     async def _update(self, action: Action) -> Outcome | Staged:
         persona_id = _require_id(action)
-        ops = [op.to_patch() for op in action.operations]
-        tests = preconditions(action) if self.options.preconditions else []
+        ops = action.operations
         try:
-            if ops:
-                await self._patch(action, persona_id, tests)
+            if action.resource_kind.update is UpdateStyle.JSON_BODY and ops:
+                await self.client.update(action.resource_kind, persona_id, json_body(action))
+            elif ops:
+                await self._patch(action, persona_id)
         except PreconditionFailed as exc:
             return _failed(action, f"{exc.message} {action.key} was left as it is.")
         except NotFound:
@@ -168,12 +170,14 @@ class _Runner:
         event = Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}")
         return Staged(Outcome(action.key, action.kind, "succeeded", persona_id), change, event)
 
-    async def _patch(self, action: Action, persona_id: str, tests: list[dict[str, object]]) -> None:
-        """PATCH; if the API refuses it and it removes secrets the plan could not see (the API
+    async def _patch(self, action: Action, persona_id: str) -> None:
+        """PATCH with JSON Patch operations, after ``test`` operations asserting what the plan
+        saw. If the API refuses it and it removes secrets the plan could not see (the API
         hides them), send it again without those: they must be gone already. Warns if so."""
-        ops = [op.to_patch() for op in action.operations]
+        kind, ops = action.resource_kind, [op.to_patch() for op in action.operations]
+        tests = preconditions(action) if self.options.preconditions else []
         try:
-            await self.client.patch_persona(persona_id, tests + ops)
+            await self.client.update(kind, persona_id, tests + ops)
             return
         except (InvalidRequest, PreconditionFailed) as exc:
             unseen = unseen_secret_removes(action)
@@ -182,7 +186,7 @@ class _Runner:
             status = exc.status
         rest = [op for op in ops if op["path"] not in unseen]
         if rest:  # tests only guard other operations: none are left without them
-            await self.client.patch_persona(persona_id, tests + rest)
+            await self.client.update(kind, persona_id, tests + rest)
         text = _gone_already(action, persona_id, unseen, status)
         self.warnings.append(text)
         self.emit(Event(action.key, "warning", text))
@@ -190,7 +194,7 @@ class _Runner:
     async def _delete(self, action: Action) -> Outcome:
         persona_id = action.persona_id or await self.creator.pending_id(action.key)
         if persona_id is not None:
-            await self.client.delete_persona(persona_id)
+            await self.client.delete(action.resource_kind, persona_id)
         await self.recorder.drop(action.key)
         self.emit(Event(action.key, "deleted", persona_id or "(never created)"))
         return Outcome(action.key, action.kind, "succeeded", persona_id)
@@ -236,10 +240,19 @@ def preconditions(action: Action) -> list[dict[str, object]]:
     """
     tests: dict[str, dict[str, object]] = {}
     for op in action.operations:
-        if op.old is MISSING or op.sensitive or is_secret_path(op.path) or op.path in tests:
+        if op.old is MISSING or op.sensitive or action.is_secret(op.path) or op.path in tests:
             continue
         tests[op.path] = {"op": "test", "path": op.path, "value": op.old}
     return list(tests.values())
+
+
+def json_body(action: Action) -> dict[str, Any]:
+    """The plain JSON body of an update (a kind whose update is one): each top-level field an
+    operation names, ``null`` for a removed one (see :func:`tavusctl.plan.planner.whole_fields`)."""
+    return {
+        pointer.split(op.path)[0]: None if op.value is MISSING else op.value
+        for op in action.operations
+    }
 
 
 def unseen_secret_removes(action: Action) -> list[str]:
@@ -252,9 +265,7 @@ def unseen_secret_removes(action: Action) -> list[str]:
     return [
         op.path
         for op in action.operations
-        if op.op == "remove"
-        and op.old is MISSING
-        and (is_secret_path(op.path) or op.path in action.sensitive_paths)
+        if op.op == "remove" and op.old is MISSING and action.is_secret(op.path)
     ]
 
 

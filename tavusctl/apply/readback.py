@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.apply.outcome import Event, Outcome
 from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError
+from tavusctl.kinds import Kind
 from tavusctl.plan.content import Difference, differences
 from tavusctl.plan.model import Action, ActionKind
 
@@ -39,7 +40,7 @@ async def read_back(
         if o.status == "succeeded" and o.kind in WRITES and o.persona_id and o.key in by_key
     ]
     try:
-        docs = await _read(client, [pid for _, pid in written])
+        docs = await _read(client, [(action.resource_kind, pid) for action, pid in written])
     except ApiError as exc:
         text = f"Could not read back what was written ({exc.message}); run plan to check."
         emit(Event("", "warning", text))
@@ -52,11 +53,16 @@ async def read_back(
     return warnings
 
 
-async def _read(client: TavusClient, ids: list[str]) -> Mapping[str, Mapping[str, Any]]:
-    if len(ids) > SINGLE_READS:
-        return (await fetch_live(client, ids)).personas
-    docs = await asyncio.gather(*(client.get_persona(i) for i in ids))
-    return {i: d for i, d in zip(ids, docs, strict=True) if d is not None}
+async def _read(
+    client: TavusClient, wanted: list[tuple[Kind, str]]
+) -> Mapping[str, Mapping[str, Any]]:
+    if len(wanted) > SINGLE_READS:
+        ids: dict[str, list[str]] = {}
+        for kind, object_id in wanted:
+            ids.setdefault(kind.name, []).append(object_id)
+        return (await fetch_account(client, ids)).objects
+    docs = await asyncio.gather(*(client.get(kind, i) for kind, i in wanted))
+    return {i: d for (_, i), d in zip(wanted, docs, strict=True) if d is not None}
 
 
 def _compare(action: Action, persona_id: str, live: Mapping[str, Any] | None) -> list[str]:
@@ -69,7 +75,7 @@ def _compare(action: Action, persona_id: str, live: Mapping[str, Any] | None) ->
 def _relevant(action: Action, live: Mapping[str, Any]) -> list[Difference]:
     """Creates: every field sent. Updates: only the fields the operations set."""
     sent = action.applied if action.applied is not None else (action.body or {})
-    found = differences(sent, live)
+    found = differences(sent, live, action.resource_kind.secrets)
     if action.kind is not ActionKind.UPDATE:
         return found
     paths = [op.path for op in action.operations if op.op != "remove"]

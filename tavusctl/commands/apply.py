@@ -49,7 +49,7 @@ async def execute(
     lock: Lockfile,
     execution: Execution,
     console: Console,
-    live: Mapping[str, Mapping[str, Any]] | None = None,
+    live: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> ExitCode:
     """Execute ``plan``, show progress on err and the summary on out. ``live`` is the account
     as the plan saw it (apply tells new personas from it; without it, apply lists)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
@@ -48,7 +48,8 @@ class Planned:
     lock: Lockfile
     lock_text: str
     requests: int
-    live: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # by id
+    # The account as the plan saw it: by kind name, then by id.
+    live: Mapping[str, Mapping[str, Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -74,7 +75,15 @@ async def prepare(
     """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
     resources = load(inputs, console)
     lock, text = read_lock(lock_path)
-    wanted = [e.id for e in lock.entries.values() if e.id is not None]
-    live = await fetch_live(client, wanted)
-    plan = make_plan(resources, lock, live.personas, prune=inputs.prune, targets=inputs.targets)
-    return Planned(plan, resources, lock, text, live.requests, live.personas)
+    live = await fetch_account(client, recorded_ids(lock))
+    plan = make_plan(resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets)
+    return Planned(plan, resources, lock, text, live.requests, live.by_kind)
+
+
+def recorded_ids(lock: Lockfile) -> dict[str, list[str]]:
+    """The ids the lockfile records, by kind name (the prefix of each key)."""
+    out: dict[str, list[str]] = {}
+    for key, entry in lock.entries.items():
+        if entry.id is not None:
+            out.setdefault(key.split("/", 1)[0], []).append(entry.id)
+    return out

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.apply.execute import Options, execute
 from tavusctl.apply.outcome import ApplyResult, Event
-from tavusctl.commands.common import Console
+from tavusctl.commands.common import Console, recorded_ids
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.model import Action, Plan
 from tavusctl.plan.planner import make_plan
@@ -66,8 +66,8 @@ async def destroy(
         if not lock.entries:
             console.out(NOTHING)
             return ExitCode.OK
-        live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id])
-        plan = destroy_plan(lock, live.personas)
+        live = await fetch_account(client, recorded_ids(lock))
+        plan = destroy_plan(lock, live.objects)
         console.out(render_text(plan, color=console.color, requests=live.requests))
         approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")
         result = await execute(

@@ -113,7 +113,7 @@ class _Draft:
 
 
 def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
-    text, notes = export.persona_to_manifest(name, live, schema_ref(out))
+    text, notes = export.to_manifest(name, live, schema_ref(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
 
 

@@ -21,7 +21,8 @@ from tavusctl.core.errors import (
     NotFound,
     UsageError,
 )
-from tavusctl.core.model import PERSONA, Resource
+from tavusctl.core.model import Resource
+from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live as export
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -58,7 +59,7 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        secrets.remember_all(live)
+        secrets.remember_all(live, PERSONA.secrets)
         spec = project(export.spec_of(live), dict(resource.spec))
         applied, masked = export.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
@@ -72,7 +73,7 @@ async def import_persona(
 def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
     wanted = state.name_of(state.key_of(name))
     for resource in resources:
-        if resource.kind == PERSONA and resource.name == wanted:
+        if resource.kind == PERSONA.name and resource.name == wanted:
             return resource
     raise ManifestError(
         f"No manifest declares a Persona named '{wanted}'. Import adopts a persona into an "

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
+from tavusctl.api.fetch import fetch_account
 from tavusctl.commands import apply
 from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
 from tavusctl.core import jsontext
@@ -90,8 +90,11 @@ async def run(
     lock, text = read_lock(lock_path)
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
         lock = Lockfile(salt=saved.plan.salt)
-    wanted = [a.persona_id for a in saved.plan.actions if a.persona_id and a.kind.changes]
-    live = await fetch_live(client, wanted)
+    wanted: dict[str, list[str]] = {}
+    for action in saved.plan.actions:
+        if action.persona_id and action.kind.changes:
+            wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
+    live = await fetch_account(client, wanted)
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
     plan = planfile.resolve_secrets(saved, resources, key)
     planfile.check_fresh(
@@ -99,13 +102,13 @@ async def run(
         key,
         manifests_fingerprint=planfile.manifests_fingerprint(resources, key.secret),
         lockfile_fingerprint=planfile.fingerprint(text),
-        live=live.personas,
+        live=live.objects,
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
         apply.record_matches(plan, lock_path, lock, console)
         return ExitCode.OK
-    return await apply.execute(client, plan, lock_path, lock, execution, console, live.personas)
+    return await apply.execute(client, plan, lock_path, lock, execution, console, live.by_kind)
 
 
 def _inputs_json(inputs: Inputs) -> dict[str, Any]:

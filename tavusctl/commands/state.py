@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tavusctl.core.errors import LockfileError, UsageError
-from tavusctl.core.model import PERSONA
 from tavusctl.core.secrets import SENSITIVE, is_hash
+from tavusctl.kinds import PERSONA
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
@@ -32,11 +32,11 @@ def key_of(name: str) -> str:
     """
     kind, slash, rest = name.partition("/")
     if not slash:
-        return f"{PERSONA}/{name}"
-    if kind != PERSONA:
+        return PERSONA.key(name)
+    if kind != PERSONA.name:
         raise UsageError(
-            f"'{name}' is not a {PERSONA}: tavusctl manages personas only. "
-            f"Write '{rest}' or '{PERSONA}/{rest}'."
+            f"'{name}' is not a {PERSONA.name}: tavusctl manages personas only. "
+            f"Write '{rest}' or '{PERSONA.key(rest)}'."
         )
     return name
 
@@ -63,7 +63,7 @@ def find(lock: Lockfile, name: str) -> str:
     if not lock.entries:
         raise LockfileError(f"'{name}' is not in the lockfile: it records no resources yet.")
     # Personas by name, other kinds by key: a suggestion must name something else than `name`.
-    known = sorted(name_of(k) if k.startswith(f"{PERSONA}/") else k for k in lock.entries)
+    known = sorted(name_of(k) if k.startswith(PERSONA.key("")) else k for k in lock.entries)
     close = difflib.get_close_matches(name_of(key), [k for k in known if k != name], n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise LockfileError(f"'{name}' is not in the lockfile.{hint} Known names: {', '.join(known)}.")

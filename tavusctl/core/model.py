@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-PERSONA = "Persona"
-
 
 @dataclass(frozen=True, order=True)
 class Location:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from tavusctl.core.values import MISSING
@@ -73,13 +73,21 @@ def related(a: str, b: str) -> bool:
     return within(a, b) or within(b, a)
 
 
-def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every scalar leaf under ``node`` (found at ``path``) with its pointer, depth first."""
-    if isinstance(node, dict):
+def leaves(
+    node: Any, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
+) -> Iterator[tuple[str, Any]]:
+    """(pointer, value) of every leaf under ``node`` (found at ``path``), depth first.
+
+    A leaf is anything but a non-empty object (with ``lists``, nor a non-empty list: lists are
+    walked into too), and any position where ``stop(pointer)`` holds, whatever it holds (a
+    secret field, say). The one walk over JSON-like data; callers choose what a leaf is.
+    """
+    walk_in = (stop is None or not stop(path)) and bool(node)
+    if walk_in and isinstance(node, Mapping):
         for key, value in node.items():
-            yield from walk(value, f"{path}/{escape(str(key))}")
-    elif isinstance(node, list):
+            yield from leaves(value, f"{path}/{escape(str(key))}", stop=stop, lists=lists)
+    elif walk_in and lists and isinstance(node, list):
         for index, value in enumerate(node):
-            yield from walk(value, f"{path}/{index}")
+            yield from leaves(value, f"{path}/{index}", stop=stop, lists=lists)
     else:
         yield path, node

@@ -12,16 +12,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tavusctl import kinds
 from tavusctl.core import pointer
-from tavusctl.core.model import PERSONA, Location, Resource
-from tavusctl.core.secrets import is_secret_path, remember
+from tavusctl.core.model import Location, Resource
+from tavusctl.core.secrets import SecretRule, remember
 from tavusctl.manifest import discover, references, yamlsource
 from tavusctl.manifest import schema as validate
 from tavusctl.manifest.describe import field_name
 from tavusctl.manifest.diagnostics import Diagnostic, Severity
 
 API_VERSION = "tavusctl/v1"
-KINDS = (PERSONA,)
 ALLOW_UNKNOWN_ANNOTATION = "tavusctl.io/allow-unknown-fields"
 
 
@@ -58,6 +58,7 @@ class DocumentLoader:
         value = self.doc.value
         if not self._is_manifest(value):
             return Loaded(None, self.found)
+        self.is_secret: SecretRule = kinds.of(value["kind"]).secrets
         allow_unknown = self.options.allow_unknown_fields or _annotated(value)
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
@@ -85,7 +86,7 @@ class DocumentLoader:
             problem = (
                 f"apiVersion is '{found}'" if "apiVersion" in value else "apiVersion is missing"
             )
-        elif value.get("kind") not in KINDS:
+        elif value.get("kind") not in kinds.KINDS:
             return self._bad_kind(value)
         else:
             return True
@@ -93,7 +94,7 @@ class DocumentLoader:
             "",
             "error",
             f"This document is not a tavusctl manifest: {problem}. "
-            f"A manifest starts with apiVersion: {API_VERSION} and kind: {PERSONA}.",
+            f"A manifest starts with apiVersion: {API_VERSION} and kind: {kinds.PERSONA.name}.",
         )
         return False
 
@@ -101,7 +102,9 @@ class DocumentLoader:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
         shown = f"'{kind}'" if "kind" in value else "missing"
-        self._add(path, "error", f"kind is {shown}; tavusctl manages kind: {', '.join(KINDS)}.")
+        self._add(
+            path, "error", f"kind is {shown}; tavusctl manages kind: {', '.join(kinds.KINDS)}."
+        )
         return False
 
     def _resolve(self, node: Any, path: str) -> Any:
@@ -134,7 +137,7 @@ class DocumentLoader:
             folder=self.source.path.parent,
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
-            secret=is_secret_path(spec_path),
+            secret=self.is_secret(spec_path),
             budget=self.options.budget,
         )
         try:
@@ -149,7 +152,7 @@ class DocumentLoader:
 
     def _check_secrets(self, spec: dict[str, Any]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""
-        for spec_path in _secret_strings(spec, ""):
+        for spec_path in _secret_strings(spec, self.is_secret):
             path = "/spec" + spec_path
             if spec_path in self.secrets or path in self.failed:
                 continue
@@ -186,7 +189,7 @@ def _annotated(value: dict[str, Any]) -> bool:
 
 def _non_finite(node: Any, path: str) -> Iterator[str]:
     """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
-    for where, value in pointer.walk(node, path):
+    for where, value in pointer.leaves(node, path, lists=True):
         if isinstance(value, float) and not math.isfinite(value):
             yield where
 
@@ -198,10 +201,10 @@ def _not_a_number(path: str) -> str:
     )
 
 
-def _secret_strings(node: Any, path: str) -> Iterator[str]:
+def _secret_strings(spec: Any, is_secret: SecretRule) -> Iterator[str]:
     """Pointers (relative to spec) of non-empty strings in secret fields."""
-    for where, value in pointer.walk(node, path):
-        if isinstance(value, str) and value and is_secret_path(where):
+    for where, value in pointer.leaves(spec, lists=True):
+        if isinstance(value, str) and value and is_secret(where):
             yield where
 
 

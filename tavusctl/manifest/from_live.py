@@ -13,63 +13,33 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tavusctl.core import display, pointer
-from tavusctl.core.secrets import hash_secret, secret_paths
+from tavusctl.core.secrets import hash_secret
+from tavusctl.kinds import PERSONA, KeyOrder, Kind
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 from tavusctl.manifest.schema import check
 
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
-SERVER_FIELDS = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
-
-# Key order of the Tavus docs; keys not listed follow in alphabetical order.
-TOP_ORDER = (
-    "persona_name",
-    "pipeline_mode",
-    "system_prompt",
-    "context",
-    "default_replica_id",
-    "document_ids",
-    "document_tags",
-    "objectives_id",
-    "guardrails_id",
-    "guardrail_ids",
-    "guardrail_tags",
-    "layers",
-)
-LAYER_ORDER = ("llm", "tts", "stt", "perception", "conversational_flow", "transport")
-FIELD_ORDER = {
-    "llm": ("model", "base_url", "api_key", "speculative_inference", "headers", "extra_body"),
-    "tts": ("tts_engine", "api_key", "external_voice_id", "tts_model_name", "voice_settings"),
-    "stt": ("stt_engine", "hotwords"),
-    "perception": ("perception_model",),
-    "conversational_flow": (
-        "turn_detection_model",
-        "turn_taking_patience",
-        "replica_interruptibility",
-    ),
-    "transport": ("transport_type",),
-}
 _MASKED = re.compile(r"\*{3,}.{0,6}")
 
 
-def spec_of(live: Mapping[str, Any]) -> dict[str, Any]:
-    """The user-owned part of a live persona (a copy): server-owned fields dropped, keys in
-    docs order."""
-    spec = {k: _copy(v) for k, v in live.items() if k not in SERVER_FIELDS}
-    ordered = _ordered(spec, TOP_ORDER)
-    if isinstance(ordered.get("layers"), Mapping):
-        layers = _ordered(ordered["layers"], LAYER_ORDER)
-        ordered["layers"] = {
-            k: _ordered(v, FIELD_ORDER.get(k, ())) if isinstance(v, Mapping) else v
-            for k, v in layers.items()
-        }
-    return ordered
+def spec_of(live: Mapping[str, Any], kind: Kind = PERSONA) -> dict[str, Any]:
+    """The user-owned part of a live object (a copy): server-owned fields dropped, keys in the
+    kind's order (see :class:`~tavusctl.kinds.KeyOrder`)."""
+    spec = {k: _copy(v) for k, v in live.items() if k not in kind.server_owned}
+    return _ordered(spec, "", kind.key_order)
 
 
-def _ordered(doc: Mapping[str, Any], first: Iterable[str]) -> dict[str, Any]:
+def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, Any]:
+    first = order.at(path) or ()
     head = [k for k in first if k in doc]
-    return {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
+    out = {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
+    for key, value in out.items():
+        inner = f"{path}/{pointer.escape(key)}"
+        if isinstance(value, Mapping) and order.at(inner) is not None:
+            out[key] = _ordered(value, inner, order)
+    return out
 
 
 def looks_masked(value: Any) -> bool:
@@ -87,32 +57,32 @@ def env_var(name: str, path: str) -> str:
     return re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", raw)).strip("_")
 
 
-def persona_to_manifest(
-    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID
+def to_manifest(
+    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID, kind: Kind = PERSONA
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
     Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
     where the first-line comment points editors (a path relative to the file, ideally).
     """
-    spec = _escaped(spec_of(live))
-    notes = _refer_to_secrets(name, spec)
+    spec = _escaped(spec_of(live, kind))
+    notes = _refer_to_secrets(name, spec, kind)
     metadata: dict[str, Any] = {"name": name}
-    unknown = unknown_fields(spec)
+    unknown = unknown_fields(spec, kind)
     if unknown:
         metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
         notes.append(
             f"Fields this tavusctl does not know were kept as they are ({', '.join(unknown)}); "
             f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
         )
-    document = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": metadata, "spec": spec}
-    return _header(live, schema) + dump_yaml(document), notes
+    document = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": metadata, "spec": spec}
+    return _header(live, schema, kind) + dump_yaml(document), notes
 
 
-def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
+def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
     """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
     notes = []
-    for path in list(secret_paths(spec)):
+    for path in list(kind.secrets.paths(spec)):
         value = pointer.resolve(spec, path)
         if value is not None:
             var = env_var(name, path)
@@ -121,9 +91,9 @@ def _refer_to_secrets(name: str, spec: dict[str, Any]) -> list[str]:
     return notes
 
 
-def unknown_fields(spec: Mapping[str, Any]) -> list[str]:
-    """Dotted names of the fields of ``spec`` that the persona schema does not know."""
-    envelope = {"apiVersion": API_VERSION, "kind": "Persona", "metadata": {"name": "x"}}
+def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
+    """Dotted names of the fields of ``spec`` that the kind's schema does not know."""
+    envelope = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": {"name": "x"}}
     findings = check({**envelope, "spec": dict(spec)})
     paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]
     return [".".join(pointer.split(p)[1:]) for p in paths]
@@ -149,11 +119,11 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, Any], schema: str) -> str:
+def _header(live: Mapping[str, Any], schema: str, kind: Kind) -> str:
     # The id comes from the API: data, never YAML syntax. A line break in it (\n, \r, \x85,
     # \u2028) would end the comment and start a document of the server's choosing.
-    persona_id = display.one_line(str(live.get("persona_id", "?")))
-    origin = f"# Exported by tavusctl from persona {persona_id}.\n"
+    object_id = display.one_line(str(live.get(kind.id_field, "?")))
+    origin = f"# Exported by tavusctl from {kind.noun} {object_id}.\n"
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 
@@ -165,7 +135,9 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
-def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any], list[str]]:
+def applied_from_live(
+    spec: Mapping[str, Any], salt: str, kind: Kind = PERSONA
+) -> tuple[dict[str, Any], list[str]]:
     """What the lockfile records for an exported or imported ``spec`` (secrets in clear).
 
     Clear secrets are hashed with the lock ``salt``; masked ones are left out (we do not know
@@ -173,7 +145,7 @@ def applied_from_live(spec: Mapping[str, Any], salt: str) -> tuple[dict[str, Any
     """
     applied = _copy(spec)
     masked = []
-    for path in list(secret_paths(applied)):
+    for path in list(kind.secrets.paths(applied)):
         value = pointer.resolve(applied, path)
         if looks_masked(value):
             masked.append(path)
@@ -210,21 +182,24 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:63].strip("-")
 
 
-def unique_names(personas: Iterable[Mapping[str, Any]], taken: Iterable[str]) -> dict[str, str]:
+def unique_names(
+    objects: Iterable[Mapping[str, Any]], taken: Iterable[str], kind: Kind = PERSONA
+) -> dict[str, str]:
     """A distinct manifest name for each persona (by id), avoiding ``taken``.
 
     Older personas get the plain name, later ones ``-2``, ``-3``…, so the result is stable.
     """
     used = set(taken)
     names = {}
-    for live in sorted(personas, key=lambda p: (str(p.get("created_at", "")), p["persona_id"])):
-        base = slugify(str(live.get("persona_name") or "")) or slugify(live["persona_id"])
+    ids = kind.id_field
+    for live in sorted(objects, key=lambda o: (str(o.get(kind.created_field, "")), o[ids])):
+        base = slugify(str(live.get(kind.name_field) or "")) or slugify(live[ids])
         name, n = base, 1
         while name in used:
             n += 1
             name = f"{base}-{n}"
         used.add(name)
-        names[live["persona_id"]] = name
+        names[live[ids]] = name
     return names
 
 

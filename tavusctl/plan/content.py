@@ -15,23 +15,20 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.redact import swap
-from tavusctl.core.secrets import is_secret_path
+from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, same
+from tavusctl.kinds import PERSONA
+from tavusctl.plan.redact import swap
 
 # Server and client clocks differ; a persona created this long before the intent still counts.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
-    if isinstance(doc, Mapping) and doc:
-        for key, value in doc.items():
-            path = f"{prefix}/{pointer.escape(str(key))}"
-            if not is_secret_path(path):
-                yield from leaves(value, path)
-    elif prefix:
-        yield prefix, doc
+    for path, value in pointer.leaves(doc, stop=is_secret):
+        if path and not is_secret(path):
+            yield path, value
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,10 @@ class Difference:
 
 
 def differences(
-    sent: Mapping[str, Any], live: Mapping[str, Any], equal: Callable[[Any, Any], bool] = same
+    sent: Mapping[str, Any],
+    live: Mapping[str, Any],
+    is_secret: IsSecret = PERSONA.secrets,
+    equal: Callable[[Any, Any], bool] = same,
 ) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently.
 
@@ -58,34 +58,38 @@ def differences(
     be compared nor shown.
     """
     out = []
-    for path, value in leaves(sent):
+    for path, value in leaves(sent, is_secret):
         got = pointer.get(live, path)
         if got is not MISSING:
-            value, got = _masked(value, path), _masked(got, path)
+            value, got = _masked(value, path, is_secret), _masked(got, path, is_secret)
         filled = value == {} and isinstance(got, dict)  # the server may fill an empty object
         if got is MISSING or not (equal(value, got) or filled):
             out.append(Difference(path, value, got))
     return out
 
 
-def matches(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+def matches(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
-    return not differences(sent, live)
+    return not differences(sent, live, is_secret)
 
 
-def resembles(sent: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+def resembles(
+    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` as a server might store it:
     text with its ends trimmed, its whitespace or case changed, or in another Unicode form,
     numbers rounded to 12 digits. What read-back reports as "the server changed" in these ways
     must not make a lost create look absent (and be made twice)."""
-    return not differences(sent, live, lambda a, b: same(_loose(a), _loose(b)))
+    return not differences(sent, live, is_secret, lambda a, b: same(_loose(a), _loose(b)))
 
 
 _SECRET_MARK = "\x00secret"
 
 
-def _masked(value: Any, path: str) -> Any:
-    return swap(value, path, is_secret_path, lambda _p, _v: _SECRET_MARK)
+def _masked(value: Any, path: str, is_secret: IsSecret) -> Any:
+    return swap(value, path, is_secret, lambda _p, _v: _SECRET_MARK)
 
 
 def _loose(value: Any) -> Any:
@@ -122,10 +126,12 @@ def parse_time(text: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def created_since(persona: Mapping[str, Any], intent_at: str | None) -> bool:
+def created_since(
+    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 
     Unknown times count as "yes": name and content must match anyway.
     """
-    created, intent = parse_time(persona.get("created_at")), parse_time(intent_at)
+    created, intent = parse_time(doc.get(field)), parse_time(intent_at)
     return created is None or intent is None or created >= intent - CLOCK_SKEW

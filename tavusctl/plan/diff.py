@@ -23,14 +23,12 @@ from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
-from tavusctl.core.redact import IsSecret, has_secret, secret_test
-from tavusctl.core.secrets import is_secret_path
+from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, normal, same
+from tavusctl.kinds import PERSONA, Kind
 from tavusctl.plan.model import Operation
+from tavusctl.plan.redact import has_secret
 from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
-
-# Fields the server owns: never managed, whatever the documents say.
-SERVER_OWNED = frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"})
 
 
 def three_way(
@@ -41,14 +39,15 @@ def three_way(
     salt: str,
     secret_paths: Collection[str] = (),
     name: str = "persona",
+    kind: Kind = PERSONA,
 ) -> tuple[Operation, ...]:
     """The operations that turn ``live`` into ``desired``, in path order.
 
     ``last_applied`` holds secret values as ``hash_secret(value, salt)``. ``secret_paths``
-    adds pointers to treat as secret besides :func:`tavusctl.secrets.is_secret_path`.
-    ``name`` names the persona if the patch fails its own verification (a bug).
+    adds pointers to treat as secret besides the ``kind``'s rule, whose server-owned fields
+    are left alone. ``name`` names the resource if the patch fails its own verification (a bug).
     """
-    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ctx = _Context(desired, last_applied or {}, live, salt, kind, secret_paths)
     ops = sorted(_update_ops(ctx) + _remove_ops(ctx), key=lambda op: pointer.split(op.path))
     if ops:  # an empty patch leaves live as it is, which is then what is expected
         _verify(ctx, ops, name)
@@ -64,30 +63,27 @@ def verify_patch(
     salt: str,
     secret_paths: Collection[str] = (),
     name: str = "persona",
+    kind: Kind = PERSONA,
 ) -> None:
     """Raise InternalError unless ``ops`` turns ``live`` into exactly the expected document.
 
     :func:`three_way` checks each patch it makes with this before returning it.
     """
-    ctx = _Context(desired, last_applied or {}, live, salt, secret_test(secret_paths))
+    ctx = _Context(desired, last_applied or {}, live, salt, kind, secret_paths)
     _verify(ctx, list(ops), name)
 
 
-def leaves(doc: Mapping[str, Any], is_secret: IsSecret = is_secret_path) -> dict[str, Any]:
-    """Every managed leaf of ``doc`` by JSON Pointer (server-owned top-level fields skipped)."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key not in SERVER_OWNED:
-            _collect(value, "/" + pointer.escape(str(key)), is_secret, out)
-    return out
-
-
-def _collect(value: Any, path: str, is_secret: IsSecret, out: dict[str, Any]) -> None:
-    if isinstance(value, Mapping) and value and not is_secret(path):
-        for key, child in value.items():
-            _collect(child, f"{path}/{pointer.escape(str(key))}", is_secret, out)
-    else:
-        out[path] = value
+def leaves(
+    doc: Mapping[str, Any], is_secret: IsSecret, server_owned: Collection[str] = ()
+) -> dict[str, Any]:
+    """Every managed leaf of ``doc`` by JSON Pointer: a scalar, a list, an empty object or a
+    secret field (``server_owned`` top-level fields skipped)."""
+    return {
+        path: leaf
+        for key, value in doc.items()
+        if key not in server_owned
+        for path, leaf in pointer.leaves(value, "/" + pointer.escape(str(key)), stop=is_secret)
+    }
 
 
 class _Context:
@@ -99,11 +95,13 @@ class _Context:
         last: Mapping[str, Any],
         live: Mapping[str, Any],
         salt: str,
-        is_secret: IsSecret,
+        kind: Kind,
+        secret_paths: Collection[str],
     ) -> None:
-        self.desired, self.live, self.salt, self.is_secret = desired, live, salt, is_secret
-        self.want = leaves(desired, is_secret)
-        self.last = leaves(last, is_secret)
+        self.desired, self.live, self.salt, self.kind = desired, live, salt, kind
+        self.is_secret = is_secret = kind.secrets.marked(secret_paths)
+        self.want = leaves(desired, is_secret, kind.server_owned)
+        self.last = leaves(last, is_secret, kind.server_owned)
         self.secrets = SecretView(self.want, self.last, live, salt, is_secret)
         self.hidden = self.hidden_drops()
         self.stored = with_hidden(live, self.hidden)
@@ -186,7 +184,7 @@ def _remove_ops(ctx: _Context) -> list[Operation]:
 def _collapse(dropped: list[str], ctx: _Context) -> list[str]:
     """``dropped``, with every object whose live content is all dropped replaced by itself."""
     removing = set(dropped)
-    live_leaves = leaves(ctx.live, ctx.is_secret)
+    live_leaves = leaves(ctx.live, ctx.is_secret, ctx.kind.server_owned)
     for parent in sorted({a for p in dropped for a in _ancestors(p)}, key=lambda a: -a.count("/")):
         if any(pointer.related(parent, d) for d in ctx.want):
             continue

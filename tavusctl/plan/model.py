@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
+from tavusctl.kinds import Kind, of_key
 
 
 class ActionKind(str, Enum):
@@ -77,6 +79,17 @@ class Action:
     applied: Mapping[str, Any] | None = None
     live_fingerprint: str | None = None
     sensitive_paths: frozenset[str] = frozenset()
+
+    @property
+    def resource_kind(self) -> Kind:
+        """The kind of the resource (from its key)."""
+        return of_key(self.key)
+
+    @property
+    def is_secret(self) -> IsSecret:
+        """Whether a pointer names a secret field of this resource: its kind's rule, plus the
+        paths the loader marked (:attr:`sensitive_paths`)."""
+        return self.resource_kind.secrets.marked(self.sensitive_paths)
 
 
 @dataclass(frozen=True)

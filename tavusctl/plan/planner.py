@@ -16,14 +16,13 @@ from typing import Any
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
-from tavusctl.core.redact import hashed
-from tavusctl.core.secrets import secret_paths
+from tavusctl.core.secrets import IsSecret
+from tavusctl.core.values import MISSING
+from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
 from tavusctl.plan.diff import three_way
-from tavusctl.plan.model import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.redact import has_secret, hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
-
-# Fields the server changes on its own: a change to them alone does not make a saved plan stale.
-VOLATILE = frozenset({"updated_at"})
 
 
 def make_plan(
@@ -104,7 +103,7 @@ def _gone_from_manifests(
         key=key,
         name=key.split("/", 1)[-1],
         persona_id=entry.id,
-        live_fingerprint=None if doc is None else live_fingerprint(doc, salt),
+        live_fingerprint=None if doc is None else live_fingerprint(doc, salt, of_key(key)),
     )
 
 
@@ -117,7 +116,7 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
         name=resource.name,
         persona_id=old_id,
         body=copy.deepcopy(dict(resource.spec)),
-        applied=hashed(resource.spec, salt, secret),
+        applied=hashed(resource.spec, salt, of(resource.kind).secrets.marked(secret)),
         sensitive_paths=secret,
     )
 
@@ -125,31 +124,63 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
 def _update(
     resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, Any], salt: str
 ) -> Action:
-    secret = _secrets_of(resource)
+    kind, secret = of(resource.kind), _secrets_of(resource)
     ops = three_way(
-        resource.spec, entry.applied, doc, salt=salt, secret_paths=secret, name=resource.key
+        resource.spec,
+        entry.applied,
+        doc,
+        salt=salt,
+        secret_paths=secret,
+        name=resource.key,
+        kind=kind,
     )
+    if kind.update is UpdateStyle.JSON_BODY:
+        ops = whole_fields(ops, resource.spec, doc, kind.secrets.marked(secret))
     return Action(
         kind=ActionKind.UPDATE if ops else ActionKind.NOOP,
         key=resource.key,
         name=resource.name,
         persona_id=persona_id,
         operations=ops,
-        applied=hashed(resource.spec, salt, secret),
-        live_fingerprint=live_fingerprint(doc, salt),
+        applied=hashed(resource.spec, salt, kind.secrets.marked(secret)),
+        live_fingerprint=live_fingerprint(doc, salt, kind),
         sensitive_paths=secret,
     )
 
 
+def whole_fields(
+    ops: tuple[Operation, ...],
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any],
+    is_secret: IsSecret,
+) -> tuple[Operation, ...]:
+    """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
+    field an operation touches is sent whole (``remove`` if desired dropped it)."""
+    out: dict[str, Operation] = {}
+    for op in ops:
+        field = pointer.split(op.path)[0]
+        path = pointer.join([field])
+        before = out.get(path)
+        old, value = live.get(field, MISSING), copy.deepcopy(desired.get(field, MISSING))
+        drift = op.drift or bool(before and before.drift)
+        sensitive = op.sensitive or bool(before and before.sensitive)
+        sensitive = sensitive or any(has_secret(v, path, is_secret) for v in (old, value))
+        verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
+        out[path] = Operation(verb, path, value, old, drift, sensitive)
+    return tuple(out.values())
+
+
 def _secrets_of(resource: Resource) -> frozenset[str]:
-    """Pointers of every secret field of the spec: by rule, and as the loader marked them."""
+    """Pointers of every secret field of the spec: by its kind's rule, and as the loader
+    marked them."""
     marked = (p for p in resource.secrets if pointer.exists(resource.spec, p))
-    return frozenset(secret_paths(resource.spec)) | frozenset(marked)
+    return frozenset(of(resource.kind).secrets.paths(resource.spec)) | frozenset(marked)
 
 
-def live_fingerprint(doc: Mapping[str, Any], salt: str) -> str:
-    """A keyed hash of a live document, minus server-volatile fields, to spot later changes."""
-    body = {k: v for k, v in doc.items() if k not in VOLATILE}
+def live_fingerprint(doc: Mapping[str, Any], salt: str, kind: Kind = PERSONA) -> str:
+    """A keyed hash of a live document, minus the kind's server-volatile fields, to spot later
+    changes."""
+    body = {k: v for k, v in doc.items() if k not in kind.volatile}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
     return "hmac-sha256:" + hmac.new(salt.encode(), text.encode(), hashlib.sha256).hexdigest()
 

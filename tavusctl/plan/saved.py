@@ -25,11 +25,12 @@ from typing import Any
 from tavusctl.core import display, jsontext, pointer
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
-from tavusctl.core.redact import IsSecret, hashed, secret_test, swap
-from tavusctl.core.secrets import hash_secret
+from tavusctl.core.secrets import IsSecret, hash_secret
 from tavusctl.core.values import MISSING
+from tavusctl.kinds import of
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 from tavusctl.plan.planner import live_fingerprint
+from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "2"
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
@@ -80,7 +81,7 @@ def manifests_fingerprint(resources: Iterable[Resource], salt: str) -> str:
     Taken from loaded resources rather than file text, so that a changed ``${env:…}`` or
     ``${file:…}`` value makes a saved plan stale too.
     """
-    state = {r.key: hashed(r.spec, salt, r.secrets) for r in resources}
+    state = {r.key: hashed(r.spec, salt, of(r.kind).secrets.marked(r.secrets)) for r in resources}
     return fingerprint(json.dumps(state, sort_keys=True, ensure_ascii=False, default=repr))
 
 
@@ -117,7 +118,7 @@ def _action_out(action: Action, key: PlanKey) -> dict[str, Any]:
     def ref(path: str, _: Any) -> dict[str, str]:
         return {"$secret": path, "hash": key.hash(pointer.get(action.applied or {}, path, ""))}
 
-    test = secret_test(action.sensitive_paths)
+    test = action.is_secret
     applied = action.applied
     return {
         "kind": action.kind.value,
@@ -243,7 +244,7 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource], key: PlanKe
 
 
 def _resolve_action(action: Action, resource: Resource | None, salt: str, key: PlanKey) -> Action:
-    test = secret_test(action.sensitive_paths)
+    test = action.is_secret
 
     def value_of(path: str, ref: Any) -> Any:
         if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):

@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.redact import IsSecret
-from tavusctl.core.secrets import compare_live, hash_secret, is_masked, mask_fits
+from tavusctl.core.secrets import IsSecret, compare_live, hash_secret, is_masked, mask_fits
 from tavusctl.core.values import MISSING
 
 # Stands for a secret the server stores but hides on read, while a patch is verified.

@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from tavusctl.core.redact import secret_test, swap
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.redact import swap
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
@@ -100,7 +100,9 @@ def action_lines(action: Action) -> list[Line]:
         for op in action.operations:
             lines += _op_lines(action, op)
     elif action.body is not None:
-        for path, value in leaves(action.body, secret_test(action.sensitive_paths)).items():
+        for path, value in leaves(
+            action.body, action.is_secret, action.resource_kind.server_owned
+        ).items():
             lines += _add_lines(path, _shown(action, path, value))
     return lines
 
@@ -119,7 +121,7 @@ def _shown(action: Action, path: str, value: Any) -> Any:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
-    return swap(value, path, secret_test(action.sensitive_paths))
+    return swap(value, path, action.is_secret)
 
 
 def _op_values(action: Action, op: Operation) -> tuple[Any, Any]:

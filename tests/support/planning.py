@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tavusctl.core.redact import hashed
+from tavusctl.plan.redact import hashed
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tests.support.cli import Result, run_cli

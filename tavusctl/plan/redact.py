@@ -1,33 +1,21 @@
 """Keeping secret values out of everything written: lockfile entries, renderings, plan files.
 
-Each helper walks a value that sits at a JSON Pointer of a persona spec and swaps every
-secret position (as told by ``is_secret``) for something safe to show or store.
+Each helper walks a value that sits at a JSON Pointer of a spec and swaps every secret position
+(as told by ``is_secret``: a kind's :class:`~tavusctl.core.secrets.SecretRule`, with the paths
+the loader marked) for something safe to show or store.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tavusctl.core import pointer
-from tavusctl.core.secrets import SENSITIVE, hash_secret, is_secret_path
+from tavusctl.core.secrets import SENSITIVE, IsSecret, hash_secret
+from tavusctl.kinds import PERSONA
 
-IsSecret = Callable[[str], bool]
 _ATOMS = (str, int, float, bool, type(None))
-
-
-def secret_test(extra: Iterable[str] = ()) -> IsSecret:
-    """A test for secret pointers: the fixed rules plus the ``extra`` pointers."""
-    marked = frozenset(extra)
-    return lambda path: path in marked or _by_rule(path)
-
-
-@lru_cache(maxsize=8192)
-def _by_rule(path: str) -> bool:
-    # Personas share their paths: caching the rule makes a 1,000-persona plan several times faster.
-    return is_secret_path(path)
 
 
 def swap(
@@ -49,10 +37,11 @@ def swap(
     return value if isinstance(value, _ATOMS) else copy.deepcopy(value)
 
 
-def hashed(spec: Mapping[str, Any], salt: str, secret: Iterable[str] = ()) -> dict[str, Any]:
+def hashed(
+    spec: Mapping[str, Any], salt: str, is_secret: IsSecret = PERSONA.secrets
+) -> dict[str, Any]:
     """A copy of ``spec`` with every secret value replaced by its salted hash."""
-    test = secret_test(secret)
-    out: dict[str, Any] = swap(spec, "", test, lambda _, v: hash_secret(v, salt))
+    out: dict[str, Any] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))
     return out
 
 

@@ -1,0 +1,67 @@
+"""The Persona: everything that makes a persona a persona, for tavusctl."""
+
+from __future__ import annotations
+
+from tavusctl.core.secrets import SecretRule
+from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
+
+PERSONA = Kind(
+    name="Persona",
+    noun="persona",
+    collection="/v2/personas",
+    id_field="persona_id",
+    name_field="persona_name",
+    update=UpdateStyle.JSON_PATCH,
+    # Secret: any api_key at any depth, and every custom LLM header (they carry auth).
+    secrets=SecretRule(keys=frozenset({"api_key"}), under=("/layers/llm/headers",)),
+    server_owned=frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"}),
+    volatile=frozenset({"updated_at"}),
+    created_field="created_at",
+    system_field="persona_type",
+    list_params={"persona_type": "user"},
+    spec_schema="persona-spec.schema.json",
+    # The order of the Tavus docs.
+    key_order=KeyOrder(
+        top=(
+            "persona_name",
+            "pipeline_mode",
+            "system_prompt",
+            "context",
+            "default_replica_id",
+            "document_ids",
+            "document_tags",
+            "objectives_id",
+            "guardrails_id",
+            "guardrail_ids",
+            "guardrail_tags",
+            "layers",
+        ),
+        nested={
+            "/layers": ("llm", "tts", "stt", "perception", "conversational_flow", "transport"),
+            "/layers/*": (),
+            "/layers/llm": (
+                "model",
+                "base_url",
+                "api_key",
+                "speculative_inference",
+                "headers",
+                "extra_body",
+            ),
+            "/layers/tts": (
+                "tts_engine",
+                "api_key",
+                "external_voice_id",
+                "tts_model_name",
+                "voice_settings",
+            ),
+            "/layers/stt": ("stt_engine", "hotwords"),
+            "/layers/perception": ("perception_model",),
+            "/layers/conversational_flow": (
+                "turn_detection_model",
+                "turn_taking_patience",
+                "replica_interruptibility",
+            ),
+            "/layers/transport": ("transport_type",),
+        },
+    ),
+)
