@@ -129,7 +129,9 @@ class TavusClient:
     async def list_page(self, kind: Kind, *, page: int, limit: int) -> Page:
         """One page (1-based) of ``kind``'s list, items unwrapped."""
         params: dict[str, Any] = {"page": page, "limit": limit, **kind.list_params}
-        call = apiwire.Call("GET", kind.collection, f"the {kind.noun} list", params=params)
+        call = apiwire.Call(
+            "GET", kind.collection, f"the {kind.noun} list", params=params, is_secret=kind.secrets
+        )
         doc = apiwire.json_body((await self._ok(call)).response)
         items, total = apiwire.page(doc, call, self._key, kind)
         return Page(items, total)
@@ -153,7 +155,12 @@ class TavusClient:
         name = body.get(kind.name_field)
         subject = f"a new {kind.noun} named {name!r}"
         call = apiwire.Call(
-            "POST", kind.collection, subject, body=body, retry_refused=retry_refused
+            "POST",
+            kind.collection,
+            subject,
+            body=body,
+            retry_refused=retry_refused,
+            is_secret=kind.secrets,
         )
         sent = await self._ok(call)
         return apiwire.created_id(apiwire.json_body(sent.response), call, self._key, kind)
@@ -369,7 +376,7 @@ def _remember_sniffio_is_missing() -> None:
 
 def _object_call(kind: Kind, method: str, object_id: str, body: Any = None) -> apiwire.Call:
     path = kind.path_of(quote(object_id, safe=""))
-    return apiwire.Call(method, path, f"{kind.noun} {object_id}", body=body)
+    return apiwire.Call(method, path, f"{kind.noun} {object_id}", body=body, is_secret=kind.secrets)
 
 
 def check_url(base_url: str, *, injected: bool = False) -> None:

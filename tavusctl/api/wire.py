@@ -50,6 +50,22 @@ class Call:
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
     retry_refused: bool = True  # POST only: whether a 429 may be retried here
+    is_secret: IsSecret | None = None  # the kind's secret rule, for a body of that kind
+
+    def sent_secrets(self) -> list[str]:
+        """Every secret string this call sends (a server may echo it in an error)."""
+        if self.is_secret is None or self.body is None:
+            return []
+        rule = self.is_secret
+        if isinstance(self.body, list):  # JSON Patch: values at (or under) secret paths
+            found = [
+                s
+                for op in self.body
+                if isinstance(op, Mapping) and isinstance(op.get("path"), str)
+                for s in _secret_strings(op.get("value"), str(op["path"]), rule)
+            ]
+            return found
+        return _secret_strings(self.body, "", rule)
 
     @property
     def label(self) -> str:
@@ -111,19 +127,51 @@ def json_body(response: httpx.Response) -> Any:
 DETAIL_LIMIT = 200
 
 
-def detail(response: httpx.Response, api_key: str = "") -> str:
+def detail(response: httpx.Response, api_key: str = "", call: Call | None = None) -> str:
     """The server's own words about an error (``error``, ``message`` or ``detail``, else the
-    text): scrubbed of every known secret first, then made one printable line, then cut."""
+    body), with every secret hidden before anything is cut: values under secret keys of a JSON
+    body (a request echoed back), each secret the call sent in any written form, every known
+    secret and the API key. Then made one printable line, and cut."""
     doc = json_body(response)
+    rule = call.is_secret if call is not None else None
     text = ""
     if isinstance(doc, dict):
         text = next(
             (doc[k] for k in ("error", "message", "detail") if isinstance(doc.get(k), str)), ""
         )
-    if not text and response.content:
+    if not text and isinstance(doc, (dict, list)):
+        shown = doc if rule is None else _masked(doc, rule)
+        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    elif not text and response.content:
         text = response.text.strip()
-    text = display.one_line(secrets.scrub(scrub(text, api_key)))
-    return display.cut(text, DETAIL_LIMIT) or "no details given"
+    sent = call.sent_secrets() if call is not None else []
+    text = secrets.scrub(scrub(text, api_key), also=sent)
+    return display.cut(display.one_line(text), DETAIL_LIMIT) or "no details given"
+
+
+def _masked(doc: Any, rule: IsSecret, path: str = "") -> Any:
+    """``doc`` with the value of every key the rule calls secret hidden, at any depth."""
+    if rule(path):
+        return secrets.SENSITIVE
+    if isinstance(doc, dict):
+        return {k: _masked(v, rule, f"{path}/{pointer.escape(str(k))}") for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_masked(v, rule, f"{path}/{i}") for i, v in enumerate(doc)]
+    return doc
+
+
+def _secret_strings(value: Any, path: str, rule: IsSecret) -> list[str]:
+    """Every string at or under a secret position of ``value`` (found at ``path``)."""
+    return [
+        leaf
+        for where, leaf in pointer.leaves(value, path, lists=True)
+        if isinstance(leaf, str) and leaf and _at_or_under_secret(where, rule)
+    ]
+
+
+def _at_or_under_secret(path: str, rule: IsSecret) -> bool:
+    tokens = pointer.split(path)
+    return any(rule(pointer.join(tokens[:n])) for n in range(1, len(tokens) + 1))
 
 
 def unwrap(doc: Any, id_field: str) -> Json | None:
@@ -206,7 +254,7 @@ _TEMPLATES: dict[int | type[ApiError], str] = {
 def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
     """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
     the request, the persona and the status, and no API key."""
-    status, why = response.status_code, detail(response, api_key)
+    status, why = response.status_code, detail(response, api_key, call)
     kind = _kind(call, status, why)
     template = _TEMPLATES.get(status) or _TEMPLATES[kind]
     message = template.format(

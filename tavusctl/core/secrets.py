@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 from tavusctl.core import pointer
 
@@ -40,14 +42,11 @@ class SecretRule:
         return _by_rule(self, path)
 
     def paths(self, doc: Any, prefix: str = "") -> Iterator[str]:
-        """The pointer of every secret leaf (or secret subtree) present in ``doc``."""
-        if isinstance(doc, dict):
-            for key, value in doc.items():
-                path = f"{prefix}/{pointer.escape(str(key))}"
-                if self(path):
-                    yield path
-                else:
-                    yield from self.paths(value, path)
+        """The pointer of every secret leaf (or secret subtree) present in ``doc``, lists
+        included: an ``api_key`` in a list of fallbacks is as secret as any other."""
+        for path, _ in pointer.leaves(doc, prefix, stop=self, lists=True):
+            if self(path):
+                yield path
 
     def marked(self, extra: Iterable[str] = ()) -> IsSecret:
         """This rule, plus the ``extra`` pointers (fields the loader read from a secret
@@ -62,7 +61,7 @@ class SecretRule:
 def _by_rule(rule: SecretRule, path: str) -> bool:
     # Resources of a kind share their paths: caching makes a 1,000-persona plan several times faster.
     tokens = pointer.split(path)
-    if tokens and tokens[-1] in rule.keys:
+    if tokens and tokens[-1].lower() in rule.keys:  # keys are compared without case
         return True
     return any(pointer.below(path, parent) for parent in rule.under)
 
@@ -120,14 +119,18 @@ def is_hash(value: Any) -> bool:
 
 # The last line of defence: every secret value tavusctl has read in this process (the API key,
 # values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
-# that would print one prints ``(sensitive value)`` instead. Values shorter than 4 characters
-# are not remembered: replacing them would mangle ordinary text.
+# that would print one prints ``(sensitive value)`` instead. A value is hidden as written and as
+# it appears inside JSON text or a URL (``\"``, ``\\``, ``\u00e9``, ``%2F``): an API error that
+# echoes the request shows it escaped. A value shorter than SHORT is hidden only as a whole
+# token (not inside a longer word): hiding every ``e`` would mangle every message and show the
+# secret by its absence. The API key is never that short (the CLI refuses such a key).
+SHORT = 8
 _known: set[str] = set()
 
 
 def remember(value: str) -> None:
     """Remember a secret value so that :func:`scrub` hides it."""
-    if isinstance(value, str) and len(value) >= 4:
+    if isinstance(value, str) and value:
         _known.add(value)
 
 
@@ -140,9 +143,27 @@ def remember_all(doc: Any, rule: SecretRule) -> None:
             remember(value)
 
 
-def scrub(text: str) -> str:
-    """``text`` with every remembered secret value replaced by ``(sensitive value)``."""
-    for value in sorted(_known, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, SENSITIVE)
+def scrub(text: str, also: Iterable[str] = ()) -> str:
+    """``text`` with every remembered secret value (and each of ``also``) replaced by
+    ``(sensitive value)``, in each of its written forms."""
+    return scrub_values(text, _known.union(v for v in also if isinstance(v, str) and v))
+
+
+def scrub_values(text: str, values: Iterable[str]) -> str:
+    """``text`` with each of ``values`` replaced by ``(sensitive value)`` (see :data:`SHORT`)."""
+    forms = {form for value in values for form in _forms(value)}
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= SHORT:
+            text = text.replace(form, SENSITIVE)
+        elif form in text:
+            text = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", SENSITIVE, text)
     return text
+
+
+@lru_cache(maxsize=4096)
+def _forms(value: str) -> frozenset[str]:
+    """How ``value`` can appear in text: as is, JSON-escaped (with and without ``\\u`` escapes),
+    URL-encoded."""
+    as_json = json.dumps(value, ensure_ascii=False)[1:-1]
+    as_ascii = json.dumps(value)[1:-1]
+    return frozenset({value, as_json, as_ascii, quote(value, safe=""), quote_plus(value)})

@@ -45,3 +45,39 @@ def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
 def mask(value: Any) -> str:
     """``****`` followed by the last four characters of the value."""
     return "****" + str(value)[-4:]
+
+
+LOGGED_SECRET = "****"
+
+
+def logged(body: Any) -> Any:
+    """A request body as the request log keeps it: every secret (by this emulator's rule,
+    lists included, and the value of a JSON Patch operation on a secret path) masked. The log
+    is served to anyone who can reach the emulator: it must not hand out LLM keys."""
+    if isinstance(body, list) and all(isinstance(op, dict) and "op" in op for op in body):
+        return [_logged_op(op) for op in body]
+    return _masked_everywhere(body, ())
+
+
+def _logged_op(op: dict[str, Any]) -> dict[str, Any]:
+    path = op.get("path")
+    tokens = tuple(pointer.split(path)) if isinstance(path, str) and path.startswith("/") else ()
+    if "value" not in op:
+        return op
+    return {**op, "value": _masked_everywhere(op["value"], tokens)}
+
+
+def _masked_everywhere(value: Any, tokens: tuple[str, ...]) -> Any:
+    if _is_secret(tokens):
+        return LOGGED_SECRET
+    if isinstance(value, dict):
+        return {k: _masked_everywhere(v, (*tokens, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_everywhere(v, (*tokens, str(i))) for i, v in enumerate(value)]
+    return value
+
+
+def _is_secret(tokens: tuple[str, ...]) -> bool:
+    return bool(tokens) and (
+        tokens[-1] == "api_key" or (len(tokens) >= 4 and tokens[:3] == ("layers", "llm", "headers"))
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,8 @@ class DocumentLoader:
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
             self._check_secrets(value["spec"])
+            for path in _urls_with_passwords(value["spec"], self.is_secret):
+                self._add("/spec" + path, "error", _password_in_url(path))
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
         for finding in validate.check(value, allow_unknown_fields=allow_unknown):
@@ -206,6 +209,26 @@ def _secret_strings(spec: Any, is_secret: SecretRule) -> Iterator[str]:
     for where, value in pointer.leaves(spec, lists=True):
         if isinstance(value, str) and value and is_secret(where):
             yield where
+
+
+# scheme://user:password@host: a credential in a field that is shown and stored in clear.
+_PASSWORD_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s]*:[^/?#@\s]*@")
+
+
+def _urls_with_passwords(spec: Any, is_secret: SecretRule) -> Iterator[str]:
+    """Pointers of strings outside secret fields that hold a URL with a password."""
+    for where, value in pointer.leaves(spec, lists=True):
+        if isinstance(value, str) and not is_secret(where) and _PASSWORD_URL.search(value):
+            yield where
+
+
+def _password_in_url(path: str) -> str:
+    return (
+        f"{field_name(pointer.split('/spec' + path))} holds a URL with a password in it; this "
+        "field is shown in plans and stored in the lockfile in clear. Put the credential in a "
+        "secret field instead (the LLM layer's api_key, or a header such as Authorization: "
+        "Bearer ${env:NAME}) and keep the URL without it."
+    )
 
 
 def _literal_secret(path: str) -> str:

@@ -127,12 +127,19 @@ def _header(live: Mapping[str, Any], schema: str, kind: Kind) -> str:
     return f"# yaml-language-server: $schema={schema}\n{origin}"
 
 
+def _child(node: Any, token: str) -> Any:
+    return node[int(token)] if isinstance(node, list) else node[token]
+
+
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = pointer.split(path)
-    node = doc
+    node: Any = doc
     for token in parents:
-        node = node[token]
-    node[last] = value
+        node = _child(node, token)
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
 
 
 def applied_from_live(
@@ -158,13 +165,16 @@ def applied_from_live(
 def _delete(doc: dict[str, Any], path: str) -> None:
     """Delete ``path``, and the parents its deletion left empty (they were not ours either)."""
     *parents, last = pointer.split(path)
-    nodes = [doc]
+    nodes: list[Any] = [doc]
     for token in parents:
-        nodes.append(nodes[-1][token])
+        nodes.append(_child(nodes[-1], token))
+    if isinstance(nodes[-1], list):  # a secret list item: keep the list's length
+        nodes[-1][int(last)] = None
+        return
     del nodes[-1][last]
     for node, token in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
-        if node[token]:
-            break
+        if isinstance(node, list) or _child(node, token):
+            break  # items of a list stay: removing one would shift the others
         del node[token]
 
 

@@ -122,10 +122,14 @@ def _env(name: str, ctx: Context) -> str:
         raise ReferenceProblem(f"{ctx.field}: '{ref}' is not a valid environment variable name.")
     if not ctx.secret and not name.startswith(ENV_PREFIX):
         raise ReferenceProblem(
-            f"{ctx.field} reads '{ref}', but outside secret fields (api_key, "
-            f"layers.llm.headers) only variables named {ENV_PREFIX}* may be read, so that a "
-            f"manifest cannot copy other environment values into plan output. Rename the "
-            f"variable to {ENV_PREFIX}{name}."
+            f"{ctx.field} reads '{ref}', but outside secret fields (api_key and other "
+            f"credential-named keys, layers.llm.headers) only variables named "
+            f"{ENV_PREFIX}* may be read, so that a manifest cannot copy other environment "
+            f"values into plan output. If {name} holds a credential, move it to a secret field "
+            f"(the LLM layer's api_key, a header, or a query parameter named api-key): this "
+            f"field is shown in plans "
+            f"and stored in the lockfile in clear. If it holds none, rename the variable to "
+            f"{ENV_PREFIX}{name}."
         )
     if name not in ctx.environ:
         raise ReferenceProblem(
