@@ -77,7 +77,16 @@ def _masked_everywhere(value: Any, tokens: tuple[str, ...]) -> Any:
     return value
 
 
+# The log masks more than reads do: any credential-named key (as an LLM's default_query may
+# carry an Azure-style api-key), not only what Tavus itself hides.
+_CREDENTIALS = frozenset(
+    {"api_key", "api-key", "apikey", "x-api-key", "password", "secret", "client_secret",
+     "access_token", "auth_token", "authorization"}
+)  # fmt: skip
+
+
 def _is_secret(tokens: tuple[str, ...]) -> bool:
     return bool(tokens) and (
-        tokens[-1] == "api_key" or (len(tokens) >= 4 and tokens[:3] == ("layers", "llm", "headers"))
+        tokens[-1].lower() in _CREDENTIALS
+        or (len(tokens) >= 4 and tokens[:3] == ("layers", "llm", "headers"))
     )
