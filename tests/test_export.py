@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from tavusctl.commands.export import ExportResult
 from tavusctl.core.secrets import hash_secret
+from tavusctl.core.timestamps import parse_time
 from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live as export
 from tavusctl.manifest import load as manifest
@@ -175,6 +177,35 @@ def test_unique_names_number_duplicates_oldest_first_and_avoid_taken_names() -> 
     ]
     names = export.unique_names(personas, taken={"tutor"})
     assert names == {"pa": "coach", "pb": "coach-2", "pc": "tutor-2", "pd": "pd"}
+
+
+def test_unique_names_compare_creation_times_in_all_three_forms_the_api_writes() -> None:
+    # As text, "...19.990Z" sorts after "...19.990123Z" although it is older.
+    personas = [
+        {"persona_id": "pb", "persona_name": "Coach", "created_at": "2026-01-01T10:00:19.990123Z"},
+        {"persona_id": "pa", "persona_name": "Coach", "created_at": "2026-01-01T10:00:19.990Z"},
+        {
+            "persona_id": "pc",
+            "persona_name": "Coach",
+            "created_at": "2026-01-01T10:00:19.991+00:00",
+        },
+    ]
+    names = export.unique_names(personas, taken=())
+    assert names == {"pa": "coach", "pb": "coach-2", "pc": "coach-3"}
+
+
+@pytest.mark.parametrize(
+    ("form", "text"),
+    [
+        ("millis", "2026-01-01T10:00:19.990Z"),
+        ("micros", "2026-01-01T10:00:56.504765Z"),
+        ("offset", "2026-01-01T10:00:45.123456+00:00"),
+    ],
+)
+def test_all_three_timestamp_forms_parse_to_aware_utc_times(form: str, text: str) -> None:
+    parsed = parse_time(text)
+    assert parsed is not None and parsed.utcoffset() == timedelta(0)
+    assert parsed.isoformat().startswith(text[:19])
 
 
 @pytest.mark.parametrize(

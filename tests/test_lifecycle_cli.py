@@ -466,6 +466,28 @@ def test_conversation_without_a_replica_says_how_to_give_one(emulator, tavusctl:
     assert started.stdout.startswith("https://")
 
 
+@pytest.mark.parametrize(
+    ("switch", "status", "sentence"),
+    [
+        ({"max_conversations": 0}, "HTTP 400", "as many conversations running as its plan allows"),
+        ({"credits": 0}, "HTTP 402", "out of conversational credits"),
+    ],
+)
+def test_conversation_turns_the_account_limits_into_plain_sentences(
+    emulator, tavusctl: Run, tmp_path, switch, status, sentence
+):
+    emulator.create_persona(
+        {"persona_name": "Tutor", "system_prompt": "Teach.", "default_replica_id": "r4067604db72"}
+    )
+    assert tavusctl("export", env=emulator.env).code == 0
+    emulator.configure(**switch)
+    refused = tavusctl("conversation", "tutor", env=emulator.env)
+    assert refused.code == 1
+    assert status in refused.stderr and sentence in refused.stderr
+    assert "Traceback" not in refused.output and "--replica-id" not in refused.stderr
+    assert refused.stderr.count("\n") == 1
+
+
 def test_system_personas_are_never_exported_nor_imported(emulator, tavusctl: Run, tmp_path):
     stock = "pdced222244b"  # a Tavus stock persona, seeded by the emulator
     (tmp_path / "interviewer.yaml").write_text(MANIFEST)

@@ -64,7 +64,18 @@ CASES = {
         {"a.yaml": persona("  system_prompt: Hello.\n  persona_name: 42\n")},
         ["a.yaml:7:17: spec.persona_name must be a string, not the number 42."],
     ),
-    "bad enum lists the allowed values": (
+    "a misspelt enum value names the intended one": (
+        {
+            "a.yaml": persona(
+                "  system_prompt: Hi.\n  layers:\n    perception:\n"
+                "      perception_model: ravne-1\n"
+            )
+        },
+        [
+            "a.yaml:9:25: spec.layers.perception.perception_model is 'ravne-1'. Did you mean 'raven-1'?"
+        ],
+    ),
+    "a new enum value is a warning, sent as written": (
         {
             "a.yaml": persona(
                 "  system_prompt: Hi.\n  layers:\n    perception:\n"
@@ -72,8 +83,9 @@ CASES = {
             )
         },
         [
-            "a.yaml:9:25: spec.layers.perception.perception_model is the string 'raven-2', which is "
-            "not allowed. Allowed: raven-1, raven-0, basic, off. Did you mean 'raven-1'?"
+            "a.yaml:9:25: warning: spec.layers.perception.perception_model is 'raven-2': not a "
+            "value this tavusctl knows; sent as written (known: raven-1, raven-0, basic, off). "
+            "Fine if Tavus added it since; check the spelling otherwise."
         ],
     ),
     "unknown key with a suggestion": (
@@ -101,8 +113,8 @@ CASES = {
         {"a.yaml": persona("  persona_name: Quiet\n")},
         [
             "a.yaml:5:1: spec has no system_prompt, which Tavus requires unless pipeline_mode is "
-            "echo. Add system_prompt (for example ${file:prompts/persona.md}) or set "
-            "pipeline_mode: echo."
+            "speech-to-speech or echo. Add system_prompt (for example "
+            "${file:prompts/persona.md}) or set pipeline_mode: speech-to-speech or echo."
         ],
     ),
     "missing metadata.name": (
@@ -286,8 +298,28 @@ CASES = {
         [
             "a.yaml:7:3: persona_id is set by Tavus and cannot be written in spec. Remove it; "
             "tavusctl keeps the persona id in tavus.lock (tavusctl import adopts an existing "
-            "persona)."
+            "persona; tavusctl export writes manifests without the fields Tavus sets)."
         ],
+    ),
+    "a 2026 server-owned read field": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  pal_settings_id: 7\n")},
+        [
+            "a.yaml:7:3: pal_settings_id is set by Tavus and cannot be written in spec. Remove "
+            "it; tavusctl keeps the persona id in tavus.lock (tavusctl import adopts an existing "
+            "persona; tavusctl export writes manifests without the fields Tavus sets)."
+        ],
+    ),
+    "system_prompt with speech-to-speech": (
+        {"a.yaml": persona("  pipeline_mode: speech-to-speech\n  context: Hi.\n")},
+        [
+            "a.yaml:7:3: spec.context is not allowed with pipeline_mode speech-to-speech: Tavus "
+            "refuses it, because no Tavus LLM reads it in that mode. Remove context, or set "
+            "pipeline_mode: full."
+        ],
+    ),
+    "more than 50 tool_ids": (
+        {"a.yaml": persona("  system_prompt: Hi.\n  tool_ids: [" + ", ".join(["t1"] * 51) + "]\n")},
+        ["a.yaml:7:13: spec.tool_ids has 51 items; at most 50 are allowed. Remove some."],
     ),
     "invalid metadata.name": (
         {"a.yaml": persona(name="Interviewer_1")},
@@ -610,8 +642,8 @@ def test_load_or_raise_lists_every_error_one_per_line(
         manifest.load_or_raise([Path("a.yaml")], environ={})
     assert err.value.message.splitlines() == [
         "a.yaml:5:1: spec has no system_prompt, which Tavus requires unless pipeline_mode is "
-        "echo. Add system_prompt (for example ${file:prompts/persona.md}) or set "
-        "pipeline_mode: echo.",
+        "speech-to-speech or echo. Add system_prompt (for example "
+        "${file:prompts/persona.md}) or set pipeline_mode: speech-to-speech or echo.",
         "a.yaml:6:17: spec.persona_name must be a string, not the number 1.",
     ]
 

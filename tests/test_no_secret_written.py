@@ -50,7 +50,7 @@ spec:
     tts: {tts_engine: cartesia, api_key: "${env:TTS_KEY}"}
 """
 
-VERBOSITY = ([], ["-v"], ["-vv"])
+VERBOSITY: tuple[list[str], ...] = ([], ["-v"], ["-vv"])
 
 
 def forms(value: str) -> set[bytes]:

@@ -160,3 +160,14 @@ def test_examples_point_editors_at_the_manifest_schema() -> None:
         assert first == "# yaml-language-server: $schema=../../schemas/manifest.schema.json"
         target = (example.parent / first.split("=", 1)[1]).resolve()
         assert json.loads(target.read_text())["title"] == "tavusctl manifest"
+
+
+def test_every_2026_field_validates_without_a_finding(tmp_path: Path) -> None:
+    import yaml
+
+    from tests.support.fields2026 import EVERY_2026_FIELD
+
+    doc = {"apiVersion": "tavusctl/v1", "kind": "Persona", "metadata": {"name": "all"}}
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump({**doc, "spec": EVERY_2026_FIELD}))
+    result = load([tmp_path], environ={"LLM_API_KEY": "k1"})
+    assert [d.message for d in (*result.errors, *result.warnings)] == []

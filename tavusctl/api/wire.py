@@ -176,12 +176,27 @@ def _at_or_under_secret(path: str, rule: IsSecret) -> bool:
 
 def unwrap(doc: Any, id_field: str) -> Json | None:
     """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
-    ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own."""
+    ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own.
+
+    Fields that read as ``null`` are left out: the 2026 API shows every unset field as null
+    (tavus-api-2026.md), and null means unset, so nothing above sees a difference between the
+    two (no diff, no drift, no ``remove`` of a null, nothing exported).
+    """
     if isinstance(doc, dict) and "data" in doc and id_field not in doc:
         doc = doc["data"]
         if isinstance(doc, list):
             doc = doc[0] if doc else None
-    return doc if isinstance(doc, dict) else None
+    return without_nulls(doc) if isinstance(doc, dict) else None
+
+
+def without_nulls(doc: Json) -> Json:
+    """``doc`` without its null-valued keys, in objects at any depth (lists are values: kept
+    as they are). Returns ``doc`` itself when it holds no null."""
+    if not any(v is None or isinstance(v, dict) for v in doc.values()):
+        return doc
+    return {
+        k: without_nulls(v) if isinstance(v, dict) else v for k, v in doc.items() if v is not None
+    }
 
 
 def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:

@@ -165,11 +165,42 @@ def _choice(*values: str) -> click.Choice[str]:
 )
 @click.option(
     "--secrets",
-    type=_choice("stored", "masked", "omitted"),
+    type=_choice("stored", "masked", "masked-stars", "omitted"),
     default="stored",
     show_default=True,
     help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
-    "stored, 'masked' as ****+last 4 characters, or 'omitted'.",
+    "stored, 'masked' as ****+last 4 characters, 'masked-stars' as exactly ******** "
+    "(as the 2026 API was seen to), or 'omitted'.",
+)
+@click.option(
+    "--unset-fields",
+    type=_choice("null", "absent"),
+    default="null",
+    show_default=True,
+    help="How reads show known fields that were never set: as null (as a recorded 2026 GET "
+    "does) or left out.",
+)
+@click.option(
+    "--timestamps",
+    type=_choice("millis", "micros", "offset"),
+    default="millis",
+    show_default=True,
+    help="Form of created_at/updated_at, all three seen: 2026-01-01T10:00:19.990Z, "
+    "…56.504765Z or …45.123456+00:00.",
+)
+@click.option(
+    "--max-conversations",
+    type=click.IntRange(min=0),
+    default=None,
+    help='Concurrent active conversations per account; one more answers 400 {"message": '
+    '"User has reached maximum concurrent conversations"}. Default: no cap.',
+)
+@click.option(
+    "--credits",
+    type=click.IntRange(min=0),
+    default=None,
+    help='Conversations an account may start; one more answers 402 {"message": "The user is '
+    'out of conversational credits"}. Default: unlimited.',
 )
 @click.option(
     "--fill-defaults/--no-fill-defaults",
@@ -288,6 +319,9 @@ def emulator(
     host: str, port: int, missing_status: str, patch_error_status: str, **switches: Any
 ) -> int:
     """Run a local Tavus API emulator (personas, replicas, conversations) for tests and CI.
+
+    Also serves the 2026 aliases /v2/pals (pal_id, pal_name, default_face_id) and /v2/faces
+    over the same stores; the stock PAL pb87e71797da and face r4067604db72 are seeded.
 
     Switches choose among the plausible variants of behaviours the Tavus docs leave uncertain
     (default first); trouble options add latency, rate limits and faults. Prints its URL on

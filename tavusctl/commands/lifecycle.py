@@ -113,6 +113,32 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, A
     return live
 
 
+CONCURRENCY = "maximum concurrent conversations"
+
+
+def _conversation_refused(exc: ApiError, key: str, replica_id: str | None) -> ApiError:
+    """The refusal in plain words: the concurrency cap (400) and no credits (402) are the
+    account's limits, not a bad request (tavus-api-2026.md)."""
+    if exc.status == 402:
+        return ApiError(
+            f"Tavus refused to start a conversation with {key}: the account is out of "
+            "conversational credits (HTTP 402). Add credits or upgrade the plan in the Tavus "
+            "dashboard, then try again.",
+            status=402,
+        )
+    if exc.status == 400 and CONCURRENCY in exc.message:
+        return ApiError(
+            f"Tavus refused to start a conversation with {key}: the account already has as "
+            "many conversations running as its plan allows (HTTP 400). End one (or wait for "
+            "one to end), then try again.",
+            status=400,
+        )
+    if isinstance(exc, InvalidRequest) and not replica_id:
+        hint = " If the persona has no default_replica_id, pass --replica-id."
+        return InvalidRequest(f"{exc.message}{hint}", status=exc.status)
+    return exc
+
+
 async def start_conversation(
     client: TavusClient, lock: Lockfile, name: str, *, test_mode: bool, replica_id: str | None
 ) -> str:
@@ -126,9 +152,8 @@ async def start_conversation(
         body["replica_id"] = replica_id
     try:
         reply = await client.create_conversation(body)
-    except InvalidRequest as exc:
-        hint = "" if replica_id else " If the persona has no default_replica_id, pass --replica-id."
-        raise InvalidRequest(f"{exc.message}{hint}", status=exc.status) from None
+    except ApiError as exc:
+        raise _conversation_refused(exc, key, replica_id) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):
         raise ApiError(

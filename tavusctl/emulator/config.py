@@ -1,7 +1,8 @@
 """The emulator's switches and trouble options, as one frozen value object.
 
 Every behaviour that tavus-api.md marks as uncertain has a switch here (§10, §11), so that
-tavusctl can be tested against each plausible variant of the real API.
+tavusctl can be tested against each plausible variant of the real API. Defaults follow the
+evidence: tavus-api-2026.md where it is newer (unset fields read as null, for one).
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from typing import Any
 
 CHOICES: dict[str, tuple[Any, ...]] = {
     "get_shape": ("flat", "wrapped"),
-    "secrets": ("stored", "masked", "omitted"),
+    "secrets": ("stored", "masked", "masked-stars", "omitted"),
     "missing_status": (400, 404),
     "patch_response": ("full", "message", "empty"),
     "create_response": ("minimal", "full"),
     "unknown_fields": ("accept", "reject"),
     "patch_error_status": (422, 400),
+    "unset_fields": ("null", "absent"),
+    "timestamps": ("millis", "micros", "offset"),
 }
+# Positive whole numbers, or None for "no limit".
+LIMITS = ("max_conversations", "credits")
 BOOLEANS = ("fill_defaults", "list_system_personas")
 # Fixed at start: they shape the accounts and the files, not the behaviour of one request.
 FIXED_AT_START = ("state_file", "api_keys", "replicas")
@@ -46,9 +51,13 @@ class EmulatorConfig:
     state_file: str | None = None
     api_keys: tuple[str, ...] = ()
     replicas: tuple[str, ...] = ()
+    unset_fields: str = "null"
+    timestamps: str = "millis"
+    max_conversations: int | None = None
+    credits: int | None = None
 
     def __post_init__(self) -> None:
-        for name in CHOICES:
+        for name in (*CHOICES, *LIMITS):
             check_field(name, getattr(self, name))
         check_field("max_page_size", self.max_page_size)
         check_field("fault_rate", self.fault_rate)
@@ -79,6 +88,10 @@ def check_field(name: str, value: Any) -> None:
         raise ValueError(f"The setting {name!r} must be one of {allowed}, not {value!r}.")
     if name in BOOLEANS and not isinstance(value, bool):
         raise ValueError(f"The setting {name!r} must be true or false, not {value!r}.")
+    if name in LIMITS and value is not None and not (_is_count(value) and value >= 0):
+        raise ValueError(
+            f"The setting {name!r} must be a whole number >= 0 or null, not {value!r}."
+        )
     if name == "max_page_size" and not (_is_number(value) and int(value) == value and value >= 1):
         raise ValueError(f"The setting 'max_page_size' must be a positive integer, not {value!r}.")
     if name == "fault_rate" and not (_is_number(value) and 0 <= value <= 1):
@@ -95,6 +108,10 @@ def check_field(name: str, value: Any) -> None:
         and not (isinstance(value, int) and not isinstance(value, bool))
     ):
         raise ValueError(f"The setting 'seed' must be an integer, not {value!r}.")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:

@@ -13,11 +13,12 @@ import jsonpatch
 import jsonpointer
 
 from tavusctl.emulator.http import HttpError, error
+from tavusctl.emulator.vocab import PAL_SERVER_FIELDS
 
 OPS = ("add", "remove", "replace", "move", "copy", "test")
 NEEDS_VALUE = ("add", "replace", "test")
 NEEDS_FROM = ("move", "copy")
-READ_ONLY = ("persona_id", "created_at", "updated_at", "persona_type")
+READ_ONLY = ("persona_id", "created_at", "updated_at", "persona_type", "pal_id", *PAL_SERVER_FIELDS)
 
 
 def patch_error(status: int) -> HttpError:

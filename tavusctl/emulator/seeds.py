@@ -32,6 +32,7 @@ STOCK_REPLICAS: dict[str, str] = {
     "r783537ef5": "Stock replica",
     "rf4e9d9790f0": "Stock replica",
     "rfe12d8b9597": "Stock replica",
+    "r4067604db72": "Stock face",  # the stock face of tavus-api-2026.md's examples
 }
 
 SYSTEM_PERSONAS: dict[str, str] = {
@@ -48,6 +49,7 @@ SYSTEM_PERSONAS: dict[str, str] = {
     "p9a95912": "Demo",
     "p3bb4745d4f9": "Santa",
     "pipecat-stream": "Pipecat stream",
+    "pb87e71797da": "Stock PAL",  # the stock PAL of tavus-api-2026.md's examples
 }
 
 

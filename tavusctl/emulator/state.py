@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,12 @@ def snapshot(store: Store) -> str:
         aid: {
             "personas": list(a.personas.values()),
             "conversations": list(a.conversations.values()),
+            "started": a.started,
         }
         for aid, a in store.accounts.items()
     }
-    return json.dumps({"version": FORMAT_VERSION, "clock": store.clock.last, "accounts": accounts})
+    clock = store.clock.last.isoformat()
+    return json.dumps({"version": FORMAT_VERSION, "clock": clock, "accounts": accounts})
 
 
 def restore(store: Store, data: dict[str, Any]) -> None:
@@ -41,8 +44,10 @@ def restore(store: Store, data: dict[str, Any]) -> None:
         store.accounts[aid] = Account(
             {p["persona_id"]: p for p in acct["personas"]},
             {c["conversation_id"]: c for c in acct["conversations"]},
+            int(acct.get("started", len(acct["conversations"]))),
         )
-    store.clock.last = data.get("clock", "")
+    if data.get("clock"):  # files of older emulators hold "...Z"
+        store.clock.last = datetime.fromisoformat(str(data["clock"]).replace("Z", "+00:00"))
 
 
 class StateFile:

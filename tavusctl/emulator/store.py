@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from tavusctl.emulator import seeds
+from tavusctl.emulator import seeds, vocab
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError, error
 from tavusctl.emulator.patching import apply_ops, check_ops, same_document
 from tavusctl.emulator.validate import SERVER_FIELDS, fill_defaults, validate_persona
+from tavusctl.emulator.views import pal_server_fields
 
 GENERIC_CONVERSATION_ERROR = (
     "There was an error creating the conversation, please reach out to support at support@tavus.io!"
 )
+CONCURRENCY_ERROR = "User has reached maximum concurrent conversations"
+CREDITS_ERROR = "The user is out of conversational credits"
 
 
 def account_id(api_key: str) -> str:
@@ -37,18 +40,28 @@ class Account:
 
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: int = 0  # conversations ever started, for the ``credits`` switch
 
 
 class Clock:
-    """ISO 8601 UTC timestamps with milliseconds and ``Z`` that never go backwards (§11)."""
+    """ISO 8601 UTC timestamps that never go backwards, in the three forms the API was seen to
+    use (tavus-api-2026.md): ``millis`` ``…19.990Z`` (§11), ``micros`` ``…56.504765Z``,
+    ``offset`` ``…45.123456+00:00``."""
 
     def __init__(self) -> None:
-        self.last = ""
+        self.last = datetime.min.replace(tzinfo=timezone.utc)
 
-    def now(self) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        self.last = max(self.last, stamp)
-        return self.last
+    def now(self, form: str = "millis") -> str:
+        self.last = max(self.last, datetime.now(timezone.utc))
+        return stamp(self.last, form)
+
+
+def stamp(when: datetime, form: str) -> str:
+    """``when`` (UTC) written in one of the three forms."""
+    text = when.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    if form == "millis":
+        return text[:-3] + "Z"
+    return text + ("Z" if form == "micros" else "+00:00")
 
 
 class Store:
@@ -87,7 +100,7 @@ class Store:
         validate_persona(doc, self.replicas, strict=config.unknown_fields == "reject")
         if config.fill_defaults:
             fill_defaults(doc, at_create=True)
-        now = self.clock.now()
+        now = self.clock.now(config.timestamps)
         pid = self.new_id("p", acct.personas)
         acct.personas[pid] = {"persona_id": pid, **doc, "persona_type": "user",
                               "created_at": now, "updated_at": now}  # fmt: skip
@@ -108,19 +121,28 @@ class Store:
         return acct.personas[pid]
 
     def patch_persona(
-        self, acct: Account, pid: str, ops: Any, config: EmulatorConfig
+        self, acct: Account, pid: str, ops: Any, config: EmulatorConfig, *, pal: bool = False
     ) -> dict[str, Any] | None:
-        """Apply a JSON Patch atomically; return the new document, or None when nothing changed."""
+        """Apply a JSON Patch atomically; return the new document, or None when nothing changed.
+
+        With ``pal`` the patch speaks PAL words: it applies to the PAL view (server fields
+        included, so a ``test`` of them works), and the result is read back in persona words.
+        """
         stored = self.user_persona(acct, pid, config)
         ops = check_ops(ops, config.patch_error_status)
-        result = apply_ops(stored, ops, config.patch_error_status)
+        result: dict[str, Any]
+        if pal:
+            shown = {**vocab.to_pal(stored), **pal_server_fields(stored)}
+            result = vocab.from_pal(apply_ops(shown, ops, config.patch_error_status))
+        else:
+            result = apply_ops(stored, ops, config.patch_error_status)
         body = {k: v for k, v in result.items() if k not in SERVER_FIELDS}
         validate_persona(body, self.replicas, strict=config.unknown_fields == "reject")
         if config.fill_defaults:
             fill_defaults(result, at_create=False)
         if same_document(result, stored):
             return None
-        result["updated_at"] = self.clock.now()
+        result["updated_at"] = self.clock.now(config.timestamps)
         acct.personas[pid] = result
         self.changed()
         return result
@@ -132,30 +154,46 @@ class Store:
         self.changed()
 
     def list_personas(
-        self, acct: Account, persona_type: str | None, config: EmulatorConfig
+        self,
+        acct: Account,
+        persona_type: str | None,
+        config: EmulatorConfig,
+        *,
+        descending: bool = False,
     ) -> tuple[Iterator[dict[str, Any]], int]:
-        """Personas newest first (an iterator, so a page costs only its offset) and their count."""
-        users: Iterator[dict[str, Any]] = reversed(acct.personas.values())
-        system: Iterator[dict[str, Any]] = iter(self.system_personas.values())
+        """Personas oldest first, or newest first if ``descending`` (an iterator, so a page
+        costs only its offset), and their count (tavus-api-2026.md: lists are oldest first)."""
+        order: Any = reversed if descending else iter
+        users: Iterator[dict[str, Any]] = order(acct.personas.values())
+        system: Iterator[dict[str, Any]] = order(self.system_personas.values())
         if persona_type == "user" or (persona_type is None and not config.list_system_personas):
             return users, len(acct.personas)
         if persona_type == "system":
             return system, len(self.system_personas)
         # Every user persona is newer than the seeded system personas.
-        return itertools.chain(users, system), len(acct.personas) + len(self.system_personas)
+        both = itertools.chain(users, system) if descending else itertools.chain(system, users)
+        return both, len(acct.personas) + len(self.system_personas)
 
     # Conversations
 
     def create_conversation(
         self, acct: Account, body: Any, config: EmulatorConfig
     ) -> dict[str, Any]:
-        """Start a conversation, resolving the replica from the body or the persona (§8)."""
+        """Start a conversation, resolving the replica from the body or the persona (§8).
+
+        ``pal_id``/``face_id`` (2026 words) stand for ``persona_id``/``replica_id``. Past the
+        ``max_conversations`` active ones: 400; past ``credits`` started ones: 402.
+        """
         if not isinstance(body, dict):
             raise error(400, GENERIC_CONVERSATION_ERROR)
+        body = {**body, "persona_id": body.get("persona_id", body.get("pal_id")),
+                "replica_id": body.get("replica_id") or body.get("face_id")}  # fmt: skip
         persona = self._conversation_persona(acct, body.get("persona_id"), config)
         replica_id = body.get("replica_id") or (persona or {}).get("default_replica_id")
         if replica_id not in self.replicas:
             raise error(400, GENERIC_CONVERSATION_ERROR)
+        self._check_conversation_limits(acct, config)
+        acct.started += 1
         cid = self.new_id("c", acct.conversations)
         conversation = {
             "conversation_id": cid,
@@ -165,13 +203,20 @@ class Store:
             "callback_url": body.get("callback_url"),
             "replica_id": replica_id,
             "persona_id": body.get("persona_id"),
-            "created_at": self.clock.now(),
+            "created_at": self.clock.now(config.timestamps),
         }
         if body.get("require_auth") is True:
             conversation["meeting_token"] = f"token-{self.new_id('m', {})}"
         acct.conversations[cid] = conversation
         self.changed()
         return conversation
+
+    def _check_conversation_limits(self, acct: Account, config: EmulatorConfig) -> None:
+        active = sum(1 for c in acct.conversations.values() if c["status"] == "active")
+        if config.max_conversations is not None and active >= config.max_conversations:
+            raise HttpError(400, {"message": CONCURRENCY_ERROR})
+        if config.credits is not None and acct.started >= config.credits:
+            raise HttpError(402, {"message": CREDITS_ERROR})
 
     def conversation(self, acct: Account, cid: str) -> dict[str, Any]:
         """A conversation by id; 404 when unknown (undocumented wording)."""

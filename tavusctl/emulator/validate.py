@@ -1,4 +1,5 @@
-"""Persona validation and server-filled defaults, as tavus-api.md §3 and §11 describe them.
+"""Persona validation and server-filled defaults (tavus-api.md §3, §11; 2026 fields and looser
+enums from tavus-api-2026.md).
 
 Validation runs on a create body and on the result of a PATCH alike. Wording of errors the docs
 do not give is invented, in the documented ``{"error": ...}`` shape.
@@ -16,16 +17,31 @@ STRINGS = (
     "persona_name",
     "system_prompt",
     "context",
+    "greeting",
     "default_replica_id",
     "objectives_id",
     "guardrails_id",
 )
-STRING_LISTS = ("document_ids", "document_tags", "guardrail_ids", "guardrail_tags")
-TOP_LEVEL = {"pipeline_mode", "layers", *STRINGS, *STRING_LISTS}
+STRING_LISTS = (
+    "document_ids",
+    "document_tags",
+    "guardrail_ids",
+    "guardrail_tags",
+    "tool_ids",
+    "memories",
+)
+BOOLEANS = ("is_template",)
+TOP_LEVEL = {"pipeline_mode", "layers", *STRINGS, *STRING_LISTS, *BOOLEANS}
+PIPELINE_MODES = ("full", "echo", "speech-to-speech")
+MAX_IDS = 50  # tool_ids, guardrail_ids
 LEVELS = ("low", "medium", "high")
+# Tavus's own configs use verylow for interruptibility: the server is looser than its docs.
+INTERRUPTIBILITY = ("verylow", *LEVELS)
 SENSITIVITIES = ("high", "medium", "low", "verylow", "superlow")
+INTERRUPT_NAMES = ("replica_interruptibility", "face_interruptibility", "pal_interruptibility")
 LAYER_FIELDS: dict[str, set[str] | None] = {
-    "llm": {"model", "base_url", "api_key", "speculative_inference", "tools", "headers", "extra_body", "default_query"},
+    "llm": {"model", "base_url", "api_key", "speculative_inference", "tools", "headers", "extra_body",
+            "default_query", "disable_vision", "enable_llm_proxy", "model_name", "is_custom", "endpoint"},
     "tts": {"tts_engine", "api_key", "external_voice_id", "voice_settings", "tts_emotion_control",
             "tts_model_name", "playht_user_id", "pronunciation_dictionary_id"},
     "stt": {"stt_engine", "hotwords", "participant_pause_sensitivity",
@@ -33,10 +49,16 @@ LAYER_FIELDS: dict[str, set[str] | None] = {
     "perception": {"perception_model", "ambient_awareness_queries", "perception_analysis_queries",
                    "perception_tool_prompt", "perception_tools", "visual_awareness_queries",
                    "visual_tool_prompt", "visual_tools", "audio_awareness_queries",
-                   "audio_tool_prompt", "audio_tools"},
-    "conversational_flow": {"turn_detection_model", "turn_taking_patience", "replica_interruptibility",
-                            "turn_commitment", "active_listening", "voice_isolation"},
-    "transport": None, "vqa": None, "conferencing": None,  # free-form: the docs show too little
+                   "audio_tool_prompt", "audio_tools", "tool_prompt"},
+    "conversational_flow": {"turn_detection_model", "turn_taking_patience", *INTERRUPT_NAMES,
+                            "turn_commitment", "active_listening", "voice_isolation",
+                            "noise_cancellation", "wake_phrase", "sleep_phrase", "idle_engagement"},
+    "conferencing": {"username", "allowlist", "whitelabel"},
+    "capabilities": {"mcp_enabled", "search_enabled", "activity_log_enabled",
+                     "search_results_prompt_injection_prevention_enabled"},
+    "knowledge_base": {"rag_score_threshold", "rag_n_chunks", "rag_surrounding_chunk_radius",
+                       "enable_rag_observability_app_messages", "use_procedure_goalchain"},
+    "transport": None, "vqa": None, "sts": None,  # free-form: the docs show too little
 }  # fmt: skip
 ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("perception", "perception_model"): ("raven-0", "raven-1", "basic", "off"),
@@ -48,7 +70,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
         "timebased",
     ),
     ("conversational_flow", "turn_taking_patience"): LEVELS,
-    ("conversational_flow", "replica_interruptibility"): LEVELS,
+    **{("conversational_flow", name): INTERRUPTIBILITY for name in INTERRUPT_NAMES},
     ("conversational_flow", "turn_commitment"): LEVELS,
     ("conversational_flow", "active_listening"): ("off", *LEVELS),
     ("stt", "participant_pause_sensitivity"): SENSITIVITIES,
@@ -68,15 +90,16 @@ def validate_persona(doc: Mapping[str, Any], replicas: Mapping[str, Any], *, str
         _reject_unknown(doc)
     _check_types(doc)
     mode = doc.get("pipeline_mode", "full")
-    if mode not in ("full", "echo"):
-        raise _invalid("/pipeline_mode", ("full", "echo"))
+    if mode not in PIPELINE_MODES:
+        raise _invalid("/pipeline_mode", PIPELINE_MODES)
     if mode == "full" and not doc.get("system_prompt"):
         raise error(400, "system_prompt is required")
     replica_id = doc.get("default_replica_id")
     if replica_id is not None and replica_id not in replicas:
         raise error(400, "Invalid replica_uuid")
-    if len(doc.get("guardrail_ids") or ()) > 50:
-        raise error(400, "guardrail_ids cannot exceed 50")
+    for name in ("guardrail_ids", "tool_ids"):
+        if len(doc.get(name) or ()) > MAX_IDS:
+            raise error(400, f"{name} cannot exceed {MAX_IDS}")
     _check_layers(doc.get("layers") or {})
 
 
@@ -119,6 +142,9 @@ def _check_types(doc: Mapping[str, Any]) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
             raise error(400, f"Invalid value at /{name}: must be a list of strings")
+    for name in BOOLEANS:
+        if doc.get(name) is not None and not isinstance(doc[name], bool):
+            raise error(400, f"Invalid value at /{name}: must be a boolean")
     if doc.get("layers") is not None and not isinstance(doc["layers"], Mapping):
         raise error(400, "Invalid value at /layers: must be an object")
 

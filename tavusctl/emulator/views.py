@@ -1,4 +1,8 @@
-"""How stored personas are shown on read, under the ``secrets`` switch (§10.2, §11)."""
+"""How stored personas are shown on read: secrets (§10.2, §11), unset fields, PAL words.
+
+tavus-api-2026.md: a recorded GET shows unset fields as ``null``, not absent (``unset_fields``);
+the real API was seen masking a secret as exactly ``********`` (``secrets: masked-stars``).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,32 @@ from collections.abc import Iterator
 from typing import Any
 
 from tavusctl.core import pointer
+from tavusctl.emulator import vocab
+from tavusctl.emulator.config import EmulatorConfig
+from tavusctl.emulator.validate import INTERRUPT_NAMES, LAYER_FIELDS, TOP_LEVEL
+
+STARS = "********"
+# Shown as null when unset. pipeline_mode is not: the server fills "full".
+NULLABLE_TOP = tuple(sorted(TOP_LEVEL - {"pipeline_mode"}))
+NULLABLE_PAL = ("session_id", "source_template_id", "registration_id")
 
 
-def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
-    """The persona as GET/list return it: secrets stored, masked (``****`` + last 4) or omitted.
+def persona_view(doc: dict[str, Any], cfg: EmulatorConfig, *, pal: bool = False) -> dict[str, Any]:
+    """The persona as GET/list return it, in persona or PAL words.
 
-    Returns ``doc`` itself when nothing needs hiding: callers serialize it at once, and most
+    Returns ``doc`` itself when nothing needs changing: callers serialize it at once, and most
     personas carry no secret, so a list of thousands is not deep-copied per request.
     """
+    shown = hide_secrets(doc, cfg.secrets)
+    if pal:
+        shown = {**vocab.to_pal(shown), **pal_server_fields(shown)}
+    if cfg.unset_fields == "null":
+        shown = with_nulls(shown, pal=pal)
+    return shown
+
+
+def hide_secrets(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
+    """Secrets stored, masked (``****`` + last 4, or ``********``) or omitted."""
     paths = list(secret_paths(doc)) if secrets != "stored" else []
     if not paths:
         return doc
@@ -25,8 +47,44 @@ def persona_view(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
         if secrets == "omitted":
             del parent[key]
         else:
-            parent[key] = mask(parent[key])
+            parent[key] = STARS if secrets == "masked-stars" else mask(parent[key])
     return shown
+
+
+def with_nulls(doc: dict[str, Any], *, pal: bool) -> dict[str, Any]:
+    """``doc`` with every known field it lacks shown as null: top level, and the fields of
+    each known layer it has (a shallow copy where something was added)."""
+    names = [vocab.PAL_TOP.get(n, n) if pal else n for n in NULLABLE_TOP]
+    out = {**{n: None for n in (*names, *(NULLABLE_PAL if pal else ()))}, **doc}
+    layers = out.get("layers")
+    if isinstance(layers, dict):
+        out["layers"] = {name: _layer_nulls(name, value, pal) for name, value in layers.items()}
+    return out
+
+
+def _layer_nulls(name: str, layer: Any, pal: bool) -> Any:
+    known = LAYER_FIELDS.get(name)
+    if not isinstance(layer, dict) or known is None:
+        return layer
+    shown_name = vocab.PAL_INTERRUPT[0] if pal else INTERRUPT_NAMES[0]
+    fields = sorted(f for f in known if f not in INTERRUPT_NAMES or f == shown_name)
+    return {**{f: None for f in fields}, **layer}
+
+
+def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the 2026 read shape adds to a PAL: its uuid, owner and settings ids, draft flag."""
+    pid = str(doc.get("persona_id", ""))
+    return {
+        "uuid": pid,
+        "owner_id": 1000 + int(pid.encode().hex()[-4:] or "0", 16) % 9000,
+        "is_draft": False,
+        "pal_settings_id": int(pid.encode().hex()[-6:] or "0", 16),
+    }
+
+
+def face_view(replica: dict[str, Any]) -> dict[str, Any]:
+    """A replica in face words."""
+    return vocab.to_face(replica)
 
 
 def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:

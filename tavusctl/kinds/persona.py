@@ -5,6 +5,18 @@ from __future__ import annotations
 from tavusctl.core.secrets import SecretRule
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 
+# Fields the 2026 API (the PAL) shows on read and owns; pal_id is a PAL's id.
+SERVER_OWNED_2026 = (
+    "pal_id",
+    "uuid",
+    "owner_id",
+    "session_id",
+    "is_draft",
+    "source_template_id",
+    "registration_id",
+    "pal_settings_id",
+)
+
 PERSONA = Kind(
     name="Persona",
     noun="persona",
@@ -32,7 +44,10 @@ PERSONA = Kind(
         ),
         under=("/layers/llm/headers",),
     ),
-    server_owned=frozenset({"persona_id", "created_at", "updated_at", "persona_type", "status"}),
+    # The 2026 read shape adds uuid, owner_id, ... (tavus-api-2026.md): the server's too.
+    server_owned=frozenset(
+        {"persona_id", "created_at", "updated_at", "persona_type", "status", *SERVER_OWNED_2026}
+    ),
     volatile=frozenset({"updated_at"}),
     created_field="created_at",
     system_field="persona_type",
@@ -44,7 +59,9 @@ PERSONA = Kind(
             "persona_name",
             "pipeline_mode",
             "system_prompt",
+            "greeting",
             "context",
+            "memories",
             "default_replica_id",
             "document_ids",
             "document_tags",
@@ -52,10 +69,23 @@ PERSONA = Kind(
             "guardrails_id",
             "guardrail_ids",
             "guardrail_tags",
+            "tool_ids",
+            "is_template",
             "layers",
         ),
         nested={
-            "/layers": ("llm", "tts", "stt", "perception", "conversational_flow", "transport"),
+            "/layers": (
+                "llm",
+                "tts",
+                "stt",
+                "sts",
+                "perception",
+                "conversational_flow",
+                "transport",
+                "conferencing",
+                "capabilities",
+                "knowledge_base",
+            ),
             "/layers/*": (),
             "/layers/llm": (
                 "model",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from tavusctl.core import display, pointer
 from tavusctl.core.secrets import hash_secret
+from tavusctl.core.timestamps import parse_time
 from tavusctl.kinds import PERSONA, KeyOrder, Kind
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
 from tavusctl.manifest.schema import check
@@ -202,7 +204,7 @@ def unique_names(
     used = set(taken)
     names = {}
     ids = kind.id_field
-    for live in sorted(objects, key=lambda o: (str(o.get(kind.created_field, "")), o[ids])):
+    for live in sorted(objects, key=lambda o: _age(o, kind)):
         base = slugify(str(live.get(kind.name_field) or "")) or slugify(live[ids])
         name, n = base, 1
         while name in used:
@@ -211,6 +213,15 @@ def unique_names(
         used.add(name)
         names[live[ids]] = name
     return names
+
+
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _age(live: Mapping[str, Any], kind: Kind) -> tuple[datetime, str]:
+    """Oldest first by creation time as parsed (the API writes it in three forms; as text,
+    ``…19.990Z`` sorts after ``…19.990123Z``), then by id."""
+    return parse_time(live.get(kind.created_field)) or _EPOCH, str(live[kind.id_field])
 
 
 def dump_yaml(document: Mapping[str, Any]) -> str:

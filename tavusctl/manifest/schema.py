@@ -21,12 +21,14 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from tavusctl.core import pointer
+from tavusctl.kinds import KINDS
+from tavusctl.manifest import enums
 from tavusctl.manifest.describe import a_type, describe, field_name
 
 Severity = Literal["error", "warning"]
 SPEC_SCHEMA = "persona-spec.schema.json"
 MANIFEST_SCHEMA = "manifest.schema.json"
-READ_ONLY = ("persona_id", "created_at", "updated_at", "persona_type")
+READ_ONLY = frozenset().union(*(kind.server_owned for kind in KINDS.values()))
 OPT_OUT = (
     "If Tavus added this field after this tavusctl was released, set the annotation "
     'tavusctl.io/allow-unknown-fields: "true" or pass --allow-unknown-fields.'
@@ -70,7 +72,29 @@ def check(doc: dict[str, Any], *, allow_unknown_fields: bool = False) -> list[Fi
     spec = doc.get("spec")
     if isinstance(spec, dict):
         findings.extend(_deprecations(spec, load_schema(SPEC_SCHEMA), "/spec"))
+        findings.extend(_mode_rules(spec))
     return findings
+
+
+NO_PROMPT_MODES = ("speech-to-speech", "echo")
+
+
+def _mode_rules(spec: dict[str, Any]) -> Iterator[Finding]:
+    """system_prompt and context are not allowed with pipeline_mode speech-to-speech or echo
+    (the vendor's 2026 model refuses them: no LLM reads them)."""
+    mode = spec.get("pipeline_mode")
+    if mode not in NO_PROMPT_MODES:
+        return
+    for key in ("system_prompt", "context"):
+        if key in spec:
+            yield Finding(
+                f"/spec/{key}",
+                "error",
+                f"spec.{key} is not allowed with pipeline_mode {mode}: Tavus refuses it, "
+                f"because no Tavus LLM reads it in that mode. Remove {key}, or set "
+                "pipeline_mode: full.",
+                at_key=True,
+            )
 
 
 @dataclass(frozen=True)
@@ -110,8 +134,21 @@ def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
         error.keyword == "type" and error.rule == "boolean" and error.instance in ("true", "false")
     ):
         yield Finding(path, "warning", _string_boolean(tokens, error.instance))
+    elif _growing_enum(error, tokens):
+        verdict = enums.judge(field_name(tokens), error.instance, error.rule)
+        yield Finding(path, verdict.severity, verdict.message)
     else:
         yield Finding(path, "error", _value_message(error, tokens))
+
+
+def _growing_enum(error: _Error, tokens: list[Any]) -> bool:
+    """A string outside a spec field's list of string values: Tavus may have added it."""
+    return (
+        error.keyword == "enum"
+        and tokens[:1] == ["spec"]
+        and isinstance(error.instance, str)
+        and all(isinstance(v, str) for v in error.rule)
+    )
 
 
 def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator[Finding]:
@@ -130,7 +167,8 @@ def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
     if tokens == ["spec"] and key in READ_ONLY:
         return (
             f"{key} is set by Tavus and cannot be written in spec. Remove it; tavusctl keeps "
-            "the persona id in tavus.lock (tavusctl import adopts an existing persona)."
+            "the persona id in tavus.lock (tavusctl import adopts an existing persona; "
+            "tavusctl export writes manifests without the fields Tavus sets)."
         )
     elsewhere = _field_index().get(key)
     if tokens[:1] == ["spec"] and elsewhere:
@@ -168,8 +206,9 @@ def _missing(error: _Error, tokens: list[Any]) -> Iterator[Finding]:
 def _missing_message(where: str, name: str) -> str:
     if name == "system_prompt":
         return (
-            f"{where} has no system_prompt, which Tavus requires unless pipeline_mode is echo. "
-            "Add system_prompt (for example ${file:prompts/persona.md}) or set pipeline_mode: echo."
+            f"{where} has no system_prompt, which Tavus requires unless pipeline_mode is "
+            "speech-to-speech or echo. Add system_prompt (for example "
+            "${file:prompts/persona.md}) or set pipeline_mode: speech-to-speech or echo."
         )
     return f"{where} is missing the required field '{name}'. Add it."
 

@@ -11,14 +11,17 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import IsSecret
+from tavusctl.core.timestamps import now_iso, parse_time
 from tavusctl.core.values import MISSING, same
 from tavusctl.kinds import PERSONA
 from tavusctl.plan.redact import swap
+
+__all__ = ["now_iso", "parse_time"]  # re-exported: callers read them from here
 
 # Server and client clocks differ; a persona created this long before the intent still counts.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -108,22 +111,6 @@ def show(value: Any, limit: int = 80) -> str:
     """A short JSON rendering for messages."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 with milliseconds and ``Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(text: Any) -> datetime | None:
-    """An aware datetime from ISO 8601 text (``Z`` allowed); None if absent or unreadable."""
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def created_since(

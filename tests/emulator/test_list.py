@@ -1,4 +1,5 @@
-"""GET /v2/personas: pages, limits, filters, order and total_count (tavus-api.md §3.4, §11)."""
+"""GET /v2/personas: pages, limits, filters, order and total_count (tavus-api.md §3.4, §11;
+oldest first with a ``sort`` parameter, ``page=0`` as the first page: tavus-api-2026.md)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,33 @@ def seed(emulator: Emulator, count: int) -> list[str]:
     ]
 
 
-def test_list_is_newest_first_with_full_objects_and_default_limit_10(api, emulator):
+def test_list_is_oldest_first_with_full_objects_and_default_limit_10(api, emulator):
     ids = seed(emulator, 12)
     body = api.get("/v2/personas", params={"persona_type": "user"}).json()
     assert body["total_count"] == 12
-    assert [p["persona_id"] for p in body["data"]] == ids[::-1][:10]
+    assert [p["persona_id"] for p in body["data"]] == ids[:10]
     assert body["data"][0]["system_prompt"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("sort", "newest_first"),
+    [("asc", False), ("ascending", False), ("desc", True), ("descending", True)],
+)
+def test_the_sort_parameter_orders_the_list(api, emulator, sort, newest_first):
+    ids = seed(emulator, 3)
+    body = api.get("/v2/personas", params={"persona_type": "user", "sort": sort}).json()
+    assert [p["persona_id"] for p in body["data"]] == (ids[::-1] if newest_first else ids)
+
+
+def test_an_unknown_sort_is_400(api):
+    assert api.get("/v2/personas", params={"sort": "sideways"}).status_code == 400
+
+
+def test_page_0_is_the_first_page(api, emulator):
+    ids = seed(emulator, 4)
+    params = {"persona_type": "user", "limit": 2}
+    zero = api.get("/v2/personas", params={**params, "page": 0}).json()
+    assert [p["persona_id"] for p in zero["data"]] == ids[:2]
 
 
 def test_pages_are_1_based_and_cover_everything_once(api, emulator):
@@ -32,18 +54,20 @@ def test_pages_are_1_based_and_cover_everything_once(api, emulator):
         for n in (1, 2, 3, 4)
     ]
     seen = [p["persona_id"] for page in pages for p in page["data"]]
-    assert seen == ids[::-1]
+    assert seen == ids
     assert [len(p["data"]) for p in pages] == [3, 3, 1, 0]
     assert {p["total_count"] for p in pages} == {7}
 
 
-def test_unfiltered_list_includes_system_personas_after_user_ones(api, emulator):
+def test_unfiltered_list_includes_system_personas_before_the_newer_user_ones(api, emulator):
     ids = seed(emulator, 2)
     body = api.get("/v2/personas", params={"limit": 100}).json()
     assert body["total_count"] == 2 + SYSTEM
     types = [p["persona_type"] for p in body["data"]]
-    assert types == ["user", "user"] + ["system"] * SYSTEM
-    assert [p["persona_id"] for p in body["data"][:2]] == ids[::-1]
+    assert types == ["system"] * SYSTEM + ["user", "user"]
+    assert [p["persona_id"] for p in body["data"][SYSTEM:]] == ids
+    newest = api.get("/v2/personas", params={"limit": 100, "sort": "desc"}).json()
+    assert [p["persona_type"] for p in newest["data"]] == ["user", "user"] + ["system"] * SYSTEM
 
 
 def test_system_filter_lists_only_the_stock_personas(api, emulator):
@@ -62,7 +86,7 @@ def test_a_limit_that_is_not_positive_is_400(api, limit):
     )
 
 
-@pytest.mark.parametrize("page", ["0", "x"])
+@pytest.mark.parametrize("page", ["-1", "x"])
 def test_a_page_that_is_not_positive_is_400(api, page):
     assert api.get("/v2/personas", params={"page": page}).status_code == 400
 
@@ -96,7 +120,7 @@ def test_list_system_personas_switch_off_hides_them_from_the_unfiltered_list(api
     )
 
 
-def test_ten_thousand_personas_page_out_completely_newest_first(api, emulator):
+def test_ten_thousand_personas_page_out_completely_oldest_first(api, emulator):
     bodies = [{"persona_name": f"n{i}", "system_prompt": "x"} for i in range(10_000)]
     seeded = emulator.admin.post(
         f"{emulator.url}/_emulator/seed", json={"api_key": emulator.api_key, "personas": bodies}
@@ -108,4 +132,4 @@ def test_ten_thousand_personas_page_out_completely_newest_first(api, emulator):
         ).json()
         assert body["total_count"] == 10_000
         seen += [p["persona_id"] for p in body["data"]]
-    assert seen == seeded[::-1]
+    assert seen == seeded

@@ -106,7 +106,7 @@ def test_a_signal_stops_cleanly_with_every_answered_change_saved(tmp_path: Path,
         listed = httpx.get(
             f"{url}/v2/personas", headers=KEY, params={"persona_type": "user", "limit": 100}
         ).json()
-    assert [p["persona_name"] for p in listed["data"]] == [f"n{i}" for i in reversed(range(20))]
+    assert [p["persona_name"] for p in listed["data"]] == [f"n{i}" for i in range(20)]
 
 
 def test_a_corrupt_state_file_is_a_clear_error(tavusctl, tmp_path: Path):

@@ -10,7 +10,7 @@ from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError
 from tavusctl.emulator.patching import apply_ops, check_ops, same_document
 from tavusctl.emulator.trouble import Fault, Injection, Trouble
-from tavusctl.emulator.views import persona_view
+from tavusctl.emulator.views import hide_secrets
 
 
 @pytest.mark.parametrize(
@@ -59,10 +59,11 @@ def test_persona_view_masks_and_omits_without_touching_the_stored_document():
             "tts": {"api_key": "xy"},
         }
     }
-    assert persona_view(doc, "masked")["layers"] == {
+    assert hide_secrets(doc, "masked")["layers"] == {
         "llm": {"api_key": "****cdef", "headers": {"X": "****3456"}}, "tts": {"api_key": "****xy"}
     }  # fmt: skip
-    assert persona_view(doc, "omitted")["layers"] == {"llm": {"headers": {}}, "tts": {}}
+    assert hide_secrets(doc, "masked-stars")["layers"]["llm"]["api_key"] == "********"
+    assert hide_secrets(doc, "omitted")["layers"] == {"llm": {"headers": {}}, "tts": {}}
     assert doc["layers"]["llm"]["api_key"] == "abcdef"
 
 

@@ -29,6 +29,16 @@ API_KEY = "test-key"
 _UNSET: Any = object()
 
 
+def without_nulls(doc: Any) -> Any:
+    """``doc`` with every null-valued key left out, at any depth: a read as ``--unset-fields
+    absent`` would show it (the default shows unset fields as null, as a recorded GET does)."""
+    if isinstance(doc, dict):
+        return {k: without_nulls(v) for k, v in doc.items() if v is not None}
+    if isinstance(doc, list):
+        return [without_nulls(v) for v in doc]
+    return doc
+
+
 @dataclass(frozen=True)
 class EmulatorServer:
     """A running emulator: its base URL."""

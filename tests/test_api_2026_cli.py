@@ -1,0 +1,96 @@
+"""Every 2026 field validates, plans, applies and re-plans empty against the emulator, under
+every emulator switch (one at a time, each non-default value), the 2026 default
+``--unset-fields null`` included."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.emulator import Emulator
+from tests.support.fields2026 import EVERY_2026_FIELD
+from tests.support.workspace import API_KEY, Workspace
+
+SWITCHES: list[dict[str, Any]] = [
+    {},
+    {"unset_fields": "null"},
+    {"unset_fields": "absent"},
+    {"get_shape": "wrapped"},
+    {"secrets": "masked"},
+    {"secrets": "masked-stars"},
+    {"secrets": "omitted"},
+    {"fill_defaults": True},
+    {"missing_status": 404},
+    {"patch_response": "message"},
+    {"patch_response": "empty"},
+    {"create_response": "full"},
+    {"unknown_fields": "reject"},
+    {"list_system_personas": False},
+    {"patch_error_status": 400},
+    {"timestamps": "micros"},
+    {"timestamps": "offset"},
+]
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Emulator:
+    return dataclasses.replace(emulator, api_key=API_KEY)
+
+
+@pytest.fixture
+def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
+    workspace = Workspace(tmp_path, emu.url)
+    yield workspace
+    assert workspace.leaks() == []
+
+
+def write(ws: Workspace, kind: str, spec: dict[str, Any]) -> None:
+    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": "all"}, "spec": spec}
+    ws.manifests.mkdir(exist_ok=True)
+    (ws.manifests / "all.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.mark.parametrize(
+    "switch", SWITCHES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults"
+)
+def test_every_2026_persona_field_round_trips_under_each_switch(
+    ws: Workspace, emu: Emulator, switch: dict[str, Any]
+) -> None:
+    emu.configure(**switch)
+    write(ws, "Persona", EVERY_2026_FIELD)
+    assert_round_trip(ws)
+    write(ws, "Persona", changed(EVERY_2026_FIELD))
+    assert_update(ws)
+
+
+def changed(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with a field changed, one dropped and a layer field tuned."""
+    out = copy.deepcopy(spec)
+    out["greeting"] = "Welcome back!"
+    del out["memories"]
+    out["layers"]["knowledge_base"]["rag_n_chunks"] = 8
+    return out
+
+
+def assert_update(ws: Workspace) -> None:
+    applied = ws.apply()
+    assert applied.code == 0, applied.output
+    assert "1 updated" in applied.output and "warning" not in applied.output.lower()
+    again = ws.run("plan", "manifests", "--detailed-exitcode")
+    assert again.code == 0, again.output
+
+
+def assert_round_trip(ws: Workspace) -> None:
+    validated = ws.run("validate", "manifests")
+    assert validated.code == 0 and "warning" not in validated.output, validated.output
+    applied = ws.apply()
+    assert applied.code == 0, applied.output
+    assert "1 created" in applied.output and "warning" not in applied.output.lower()
+    again = ws.run("plan", "manifests", "--detailed-exitcode")
+    assert again.code == 0, again.output
