@@ -124,3 +124,15 @@ def test_a_very_short_api_key_is_refused_before_any_request(tmp_path, hostile) -
     error = failed_cleanly(result)
     assert "has only 1 character;" in error and "(api key)" not in error
     assert hostile.seen == []
+
+
+def test_a_whole_run_deadline_stops_a_server_that_never_finishes(tmp_path, hostile) -> None:
+    def slow_endless(request: Request) -> Reply:
+        page = int(request.query["page"])
+        items = [{"persona_id": f"p{page}-{i}", "persona_type": "user"} for i in range(100)]
+        return Reply(200, [json.dumps({"data": items}).encode()], pause=0.2)
+
+    hostile.handler = slow_endless
+    error = failed_cleanly(plan(tmp_path, hostile, TAVUSCTL_DEADLINE="1"))
+    assert "reached its deadline (--deadline 1 s)" in error
+    assert len(hostile.seen) < 20

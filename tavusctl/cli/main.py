@@ -41,6 +41,7 @@ class GlobalOptions:
     color: bool
     verbose: int
     timeout: float = 30.0
+    deadline: float | None = None  # seconds the API part of a run may take in all
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
@@ -109,7 +110,15 @@ class TavusctlGroup(click.Group):
     default=30.0,
     show_default=True,
     envvar="TAVUSCTL_TIMEOUT",
-    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+    help="Seconds each API answer may take, first byte to last (env TAVUSCTL_TIMEOUT).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    envvar="TAVUSCTL_DEADLINE",
+    help="Seconds the whole run may spend on the API before it stops (env TAVUSCTL_DEADLINE; "
+    "default: no limit). What was done is recorded; run again to finish.",
 )
 @click.pass_context
 def cli(
@@ -120,12 +129,15 @@ def cli(
     no_color: bool,
     verbose: int,
     timeout: float,
+    deadline: float | None,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if api_key:
         remember(api_key)
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+    ctx.obj = GlobalOptions(
+        api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout, deadline
+    )
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -428,7 +440,14 @@ def _run(
 
     async def main() -> T:
         async with _client(opts, max_concurrency) as client:
-            return await job(client)
+            try:
+                return await asyncio.wait_for(job(client), opts.deadline)
+            except asyncio.TimeoutError:
+                raise UsageError(
+                    f"The run reached its deadline (--deadline {opts.deadline:g} s) and was "
+                    "stopped. Every write that was answered is recorded in the lockfile (a create "
+                    "in flight is adopted by the next run); run again to finish."
+                ) from None
 
     return asyncio.run(main())
 
