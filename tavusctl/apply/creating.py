@@ -23,7 +23,14 @@ from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
 from tavusctl.core.errors import ApiError, AuthError, InvalidRequest, OutcomeUnknown, RateLimited
 from tavusctl.kinds import Kind, of_key
-from tavusctl.plan.content import created_since, leaves, now_iso, parse_time, resembles
+from tavusctl.plan.content import (
+    created_since,
+    leaves,
+    loose_key,
+    now_iso,
+    parse_time,
+    resembles,
+)
 from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
 from tavusctl.state.recorder import Recorder
@@ -55,6 +62,7 @@ class Creator:
         self.names: dict[str, asyncio.Lock] = {}
         # The account before this run created anything: by kind name, then by id.
         self._before: dict[str, Mapping[str, Mapping[str, Any]]] = dict(known or {})
+        self._by_name: dict[str, dict[str, dict[str, Mapping[str, Any]]]] = {}
         self._listing = asyncio.Lock()
 
     async def create(self, action: Action) -> Outcome:
@@ -90,15 +98,19 @@ class Creator:
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
 
     async def _lookalikes(self, kind: Kind, content: Mapping[str, Any]) -> tuple[str, ...]:
-        """Ids of the personas that looked like ``content`` before this run created anything
-        (the account is listed once, before the first intent)."""
+        """Ids of the objects that looked like ``content`` before this run created anything
+        (the account as the plan saw it, or listed once before the first intent)."""
         async with self._listing:
-            if kind.name not in self._before:
-                self._before[kind.name] = (await fetch_live(self.client, kind=kind)).by_kind[
-                    kind.name
-                ]
-        before = self._before[kind.name]
-        return tuple(sorted(i for i, d in before.items() if resembles(content, d, kind.secrets)))
+            if kind.name not in self._by_name:
+                if kind.name not in self._before:
+                    live = await fetch_live(self.client, kind=kind)
+                    self._before[kind.name] = live.by_kind[kind.name]
+                self._by_name[kind.name] = _by_name(self._before[kind.name], kind)
+        groups = self._by_name[kind.name]
+        name = content.get(kind.name_field)
+        # Only objects of a resembling name can resemble: compare within that group.
+        docs = groups.get(loose_key(name), {}) if isinstance(name, str) else self._before[kind.name]
+        return tuple(sorted(i for i, d in docs.items() if resembles(content, d, kind.secrets)))
 
     async def _restore(self, key: str, entry: LockEntry | None) -> None:
         if entry is None:
@@ -218,6 +230,17 @@ class Creator:
     def _claim(self, persona_id: str) -> str:
         self.claimed.add(persona_id)
         return persona_id
+
+
+def _by_name(
+    docs: Mapping[str, Mapping[str, Any]], kind: Kind
+) -> dict[str, dict[str, Mapping[str, Any]]]:
+    """``docs`` grouped by their name as :func:`resembles` compares it."""
+    out: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for object_id, doc in docs.items():
+        name = doc.get(kind.name_field)
+        out.setdefault(loose_key(name) if isinstance(name, str) else "", {})[object_id] = doc
+    return out
 
 
 def _new_enough(doc: Mapping[str, Any], intent: LockEntry, kind: Kind) -> bool:

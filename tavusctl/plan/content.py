@@ -95,9 +95,15 @@ def _masked(value: Any, path: str, is_secret: IsSecret) -> Any:
     return swap(value, path, is_secret, lambda _p, _v: _SECRET_MARK)
 
 
+def loose_key(text: str) -> str:
+    """``text`` as :func:`resembles` compares it: whitespace runs as one space, ends trimmed,
+    NFKC, case folded."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
 def _loose(value: Any) -> Any:
     if isinstance(value, str) and value.lower() not in ("true", "false"):
-        return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+        return loose_key(value)
     if isinstance(value, float) and math.isfinite(value):
         return float(f"{value:.12g}")
     if isinstance(value, Mapping):
