@@ -185,3 +185,7 @@ async def test_read_back_of_a_secret_in_a_list_warns_of_nothing_and_shows_nothin
     )
     assert result.ok and result.warnings == ()
     assert not any(LIST_SECRET[:10] in e for e in events)
+
+
+def test_a_remembered_value_that_is_not_utf8_text_does_not_break_scrubbing() -> None:
+    assert scrub_values("a b", ["ab\udcffcd"]) == "a b"

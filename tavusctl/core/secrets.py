@@ -166,4 +166,5 @@ def _forms(value: str) -> frozenset[str]:
     URL-encoded."""
     as_json = json.dumps(value, ensure_ascii=False)[1:-1]
     as_ascii = json.dumps(value)[1:-1]
-    return frozenset({value, as_json, as_ascii, quote(value, safe=""), quote_plus(value)})
+    raw = value.encode("utf-8", "surrogatepass")  # a value read from bytes that are not UTF-8
+    return frozenset({value, as_json, as_ascii, quote(raw, safe=""), quote_plus(raw)})

@@ -137,13 +137,13 @@ def _env(name: str, ctx: Context) -> str:
             "Set it before running tavusctl."
         )
     value = ctx.environ[name]
-    if ctx.secret:
-        remember(value)
     if _SURROGATE.search(value):  # os.environ keeps bytes that are not UTF-8 as surrogates
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', but the variable {name} holds bytes that are not "
             "UTF-8 text, which cannot be sent. Set it to UTF-8 text."
         )
+    if ctx.secret:
+        remember(value)
     return value
 
 
