@@ -137,6 +137,16 @@ def kill(proc: subprocess.Popen[str]) -> tuple[bool, Result]:
     return running, Result(proc.returncode, out, err)
 
 
+def wait_for_request(emu: Emulator, method: str, seen: int, proc: subprocess.Popen[str]) -> None:
+    """Wait until the emulator has received more than ``seen`` ``method`` requests, so that a
+    kill timed from then falls in the writes however slowly the machine started the apply."""
+    deadline = time.monotonic() + 60
+    while sum(r["method"] == method for r in emu.requests()) <= seen:
+        assert proc.poll() is None, "the apply ended before sending a request"
+        assert time.monotonic() < deadline, f"the apply never sent a {method}"
+        time.sleep(0.02)
+
+
 def wait_until_answered(emu: Emulator) -> None:
     """Wait until the emulator has answered every request (a dead client's POST still lands)."""
     deadline = time.monotonic() + 10
@@ -159,7 +169,8 @@ def assert_nothing_lost_or_doubled(ws: Workspace, emu: Emulator) -> None:
 
 def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_path: Path) -> None:
     """50 personas, one create in flight at a time, each request taking 300 ms: every kill
-    lands in the apply (loading, planning, between intent, POST and record), far from its end.
+    lands in the apply (planning, between intent, POST and record), far from its end: the clock
+    starts when the apply first reads the account, however slowly the machine started it.
     Re-run after each kill."""
     names = [f"c{i:02d}" for i in range(50)]
     rng = random.Random(CRASH_SEED)
@@ -170,8 +181,10 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_pa
         finished_alone: list[Result] = []
         posts_cut = 0  # kills made while a POST was in flight: it lands after the death
         for _ in range(KILLS):
+            seen = sum(r["method"] == "GET" for r in emu.requests())
             proc = start_apply(ws)
-            time.sleep(rng.uniform(0.3, 1.6))
+            wait_for_request(emu, "GET", seen, proc)  # loaded and planning: the clock starts
+            time.sleep(rng.uniform(0.0, 1.3))
             posts_cut += any(r["method"] == "POST" and r["status"] is None for r in emu.requests())
             running, result = kill(proc)
             ws.results.append(result)
@@ -210,7 +223,10 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
             ws.write(name, spec(name, default_replica_id="r90bbd427f71"))
         emu.configure(latency_ms=300)
         for _ in range(8):
-            running, result = kill_after(start_apply(ws), rng.uniform(0.6, 1.6))
+            seen = sum(r["method"] == "PATCH" for r in emu.requests())
+            proc = start_apply(ws)
+            wait_for_request(emu, "PATCH", seen, proc)  # the updates have begun
+            running, result = kill_after(proc, rng.uniform(0.0, 0.5))
             ws.results.append(result)
             assert running, result.output
             wait_until_answered(emu)

@@ -6,6 +6,7 @@ import jsonpatch
 import pytest
 
 from tavusctl.core.errors import InternalError
+from tavusctl.core.payloads import PatchOp
 from tavusctl.core.secrets import hash_secret
 from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import three_way, verify_patch
@@ -35,7 +36,7 @@ def live_of(doc: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def patch(ops: tuple[Operation, ...]) -> list[dict[str, Any]]:
+def patch(ops: tuple[Operation, ...]) -> list[PatchOp]:
     return [op.to_patch() for op in ops]
 
 

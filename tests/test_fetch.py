@@ -14,7 +14,7 @@ import pytest
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import LiveState, fetch_live
-from tavusctl.core.secrets import SENSITIVE, scrub
+from tavusctl.core.secrets import SENSITIVE, Scrubber
 
 
 class ListServer:
@@ -53,10 +53,13 @@ class ListServer:
         return httpx.Response(200, json=body)
 
 
-def fetch(server: ListServer, wanted: tuple[str, ...] = ()) -> LiveState:
+def fetch(
+    server: ListServer, wanted: tuple[str, ...] = (), scrubber: Scrubber | None = None
+) -> LiveState:
     async def go() -> LiveState:
         transport = httpx.MockTransport(server)
-        async with TavusClient("https://api.test", "k", transport=transport) as client:
+        client = TavusClient("https://api.test", "k", transport=transport, scrubber=scrubber)
+        async with client:
             return await fetch_live(client, wanted)
 
     return asyncio.run(go())
@@ -107,6 +110,7 @@ def test_secrets_the_api_shows_in_clear_are_scrubbed_from_any_later_output() -> 
     server = ListServer(0)
     llm = {"api_key": "sk-live-only-here", "headers": {"X-Token": "tok-live-only-here"}}
     server.personas.append({"persona_id": "p1", "layers": {"llm": llm}})  # type: ignore[dict-item]
-    fetch(server)
+    shown = Scrubber()
+    fetch(server, scrubber=shown)
     message = "HTTP 400: sk-live-only-here and tok-live-only-here are not accepted"
-    assert scrub(message) == f"HTTP 400: {SENSITIVE} and {SENSITIVE} are not accepted"
+    assert shown.scrub(message) == f"HTTP 400: {SENSITIVE} and {SENSITIVE} are not accepted"

@@ -25,6 +25,7 @@ RANKS = {
     "api": 3,
     "state": 3,
     "kinds": 2,
+    "scaffold": 2,  # the files init writes, as text: imports nothing of ours but the version
     "core": 1,
 }
 EMULATOR = "emulator"  # imports only core; only cli imports it (to serve it)
@@ -194,7 +195,7 @@ def test_every_package_has_a_rank() -> None:
         ("tavusctl.plan.diff", "tavusctl.render.text"),
         ("tavusctl.api.fetch", "tavusctl.state.lockfile"),  # peers
         ("tavusctl.apply.execute", "tavusctl.render.text"),
-        ("tavusctl.emulator.state", "tavusctl.state.lockfile"),  # emulator beyond core
+        ("tavusctl.emulator.state_file", "tavusctl.state.lockfile"),  # emulator beyond core
         ("tavusctl.commands.plan", "tavusctl.emulator.app"),  # emulator from below cli
         ("tavusctl.kinds.persona", "tavusctl.manifest.schema"),
     ],

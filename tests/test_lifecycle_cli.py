@@ -330,13 +330,28 @@ def test_renamed_manifest_with_state_mv_keeps_its_persona(emulator, tavusctl: Ru
     assert lock(tmp_path)["Persona/math-tutor"]["id"] == persona_id
 
 
-def test_exported_schema_comment_points_at_the_schema_file(emulator, tavusctl: Run, tmp_path):
+def test_exported_schema_comment_points_at_the_projects_copy(emulator, tavusctl: Run, tmp_path):
+    (tmp_path / ".git").mkdir()  # the project root
+    assert tavusctl("schema", "--write", "schemas").code == 0
     emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
     assert tavusctl("export", "--out", "a/b", env=emulator.env).code == 0
     first = (tmp_path / "a" / "b" / "tutor.yaml").read_text().splitlines()[0]
-    ref = first.removeprefix("# yaml-language-server: $schema=")
-    assert not Path(ref).is_absolute()
-    assert json.loads((tmp_path / "a" / "b" / ref).read_text())["title"] == "tavusctl manifest"
+    assert first == "# yaml-language-server: $schema=../../schemas/manifest.schema.json"
+    assert json.loads((tmp_path / "schemas/manifest.schema.json").read_text())["title"] == (
+        "tavusctl manifest"
+    )
+
+
+def test_export_never_points_the_schema_comment_into_tavusctls_installation(
+    emulator, tavusctl: Run, tmp_path
+):
+    (tmp_path / ".git").mkdir()
+    emulator.create_persona({"persona_name": "Tutor", "system_prompt": "Teach."})
+    result = tavusctl("export", "--out", "a", env=emulator.env)
+    assert result.code == 0, result.output
+    text = (tmp_path / "a" / "tutor.yaml").read_text()
+    assert "$schema" not in text and "schemas/" not in text
+    assert "tavusctl schema --write schemas" in result.stdout
 
 
 def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusctl: Run, tmp_path):
@@ -365,6 +380,30 @@ def test_export_of_masked_secrets_leaves_them_to_the_next_plan(emulator, tavusct
     (action,) = json.loads(planned.stdout)["actions"]
     assert [op["path"] for op in action["operations"]] == ["/layers/llm/api_key"]
     assert_no_secret_anywhere(tmp_path, exported, planned, secrets=(LLM_SECRET,))
+
+
+@pytest.mark.parametrize("style", ["masked-bullets", "masked-ellipsis"])
+def test_export_takes_a_secret_masked_with_bullets_or_an_ellipsis_for_a_mask_not_the_value(
+    emulator: Any, tavusctl: Run, tmp_path: Path, style: str
+) -> None:
+    emulator.configure(secrets=style)  # ••••-123 or sk-…-123
+    emulator.create_persona(
+        {
+            "persona_name": "Coach",
+            "system_prompt": "Hi.",
+            "layers": {"llm": {"api_key": LLM_SECRET}},
+        }
+    )
+
+    exported = tavusctl("export", env=emulator.env)
+
+    assert exported.code == 0, exported.output
+    assert "the API returned it masked" in exported.stdout
+    assert lock(tmp_path)["Persona/coach"]["applied"] == {
+        "persona_name": "Coach",
+        "system_prompt": "Hi.",
+    }
+    assert_no_secret_anywhere(tmp_path, exported, secrets=(LLM_SECRET,))
 
 
 def test_export_into_a_folder_that_cannot_exist_is_a_clear_error_and_records_nothing(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location
-from tavusctl.core.secrets import SENSITIVE, scrub
+from tavusctl.core.secrets import SENSITIVE, Scrubber
 from tavusctl.manifest import load as manifest
 from tavusctl.manifest.load import load
 
@@ -29,7 +30,7 @@ def write(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content)
 
 
-def lines(folder: Path, env: dict[str, str] | None = None, **options: bool) -> list[str]:
+def lines(folder: Path, env: dict[str, str] | None = None, **options: Any) -> list[str]:
     """Every diagnostic of loading ``folder`` (as ``.``), rendered as the CLI prints it."""
     cwd = Path.cwd()
     os.chdir(folder)
@@ -595,8 +596,9 @@ def test_plaintext_secrets_are_scrubbed_from_any_output_like_env_secrets(tmp_pat
             )
         },
     )
-    load([tmp_path], environ={}, allow_plaintext_secrets=True)
-    assert scrub(f"HTTP 400: bad key {secret}") == f"HTTP 400: bad key {SENSITIVE}"
+    read = Scrubber()
+    load([tmp_path], environ={}, allow_plaintext_secrets=True, scrubber=read)
+    assert read.scrub(f"HTTP 400: bad key {secret}") == f"HTTP 400: bad key {SENSITIVE}"
 
 
 def test_secret_values_never_appear_in_messages(tmp_path: Path) -> None:

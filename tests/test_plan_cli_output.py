@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.emulator import Emulator
-from tests.support.planning import Workspace, spec
+from tests.support.planning import SECRETS, Workspace, secret_spec, spec
 
 ESCAPE = "\x1b["
 
@@ -73,12 +73,12 @@ def test_markdown_has_the_summary_table_first_then_a_section_per_changed_persona
     result = ws.plan("--format", "markdown")
     assert result.code == 0, result.output
     text = result.stdout
-    table = text.index("| persona | action |")
-    assert table < text.index("<details>")
-    assert "| `Persona/bob` | update |" in text and "1 drift" in text
-    sections = [line for line in text.splitlines() if line.startswith("<details>")]
-    assert [s.split("<code>")[1].split("</code>")[0] for s in sections] == ["Persona/ann", "Persona/bob"]  # fmt: skip
-    assert "Persona/cid" not in text  # in sync: neither a row nor a section
+    table = text.index("| persona | file | action |")
+    assert table < text.index("<details")
+    assert "| `bob` Bob | `manifests/bob.yaml` | update |" in text and "1 drift" in text
+    sections = [line for line in text.splitlines() if line.startswith("<details")]
+    assert [s.split("<code>")[1].split("</code>")[0] for s in sections] == ["ann", "bob"]
+    assert "`cid`" not in text  # in sync: neither a row nor a section
 
 
 def test_plan_with_vv_logs_each_request_on_stderr_without_bodies_or_key(ws: Workspace) -> None:
@@ -92,3 +92,36 @@ def test_plan_with_vv_logs_each_request_on_stderr_without_bodies_or_key(ws: Work
     assert ws.emulator.api_key not in result.output
     quiet = ws.plan()
     assert " -> HTTP " not in quiet.stderr
+
+
+def test_markdown_shows_what_a_delete_deletes_with_names_files_and_plurals(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    ws = Workspace(tmp_path, emulator)
+    ws.sync("keep", spec("keep"))
+    ws.sync("gone", secret_spec("gone"))
+    ws.forget_manifest("gone")
+    ws.write("new", spec("new"))
+    result = ws.plan("--format", "markdown", "--prune")
+    assert result.code == 0, result.output
+    text = result.stdout
+    head = text.split("\n\n")[1]
+    assert "API request" not in head  # the request count is a footnote, not the headline
+    assert "<sub>Read the account in 1 API request.</sub>" in text
+    assert "| `gone` Gone | — | delete |" in text
+    assert "| `new` New | `manifests/new.yaml` | create | — | 2 fields |" in text
+    section = text.split("<code>gone</code>")[1].split("</details>")[0]
+    assert '-   /persona_name: "Gone"' in section
+    assert "-   /layers/llm/api_key: (sensitive value)" in section
+    assert SECRETS["LLM_API_KEY"] not in text and "hmac" not in section
+    assert text.count("<details open>") == 2  # two changes: small plans are expanded
+
+
+def test_markdown_collapses_the_sections_of_a_plan_of_more_than_three_changes(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    ws = Workspace(tmp_path, emulator)
+    for name in ("a", "b", "c", "d"):
+        ws.write(name, spec(name))
+    text = ws.plan("--format", "markdown").stdout
+    assert text.count("<details>") == 4 and "<details open>" not in text

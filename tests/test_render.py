@@ -189,11 +189,14 @@ def test_the_schema_rejects_a_plan_of_another_version() -> None:
 
 def test_markdown_puts_the_summary_table_first_and_one_section_per_change() -> None:
     out = render_markdown(EVERY_KIND, requests=3)
-    assert out.startswith("### tavusctl plan\n\n**Plan: 1 to create, 1 to update, 1 to delete")
-    assert out.index("| persona | action | id | changes |") < out.index("<details>")
-    assert out.count("<details>") == 4  # create, update, delete, recreate; not orphan or noop
-    assert "| `Persona/e` | orphan | `p4` | no manifest: left alone |" in out
-    assert "Persona/f" not in out
+    assert out.startswith(
+        "<!-- tavusctl-plan:default -->\n### tavusctl plan\n\n"
+        "**Plan: 1 to create, 1 to update, 1 to delete"
+    )
+    assert out.index("| persona | file | action | id | changes |") < out.index("<details")
+    assert out.count("<details") == 4  # create, update, delete, recreate; not orphan or noop
+    assert "| `e` | — | orphan | `p4` | no manifest: left alone |" in out
+    assert "`f`" not in out
 
 
 def test_markdown_fences_survive_backticks_in_a_prompt() -> None:
@@ -224,7 +227,7 @@ def test_markdown_for_300_changed_personas_stays_within_budget_and_says_what_was
     assert out.count("</details>") == shown
     assert f"Details of {300 - shown} personas were left out" in out
     assert f"`Persona/p{shown:03}`" in out.split("left out")[1]  # the first one left out
-    assert out.count("| `Persona/p") == 300  # the table still lists every persona
+    assert out.count("\n| `p") == 300  # the table still lists every persona
     assert render_markdown(many_changes(300), requests=5) == out
 
 

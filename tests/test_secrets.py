@@ -30,10 +30,11 @@ def test_hash_is_salted_and_recognisable() -> None:
 
 
 def test_scrub_hides_remembered_values_longest_first() -> None:
-    secrets.remember("tok-abcdef")
-    secrets.remember("tok-abcdef-longer")
-    secrets.remember("ab")  # short: hidden as a whole token only, not inside words
-    text = secrets.scrub("a=tok-abcdef-longer b=tok-abcdef c=ab cab")
+    read = secrets.Scrubber()
+    read.add("tok-abcdef")
+    read.add("tok-abcdef-longer")
+    read.add("ab")  # short: hidden as a whole token only, not inside words
+    text = read.scrub("a=tok-abcdef-longer b=tok-abcdef c=ab cab")
     assert text == "a=(sensitive value) b=(sensitive value) c=(sensitive value) cab"
 
 

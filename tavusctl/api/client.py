@@ -1,15 +1,15 @@
 """The Tavus API client: one method per API call, retries, and our own error types.
 
 Nothing above this module sees httpx. Every HTTP error is translated here, by status code, into
-an :class:`~tavusctl.errors.ApiError` subclass whose message names the persona or request and
+an :class:`~tavusctl.core.errors.ApiError` subclass whose message names the persona or request and
 the HTTP status, says what to do, and never contains the API key.
 
-Retries (see :mod:`tavusctl.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
+Retries (see :mod:`tavusctl.api.retry`): GET, PATCH and DELETE are retried on 429/500/502/503/504
 and on connection errors and timeouts; a 429 pauses every request of the client until its
-``Retry-After`` and then paces them (:mod:`tavusctl.throttle`). A POST is never retried blindly, because a POST that reached
+``Retry-After`` and then paces them (:mod:`tavusctl.api.throttle`). A POST is never retried blindly, because a POST that reached
 the server may have created a persona: only a refusal that proves nothing happened (429, or a
 connection that was never established) is retried; a timeout, a dropped connection or a 5xx
-raises :class:`~tavusctl.errors.OutcomeUnknown` and the caller reconciles by listing.
+raises :class:`~tavusctl.core.errors.OutcomeUnknown` and the caller reconciles by listing.
 
 A retried PATCH or DELETE may have taken effect on an earlier attempt whose answer was lost
 (even a 429 may be sent after the change was made: the emulator's chaos mode does so).
@@ -27,14 +27,13 @@ import ipaddress
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from tavusctl.api import wire as apiwire
+from tavusctl.api import wire
 from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 from tavusctl.api.throttle import Throttle
 from tavusctl.core import display
@@ -46,10 +45,9 @@ from tavusctl.core.errors import (
     PreconditionFailed,
     Unreachable,
 )
+from tavusctl.core.payloads import JsonObject, UpdatePayload
+from tavusctl.core.secrets import Scrubber
 from tavusctl.kinds import PERSONA, Kind
-
-Json = dict[str, Any]
-Update = list[Json] | Json  # JSON Patch operations, or a plain JSON body (see Kind.update)
 
 # The largest answer read (encoded and decoded): a page of 100 personas with long prompts is a
 # few MB; a server sending more is broken or hostile, and reading on would eat the machine.
@@ -64,7 +62,7 @@ class Page:
     """One page of a list (``GET /v2/personas``). ``total_count`` is None if the server
     omitted it."""
 
-    items: list[Json]
+    items: list[JsonObject]
     total_count: int | None
 
 
@@ -89,6 +87,7 @@ class TavusClient:
         retry: RetryPolicy | None = None,
         max_concurrency: int = 16,
         log: Callable[[str], None] | None = None,
+        scrubber: Scrubber | None = None,
     ) -> None:
         check_url(base_url, injected=transport is not None)
         _remember_sniffio_is_missing()
@@ -108,6 +107,9 @@ class TavusClient:
         )
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
+        # Secrets seen in clear (the key; fetch adds those the API shows), for the output to hide.
+        self.scrubber = Scrubber() if scrubber is None else scrubber
+        self.scrubber.add(api_key)
 
     @property
     def api_key(self) -> str:
@@ -128,24 +130,24 @@ class TavusClient:
 
     async def list_page(self, kind: Kind, *, page: int, limit: int) -> Page:
         """One page (1-based) of ``kind``'s list, items unwrapped."""
-        params: dict[str, Any] = {"page": page, "limit": limit, **kind.list_params}
-        call = apiwire.Call(
+        params: dict[str, object] = {"page": page, "limit": limit, **kind.list_params}
+        call = wire.Call(
             "GET", kind.collection, f"the {kind.noun} list", params=params, is_secret=kind.secrets
         )
-        doc = apiwire.json_body((await self._ok(call)).response)
-        items, total = apiwire.page(doc, call, self._key, kind)
+        doc = wire.json_body((await self._ok(call)).response)
+        items, total = wire.page(doc, call, self._key, kind)
         return Page(items, total)
 
-    async def get(self, kind: Kind, object_id: str) -> Json | None:
+    async def get(self, kind: Kind, object_id: str) -> JsonObject | None:
         """The object, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
         call = _object_call(kind, "GET", object_id)
         sent = await self._ok_or_gone(call)
         if sent is None:
             return None
-        return apiwire.one(apiwire.json_body(sent.response), call, self._key, kind.id_field)
+        return wire.one(wire.json_body(sent.response), call, self._key, kind.id_field)
 
     async def create(
-        self, kind: Kind, body: Mapping[str, Any], *, retry_refused: bool = True
+        self, kind: Kind, body: Mapping[str, object], *, retry_refused: bool = True
     ) -> str:
         """POST an object and return its id. Raises OutcomeUnknown when it may have been created.
 
@@ -154,7 +156,7 @@ class TavusClient:
         """
         name = body.get(kind.name_field)
         subject = f"a new {kind.noun} named {name!r}"
-        call = apiwire.Call(
+        call = wire.Call(
             "POST",
             kind.collection,
             subject,
@@ -163,9 +165,9 @@ class TavusClient:
             is_secret=kind.secrets,
         )
         sent = await self._ok(call)
-        return apiwire.created_id(apiwire.json_body(sent.response), call, self._key, kind)
+        return wire.created_id(wire.json_body(sent.response), call, self._key, kind)
 
-    async def update(self, kind: Kind, object_id: str, payload: Update) -> bool:
+    async def update(self, kind: Kind, object_id: str, payload: UpdatePayload) -> bool:
         """PATCH an object with ``payload`` (JSON Patch operations, or a JSON body for a kind
         that takes one). True if it changed (200/204), False if not (304)."""
         call = _object_call(kind, "PATCH", object_id, body=payload)
@@ -191,15 +193,17 @@ class TavusClient:
         """One page (1-based) of user personas, items unwrapped."""
         return await self.list_page(PERSONA, page=page, limit=limit)
 
-    async def get_persona(self, persona_id: str) -> Json | None:
+    async def get_persona(self, persona_id: str) -> JsonObject | None:
         """The persona, or None when it is gone (404, or 400 ``Invalid persona_id``)."""
         return await self.get(PERSONA, persona_id)
 
-    async def create_persona(self, body: Mapping[str, Any], *, retry_refused: bool = True) -> str:
+    async def create_persona(
+        self, body: Mapping[str, object], *, retry_refused: bool = True
+    ) -> str:
         """POST a persona and return its id (see :meth:`create`)."""
         return await self.create(PERSONA, body, retry_refused=retry_refused)
 
-    async def patch_persona(self, persona_id: str, ops: list[Json]) -> bool:
+    async def patch_persona(self, persona_id: str, ops: Sequence[Mapping[str, object]]) -> bool:
         """Apply a JSON Patch. True if the persona changed (200/204), False if not (304)."""
         return await self.update(PERSONA, persona_id, ops)
 
@@ -209,44 +213,44 @@ class TavusClient:
 
     # -- other resources --------------------------------------------------------------------
 
-    async def get_replica(self, replica_id: str) -> Json | None:
+    async def get_replica(self, replica_id: str) -> JsonObject | None:
         """The replica, or None when it does not exist."""
         path = f"/v2/replicas/{quote(replica_id, safe='')}"
-        call = apiwire.Call("GET", path, f"replica {replica_id}")
+        call = wire.Call("GET", path, f"replica {replica_id}")
         sent = await self._ok_or_gone(call)
         if sent is None:
             return None
-        return apiwire.one(apiwire.json_body(sent.response), call, self._key, "replica_id")
+        return wire.one(wire.json_body(sent.response), call, self._key, "replica_id")
 
-    async def create_conversation(self, body: Mapping[str, Any]) -> Json:
+    async def create_conversation(self, body: Mapping[str, object]) -> JsonObject:
         """Start a conversation (POST: never retried blindly)."""
-        call = apiwire.Call("POST", "/v2/conversations", "a new conversation", body=body)
-        doc = apiwire.json_body((await self._ok(call)).response)
+        call = wire.Call("POST", "/v2/conversations", "a new conversation", body=body)
+        doc = wire.json_body((await self._ok(call)).response)
         return doc if isinstance(doc, dict) else {}
 
     # -- machinery --------------------------------------------------------------------------
 
-    async def _update_holds(self, kind: Kind, object_id: str, payload: Update) -> bool:
+    async def _update_holds(self, kind: Kind, object_id: str, payload: UpdatePayload) -> bool:
         live = await self.get(kind, object_id)
-        return live is not None and apiwire.update_holds(live, payload, kind.secrets)
+        return live is not None and wire.update_holds(live, payload, kind.secrets)
 
-    async def _ok(self, call: apiwire.Call) -> _Sent:
+    async def _ok(self, call: wire.Call) -> _Sent:
         """Send ``call``; a success (2xx/304) is returned, anything else raises an ApiError."""
         sent = await self._send(call)
-        if apiwire.succeeded(sent.response):
+        if wire.succeeded(sent.response):
             return sent
-        raise apiwire.error(call, sent.response, self._key)
+        raise wire.error(call, sent.response, self._key, self.scrubber)
 
-    async def _ok_or_gone(self, call: apiwire.Call) -> _Sent | None:
+    async def _ok_or_gone(self, call: wire.Call) -> _Sent | None:
         """Like :meth:`_ok`, but None when the resource does not exist."""
         sent = await self._send(call)
-        if apiwire.succeeded(sent.response):
+        if wire.succeeded(sent.response):
             return sent
-        if apiwire.is_gone(sent.response):
+        if wire.is_gone(sent.response):
             return None
-        raise apiwire.error(call, sent.response, self._key)
+        raise wire.error(call, sent.response, self._key, self.scrubber)
 
-    async def _send(self, call: apiwire.Call) -> _Sent:
+    async def _send(self, call: wire.Call) -> _Sent:
         """Send with retries per the policy; the last response is returned whatever its status."""
         for retry in range(self.retry.attempts):
             final = retry == self.retry.attempts - 1
@@ -264,7 +268,7 @@ class TavusClient:
                 await self.retry.sleep(self.retry.delay(retry, after))
         raise AssertionError("unreachable: the final attempt always returns or raises")
 
-    async def _attempt(self, call: apiwire.Call) -> httpx.Response:
+    async def _attempt(self, call: wire.Call) -> httpx.Response:
         async with self._gate:
             await self.throttle.wait()
             self.requests_made += 1
@@ -281,7 +285,7 @@ class TavusClient:
                     query = f"?{urlencode(call.params)}" if call.params else ""
                     self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
 
-    async def _request(self, call: apiwire.Call) -> httpx.Response:
+    async def _request(self, call: wire.Call) -> httpx.Response:
         """One HTTP exchange, whole answer read, within ``timeout`` seconds from start to end.
 
         httpx's timeout bounds each gap between bytes, so a server sending one byte a second
@@ -293,10 +297,10 @@ class TavusClient:
         )
         try:
             return await asyncio.wait_for(self._read_capped(request), self.timeout)
-        except apiwire.TooLarge as exc:
+        except wire.TooLarge as exc:
             if call.method == "POST":  # it may have created something all the same
-                raise apiwire.outcome_unknown(call, "the answer was too large", self._key) from None
-            raise ApiError(apiwire.scrub(exc.message, self._key)) from None
+                raise wire.outcome_unknown(call, "the answer was too large", self._key) from None
+            raise ApiError(wire.scrub(exc.message, self._key)) from None
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout(
                 f"no complete answer within {self.timeout:g} s", request=request
@@ -309,7 +313,7 @@ class TavusClient:
             async for chunk in response.aiter_bytes():  # decoded (gzip ...) as it comes
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
-                    raise apiwire.too_large(call_label(request), MAX_RESPONSE_BYTES)
+                    raise wire.too_large(call_label(request), MAX_RESPONSE_BYTES)
                 chunks.append(chunk)
         finally:
             await response.aclose()
@@ -330,26 +334,25 @@ class TavusClient:
         else:  # any other answer was served within the limit, an error too
             self.throttle.succeeded()
 
-    def _should_retry(self, call: apiwire.Call, response: httpx.Response, final: bool) -> bool:
+    def _should_retry(self, call: wire.Call, response: httpx.Response, final: bool) -> bool:
         status = response.status_code
         if call.method == "POST" and status >= 500:
-            raise apiwire.outcome_unknown(call, f"HTTP {status}", self._key)
+            raise wire.outcome_unknown(call, f"HTTP {status}", self._key)
         if call.method == "POST" and not call.retry_refused:
             return False
         return status in IDEMPOTENT_RETRY_STATUSES and not final
 
-    def _on_transport_error(
-        self, call: apiwire.Call, exc: httpx.TransportError, final: bool
-    ) -> None:
+    def _on_transport_error(self, call: wire.Call, exc: httpx.TransportError, final: bool) -> None:
         never_sent = isinstance(exc, _NEVER_SENT)
         if call.method == "POST" and not never_sent:
-            raise apiwire.outcome_unknown(call, apiwire.describe(exc), self._key) from None
+            raise wire.outcome_unknown(call, wire.describe(exc), self._key) from None
         call.uncertain |= not never_sent
         if final:
             raise Unreachable(
-                apiwire.scrub(
-                    f"Could not reach the Tavus API at {shown_url(self.base_url)} for {call.subject} "
-                    f"({call.label}: {apiwire.describe(exc)}) after {self.retry.attempts} "
+                wire.scrub(
+                    f"Could not reach the Tavus API at {shown_url(self.base_url)} for "
+                    f"{call.subject} ({call.label}: {wire.describe(exc)}) after "
+                    f"{self.retry.attempts} "
                     "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
                     self._key,
                 )
@@ -374,9 +377,9 @@ def _remember_sniffio_is_missing() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def _object_call(kind: Kind, method: str, object_id: str, body: Any = None) -> apiwire.Call:
+def _object_call(kind: Kind, method: str, object_id: str, body: object = None) -> wire.Call:
     path = kind.path_of(quote(object_id, safe=""))
-    return apiwire.Call(method, path, f"{kind.noun} {object_id}", body=body, is_secret=kind.secrets)
+    return wire.Call(method, path, f"{kind.noun} {object_id}", body=body, is_secret=kind.secrets)
 
 
 def check_url(base_url: str, *, injected: bool = False) -> None:

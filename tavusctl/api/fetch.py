@@ -12,11 +12,9 @@ import asyncio
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import ApiError, InvalidRequest
-from tavusctl.core.secrets import remember_all
 from tavusctl.kinds import KINDS, PERSONA, Kind
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
@@ -32,16 +30,16 @@ MAX_PAGES = 1000
 class LiveState:
     """The objects found, by kind name and then by id, and how many requests it took."""
 
-    by_kind: dict[str, dict[str, dict[str, Any]]]
+    by_kind: dict[str, dict[str, dict[str, object]]]
     requests: int
 
     @property
-    def personas(self) -> dict[str, dict[str, Any]]:
+    def personas(self) -> dict[str, dict[str, object]]:
         """The user personas found, by id."""
         return self.by_kind.get(PERSONA.name, {})
 
     @property
-    def objects(self) -> dict[str, dict[str, Any]]:
+    def objects(self) -> dict[str, dict[str, object]]:
         """Every object found, of every kind, by id (Tavus ids differ across kinds)."""
         return {i: doc for docs in self.by_kind.values() for i, doc in docs.items()}
 
@@ -59,7 +57,7 @@ async def fetch_live(
     read = await asyncio.gather(*(client.get(kind, i) for i in missing))
     docs.update({i: doc for i, doc in zip(missing, read, strict=True) if doc is not None})
     for doc in docs.values():
-        remember_all(doc, kind.secrets)  # the API may show secrets in clear, and echo them
+        client.scrubber.add_shown(doc, kind.secrets)  # the API may show them, and echo them
     return LiveState({kind.name: docs}, client.requests_made - start)
 
 

@@ -44,9 +44,6 @@ class RetryPolicy:
         return self.rand() * min(self.cap, self.base * 2.0**retry)
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None if unusable."""
     if not value:

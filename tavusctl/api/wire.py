@@ -9,7 +9,7 @@ accepted here so that the client's methods stay simple.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,10 @@ from tavusctl.core.errors import (
     ServerError,
     UsageError,
 )
-from tavusctl.core.secrets import IsSecret
+from tavusctl.core.payloads import JsonObject, UpdatePayload
+from tavusctl.core.secrets import IsSecret, Scrubber, scrub_values
 from tavusctl.core.values import MISSING, same
 from tavusctl.kinds import Kind
-
-Json = dict[str, Any]
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Call:
     method: str
     path: str
     subject: str
-    body: Any = None
+    body: object = None
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
     retry_refused: bool = True  # POST only: whether a 429 may be retried here
@@ -113,7 +112,7 @@ def too_large(label: str, limit: int) -> TooLarge:
     )
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> object:
     """The parsed JSON body, or None when it is empty or not JSON."""
     if not response.content:
         return None
@@ -127,7 +126,12 @@ def json_body(response: httpx.Response) -> Any:
 DETAIL_LIMIT = 200
 
 
-def detail(response: httpx.Response, api_key: str = "", call: Call | None = None) -> str:
+def detail(
+    response: httpx.Response,
+    api_key: str = "",
+    call: Call | None = None,
+    scrubber: Scrubber | None = None,
+) -> str:
     """The server's own words about an error (``error``, ``message`` or ``detail``, else the
     body), with every secret hidden before anything is cut: values under secret keys of a JSON
     body (a request echoed back), each secret the call sent in any written form, every known
@@ -145,11 +149,12 @@ def detail(response: httpx.Response, api_key: str = "", call: Call | None = None
     elif not text and response.content:
         text = response.text.strip()
     sent = call.sent_secrets() if call is not None else []
-    text = secrets.scrub(scrub(text, api_key), also=sent)
+    text = scrub(text, api_key)
+    text = scrubber.scrub(text, also=sent) if scrubber is not None else scrub_values(text, sent)
     return display.cut(display.one_line(text), DETAIL_LIMIT) or "no details given"
 
 
-def _masked(doc: Any, rule: IsSecret, path: str = "") -> Any:
+def _masked(doc: object, rule: IsSecret, path: str = "") -> object:
     """``doc`` with the value of every key the rule calls secret hidden, at any depth."""
     if rule(path):
         return secrets.SENSITIVE
@@ -160,7 +165,7 @@ def _masked(doc: Any, rule: IsSecret, path: str = "") -> Any:
     return doc
 
 
-def _secret_strings(value: Any, path: str, rule: IsSecret) -> list[str]:
+def _secret_strings(value: object, path: str, rule: IsSecret) -> list[str]:
     """Every string at or under a secret position of ``value`` (found at ``path``)."""
     return [
         leaf
@@ -174,7 +179,7 @@ def _at_or_under_secret(path: str, rule: IsSecret) -> bool:
     return any(rule(pointer.join(tokens[:n])) for n in range(1, len(tokens) + 1))
 
 
-def unwrap(doc: Any, id_field: str) -> Json | None:
+def unwrap(doc: object, id_field: str) -> JsonObject | None:
     """An object from a flat answer, ``{"data": [obj]}`` or ``{"data": obj}``; None if empty.
     ``id_field`` (``persona_id``) tells a flat object that has a ``data`` field of its own.
 
@@ -189,7 +194,7 @@ def unwrap(doc: Any, id_field: str) -> Json | None:
     return without_nulls(doc) if isinstance(doc, dict) else None
 
 
-def without_nulls(doc: Json) -> Json:
+def without_nulls(doc: JsonObject) -> JsonObject:
     """``doc`` without its null-valued keys, in objects at any depth (lists are values: kept
     as they are). Returns ``doc`` itself when it holds no null."""
     if not any(v is None or isinstance(v, dict) for v in doc.values()):
@@ -199,7 +204,7 @@ def without_nulls(doc: Json) -> Json:
     }
 
 
-def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
+def one(doc: object, call: Call, api_key: str, id_field: str) -> JsonObject | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
     found = unwrap(doc, id_field)
@@ -209,7 +214,7 @@ def one(doc: Any, call: Call, api_key: str, id_field: str) -> Json | None:
     return found
 
 
-def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], int | None]:
+def page(doc: object, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
@@ -221,7 +226,7 @@ def page(doc: Any, call: Call, api_key: str, kind: Kind) -> tuple[list[Json], in
     return unwrapped, total if isinstance(total, int) else None
 
 
-def created_id(doc: Any, call: Call, api_key: str, kind: Kind) -> str:
+def created_id(doc: object, call: Call, api_key: str, kind: Kind) -> str:
     """The new object's id from a create answer (minimal or full)."""
     found = unwrap(doc, kind.id_field)
     new_id = None if found is None else kind.id_of(found)
@@ -266,10 +271,12 @@ _TEMPLATES: dict[int | type[ApiError], str] = {
 }
 
 
-def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
+def error(
+    call: Call, response: httpx.Response, api_key: str, scrubber: Scrubber | None = None
+) -> ApiError:
     """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
-    the request, the persona and the status, and no API key."""
-    status, why = response.status_code, detail(response, api_key, call)
+    the request, the persona and the status, and no secret (see :func:`detail`)."""
+    status, why = response.status_code, detail(response, api_key, call, scrubber)
     kind = _kind(call, status, why)
     template = _TEMPLATES.get(status) or _TEMPLATES[kind]
     message = template.format(
@@ -299,7 +306,7 @@ def _kind(call: Call, status: int, why: str) -> type[ApiError]:
     return ServerError if status >= 500 else ApiError
 
 
-def _has_tests(body: Any) -> bool:
+def _has_tests(body: object) -> bool:
     return isinstance(body, list) and any(
         isinstance(op, dict) and op.get("op") == "test" for op in body
     )
@@ -322,7 +329,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> bool:
+def update_holds(live: Mapping[str, object], payload: UpdatePayload, is_secret: IsSecret) -> bool:
     """Whether ``live`` already holds every non-secret value an update sets or removes: JSON
     Patch operations, or a plain JSON body (each field given replaces; ``null`` clears it).
 
@@ -337,12 +344,14 @@ def update_holds(live: Mapping[str, Any], payload: Any, is_secret: IsSecret) -> 
     )
 
 
-def _field_holds(found: Any, sent: Any) -> bool:
+def _field_holds(found: object, sent: object) -> bool:
     """A body field ``sent`` holds: ``null`` (cleared) if absent or null, else if equal."""
     return found in (MISSING, None) if sent is None else same(found, sent)
 
 
-def _patch_holds(live: Mapping[str, Any], ops: list[Json], is_secret: IsSecret) -> bool:
+def _patch_holds(
+    live: Mapping[str, object], ops: Sequence[Mapping[str, object]], is_secret: IsSecret
+) -> bool:
     for op in ops:
         path = str(op.get("path", ""))
         if op.get("op") == "test" or is_secret(path):

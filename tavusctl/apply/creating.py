@@ -1,13 +1,13 @@
-"""Creating personas without ever creating one twice.
+"""Creating resources (personas, and any other kind) without ever creating one twice.
 
 Before a POST, the intent (``LockEntry(id=None, applied, intent_at, exclude)``) is on disk;
-``exclude`` names the personas that already looked like this one on the account (listed once
-per run, before its first intent). If the POST's outcome is unknown (timeout, dropped
-connection, 5xx), the account is listed and the one persona that looks like what was sent
-(:func:`~tavusctl.plan.content.resembles`: the server may trim or re-case what it stores), is
-not excluded, and is not recorded for another resource, is adopted; only when there is none is
-the POST sent once more, and when there are several none is taken (a persona that is not ours
-must never be). No clock is compared with another: which personas are new is told by the
+``exclude`` names the objects that already looked like this one on the account (as the plan saw
+it, or listed once per run before its first intent). If the POST's outcome is unknown (timeout,
+dropped connection, 5xx), the account is listed and the one object that looks like what was
+sent (:func:`~tavusctl.plan.content.resembles`: the server may trim or re-case what it stores),
+is not excluded, and is not recorded for another resource, is adopted; only when there is none
+is the POST sent once more, and when there are several none is taken (an object that is not
+ours must never be). No clock is compared with another: which objects are new is told by the
 account's own list. A run that died after recording an intent is repaired the same way by the
 next run, before it creates anything.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
@@ -43,7 +42,7 @@ MAX_UNKNOWN = 2
 
 
 class Creator:
-    """Creates (and adopts) personas for create/recreate actions."""
+    """Creates (and adopts) the objects of create/recreate actions."""
 
     def __init__(
         self,
@@ -53,7 +52,7 @@ class Creator:
         *,
         now: Callable[[], str] | None = None,
         settle: float = 0.5,
-        known: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+        known: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
     ) -> None:
         self.client, self.recorder, self.emit = client, recorder, emit
         self.now = now or now_iso
@@ -61,15 +60,15 @@ class Creator:
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
         # The account before this run created anything: by kind name, then by id.
-        self._before: dict[str, Mapping[str, Mapping[str, Any]]] = dict(known or {})
-        self._by_name: dict[str, dict[str, dict[str, Mapping[str, Any]]]] = {}
+        self._before: dict[str, Mapping[str, Mapping[str, object]]] = dict(known or {})
+        self._by_name: dict[str, dict[str, dict[str, Mapping[str, object]]]] = {}
         self._listing = asyncio.Lock()
 
     async def create(self, action: Action) -> Outcome:
-        """Create the persona of ``action`` (or adopt the one an earlier attempt created).
+        """Create the object of ``action`` (or adopt the one an earlier attempt created).
 
-        Creates of one persona_name run one at a time: a create looking for its lost persona
-        could otherwise adopt a twin's persona whose answer is still on its way, and both
+        Creates of one name (the kind's ``name_field``) run one at a time: a create looking for
+        its lost object could otherwise adopt a twin's whose answer is still on its way, and both
         would record one id.
         """
         kind = action.resource_kind
@@ -97,7 +96,7 @@ class Creator:
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
 
-    async def _lookalikes(self, kind: Kind, content: Mapping[str, Any]) -> tuple[str, ...]:
+    async def _lookalikes(self, kind: Kind, content: Mapping[str, object]) -> tuple[str, ...]:
         """Ids of the objects that looked like ``content`` before this run created anything
         (the account as the plan saw it, or listed once before the first intent)."""
         async with self._listing:
@@ -119,7 +118,7 @@ class Creator:
             await self.recorder.put(key, entry)
 
     async def pending_id(self, key: str) -> str | None:
-        """The persona an interrupted create of ``key`` left on the account, if any."""
+        """The object an interrupted create of ``key`` left on the account, if any."""
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
@@ -165,7 +164,7 @@ class Creator:
             await asyncio.sleep(wait)
 
     async def _post(
-        self, action: Action, content: Mapping[str, Any], intent: LockEntry
+        self, action: Action, content: Mapping[str, object], intent: LockEntry
     ) -> tuple[str, bool]:
         """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
 
@@ -200,7 +199,7 @@ class Creator:
     async def _find(
         self,
         kind: Kind,
-        content: Mapping[str, Any],
+        content: Mapping[str, object],
         intent: LockEntry,
         *,
         settle: bool = True,
@@ -233,17 +232,17 @@ class Creator:
 
 
 def _by_name(
-    docs: Mapping[str, Mapping[str, Any]], kind: Kind
-) -> dict[str, dict[str, Mapping[str, Any]]]:
+    docs: Mapping[str, Mapping[str, object]], kind: Kind
+) -> dict[str, dict[str, Mapping[str, object]]]:
     """``docs`` grouped by their name as :func:`resembles` compares it."""
-    out: dict[str, dict[str, Mapping[str, Any]]] = {}
+    out: dict[str, dict[str, Mapping[str, object]]] = {}
     for object_id, doc in docs.items():
         name = doc.get(kind.name_field)
         out.setdefault(loose_key(name) if isinstance(name, str) else "", {})[object_id] = doc
     return out
 
 
-def _new_enough(doc: Mapping[str, Any], intent: LockEntry, kind: Kind) -> bool:
+def _new_enough(doc: Mapping[str, object], intent: LockEntry, kind: Kind) -> bool:
     """Intents that name what existed before need no clock; older ones compare created_at with
     the intent's time (5 minutes of skew allowed), and only when that time is known."""
     if intent.exclude is not None:
@@ -252,26 +251,27 @@ def _new_enough(doc: Mapping[str, Any], intent: LockEntry, kind: Kind) -> bool:
 
 
 class Ambiguous(ApiError):
-    """Several personas on the account could be the one a lost create made."""
+    """Several objects on the account could be the one a lost create made."""
 
     def __init__(self, ids: list[str]) -> None:
         super().__init__(
-            f"{len(ids)} personas on the account ({', '.join(ids)}) look like the one an "
+            f"{len(ids)} objects on the account ({', '.join(ids)}) look like the one an "
             "unanswered create sent, and tavusctl cannot tell which one it made; none was "
             "adopted and no other was created. The intent stays in the lockfile: adopt the "
             "right one with `tavusctl import NAME ID` (and delete the other), then apply again."
         )
 
 
-def _content(action: Action) -> Mapping[str, Any]:
-    """What identifies the persona sent: the applied spec (its secret hashes are ignored)."""
+def _content(action: Action) -> Mapping[str, object]:
+    """What identifies the object sent: the applied spec (its secret hashes are ignored)."""
     return action.applied if action.applied else (action.body or {})
 
 
 def _gave_up(action: Action, exc: OutcomeUnknown) -> OutcomeUnknown:
     # No key prefix: the apply summary prints "failed: <key>: <reason>" already.
+    noun = action.resource_kind.noun
     return OutcomeUnknown(
-        "Two attempts to create the persona gave no clear answer "
+        f"Two attempts to create the {noun} gave no clear answer "
         f"({exc.message}) and it is not on the account yet. The intent is recorded in the "
-        "lockfile; run apply again and it will look for the persona before creating it."
+        f"lockfile; run apply again and it will look for the {noun} before creating it."
     )

@@ -1,9 +1,9 @@
 """Executing a Plan: the writes, recorded in the lockfile the moment each one succeeds.
 
-The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Action` says:
+The executor holds no diff logic; it does what each :class:`~tavusctl.plan.model.Action` says:
 
 - create/recreate: record the intent in the lockfile, POST, record the id. A POST whose outcome
-  is unknown is never retried blindly: the account is listed and a persona with the content sent,
+  is unknown is never retried blindly: the account is listed and an object with the content sent,
   created since the intent, is adopted; only if there is none is the POST sent once more. An
   intent left by a run that died is reconciled the same way before anything is created.
 - update: PATCH with ``test`` operations asserting the live values the plan saw first, so that a
@@ -13,7 +13,7 @@ The executor holds no diff logic; it does what each :class:`~tavusctl.plan.Actio
 - delete: DELETE (already gone is fine), then drop the lock entry.
 
 Writes run concurrently (``parallelism``); lockfile writes are serialized by a
-:class:`~tavusctl.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+:class:`~tavusctl.state.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
 After the writes, what was written is read back and fields the server changed or dropped are
 reported as warnings.
 """
@@ -24,7 +24,6 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply.creating import Creator
@@ -32,6 +31,7 @@ from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
 from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
+from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import UpdateStyle
 from tavusctl.plan.model import Action, ActionKind, Plan
@@ -201,7 +201,7 @@ class _Runner:
 
 
 def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
-    """No-op actions whose persona already matches a spec that the lockfile does not record.
+    """No-op actions whose object already matches a spec that the lockfile does not record.
 
     A write that landed but whose record was lost (a run killed after its PATCH, or every
     answer to it lost) leaves the lockfile behind the account: the next plan is empty, but the
@@ -232,13 +232,13 @@ def record_matches(
     return lock
 
 
-def preconditions(action: Action) -> list[dict[str, object]]:
+def preconditions(action: Action) -> list[PatchOp]:
     """``test`` operations asserting the live values the plan saw on the paths it changes.
 
     Skipped: secret paths (the server may mask them) and paths that were absent (RFC 6902 cannot
     test for absence). Each path is tested once.
     """
-    tests: dict[str, dict[str, object]] = {}
+    tests: dict[str, PatchOp] = {}
     for op in action.operations:
         if op.old is MISSING or op.sensitive or action.is_secret(op.path) or op.path in tests:
             continue
@@ -246,7 +246,7 @@ def preconditions(action: Action) -> list[dict[str, object]]:
     return list(tests.values())
 
 
-def json_body(action: Action) -> dict[str, Any]:
+def json_body(action: Action) -> JsonObject:
     """The plain JSON body of an update (a kind whose update is one): each top-level field an
     operation names, ``null`` for a removed one (see :func:`tavusctl.plan.planner.whole_fields`)."""
     return {
@@ -270,17 +270,19 @@ def unseen_secret_removes(action: Action) -> list[str]:
 
 
 def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+    noun = action.resource_kind.noun
     return (
         f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
         "most likely deleted outside tavusctl already. The other changes were applied and the "
-        "lockfile no longer records it; check the persona in the Tavus dashboard if in doubt."
+        f"lockfile no longer records it; check the {noun} in the Tavus dashboard if in doubt."
     )
 
 
 def _require_id(action: Action) -> str:
     if action.persona_id is None:
-        raise ApiError(f"{action.key} has no persona id to update; run plan again.")
+        noun = action.resource_kind.noun
+        raise ApiError(f"{action.key} has no {noun} id to update; run plan again.")
     return action.persona_id
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
@@ -55,7 +54,7 @@ async def read_back(
 
 async def _read(
     client: TavusClient, wanted: list[tuple[Kind, str]]
-) -> Mapping[str, Mapping[str, Any]]:
+) -> Mapping[str, Mapping[str, object]]:
     if len(wanted) > SINGLE_READS:
         ids: dict[str, list[str]] = {}
         for kind, object_id in wanted:
@@ -65,14 +64,14 @@ async def _read(
     return {i: d for (_, i), d in zip(wanted, docs, strict=True) if d is not None}
 
 
-def _compare(action: Action, persona_id: str, live: Mapping[str, Any] | None) -> list[str]:
+def _compare(action: Action, persona_id: str, live: Mapping[str, object] | None) -> list[str]:
     where = f"{action.key} ({persona_id})"
     if live is None:
         return [f"{where} could not be read back after the write; run plan to check it."]
     return [f"{where}: {d.describe()}." for d in _relevant(action, live)]
 
 
-def _relevant(action: Action, live: Mapping[str, Any]) -> list[Difference]:
+def _relevant(action: Action, live: Mapping[str, object]) -> list[Difference]:
     """Creates: every field sent. Updates: only the fields the operations set."""
     sent = action.applied if action.applied is not None else (action.body or {})
     found = differences(sent, live, action.resource_kind.secrets)

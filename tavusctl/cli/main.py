@@ -19,13 +19,19 @@ import click
 from tavusctl import __version__
 from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
-from tavusctl.core.secrets import remember, scrub
+from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
 
 DEFAULT_API_URL = "https://tavusapi.com"
+
+# Every secret value this run reads (the API key, secret fields of manifests, secrets the API
+# shows): the CLI hands it to the loader and the client, and scrubs all it prints through it.
+SECRETS_READ = Scrubber()
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -51,7 +57,7 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     user sees ``(sensitive value)``. Every output of the CLI goes through here. Control
     characters (a server's terminal escapes, say) are shown escaped, never acted on.
     """
-    click.echo(printable(scrub(str(message))), err=err, nl=nl)
+    click.echo(printable(SECRETS_READ.scrub(str(message))), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
@@ -65,7 +71,7 @@ class TavusctlGroup(click.Group):
     A command that returns an int exits with it (commands return an ``ExitCode``).
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         try:
             result = super().invoke(ctx)
         except TavusctlError as exc:
@@ -133,8 +139,7 @@ def cli(
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if api_key:
-        remember(api_key)
+    SECRETS_READ.add(api_key)
     ctx.obj = GlobalOptions(
         api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout, deadline
     )
@@ -152,6 +157,19 @@ def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> floa
     if rate <= 0:
         raise click.BadParameter("the rate must be above 0, such as 20/s.")
     return rate
+
+
+def _complete_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of resource names: those the lockfile records and the manifests under
+    the current folder declare."""
+    from click.shell_completion import CompletionItem
+
+    from tavusctl.commands.completion import names
+
+    lock = ctx.find_root().params.get("lockfile") or Path("tavus.lock")
+    return [CompletionItem(name) for name in names(Path(lock)) if name.startswith(incomplete)]
 
 
 def _choice(*values: str) -> click.Choice[str]:
@@ -177,12 +195,15 @@ def _choice(*values: str) -> click.Choice[str]:
 )
 @click.option(
     "--secrets",
-    type=_choice("stored", "masked", "masked-stars", "omitted"),
+    type=_choice(
+        "stored", "masked", "masked-stars", "masked-bullets", "masked-ellipsis", "omitted"
+    ),
     default="stored",
     show_default=True,
     help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
     "stored, 'masked' as ****+last 4 characters, 'masked-stars' as exactly ******** "
-    "(as the 2026 API was seen to), or 'omitted'.",
+    "(as the 2026 API was seen to), 'masked-bullets' as ••••+last 4, 'masked-ellipsis' as "
+    "first 3…last 4, or 'omitted'.",
 )
 @click.option(
     "--unset-fields",
@@ -407,6 +428,7 @@ def validate(
         paths,
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
     )
     echo(diagnostics.render(result.diagnostics, fmt), nl=False)
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
@@ -429,6 +451,7 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
         timeout=opts.timeout,
         max_concurrency=max_concurrency,
         log=log,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -460,6 +483,7 @@ def _console(opts: GlobalOptions) -> Console:
         err=lambda text: echo(text.rstrip("\n"), err=True),
         color=opts.color,
         verbose=opts.verbose,
+        scrubber=SECRETS_READ,
     )
 
 
@@ -478,6 +502,7 @@ def _manifest_options(fn: F) -> F:
                 "targets",
                 multiple=True,
                 metavar="NAME",
+                shell_complete=_complete_names,
                 help="Plan only this persona (repeatable).",
             ),
             click.option(
@@ -503,16 +528,16 @@ def _manifest_options(fn: F) -> F:
     return fn
 
 
-def _inputs(paths: tuple[Path, ...], kwargs: dict[str, Any]) -> Inputs:
+def _inputs(
+    paths: tuple[Path, ...],
+    prune: bool,
+    targets: tuple[str, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
+) -> Inputs:
     from tavusctl.commands.common import Inputs
 
-    return Inputs(
-        paths=paths,
-        allow_unknown_fields=kwargs["allow_unknown_fields"],
-        allow_plaintext_secrets=kwargs["allow_plaintext_secrets"],
-        prune=kwargs["prune"],
-        targets=tuple(kwargs["targets"]),
-    )
+    return Inputs(paths, allow_unknown_fields, allow_plaintext_secrets, prune, tuple(targets))
 
 
 @cli.command()
@@ -544,16 +569,20 @@ def plan(
     plan_file: Path | None,
     fmt: str,
     detailed_exitcode: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(paths, kwargs)
+    inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
-    return int(_run(opts, job, kwargs["parallelism"]))
+    return int(_run(opts, job, parallelism))
 
 
 @cli.command()
@@ -574,7 +603,11 @@ def apply(
     auto_approve: bool,
     no_preconditions: bool,
     fail_fast: bool,
-    **kwargs: Any,
+    prune: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -589,15 +622,15 @@ def apply(
     from tavusctl.state import lockfile
 
     console = _console(opts)
-    execution = command.Execution(kwargs["parallelism"], not no_preconditions, fail_fast)
+    execution = command.Execution(parallelism, not no_preconditions, fail_fast)
     with lockfile.exclusive(opts.lockfile):
         if saved.names_a_plan(paths):
             job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
         else:
             ok = partial(approve, verb="apply", auto_approve=auto_approve)
-            inputs = _inputs(paths, kwargs)
+            inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
             job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
-        return int(_run(opts, job, kwargs["parallelism"]))
+        return int(_run(opts, job, parallelism))
 
 
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
@@ -620,7 +653,7 @@ def state_list(opts: GlobalOptions) -> None:
 
 
 @state.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
@@ -634,7 +667,7 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
 
 
 @state.command("rm")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.pass_obj
 def state_rm(opts: GlobalOptions, name: str) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
@@ -644,7 +677,7 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 
 
 @state.command("mv")
-@click.argument("old")
+@click.argument("old", shell_complete=_complete_names)
 @click.argument("new")
 @click.pass_obj
 def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
@@ -655,14 +688,20 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
 
 
 @cli.command("import")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.argument("persona_id")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
 def import_(
-    opts: GlobalOptions, /, name: str, persona_id: str, paths: tuple[Path, ...], **loader: bool
+    opts: GlobalOptions,
+    /,
+    name: str,
+    persona_id: str,
+    paths: tuple[Path, ...],
+    allow_unknown_fields: bool,
+    allow_plaintext_secrets: bool,
 ) -> None:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
@@ -671,7 +710,12 @@ def import_(
     from tavusctl.commands.lifecycle import import_persona
     from tavusctl.manifest.load import load_or_raise
 
-    resources = load_or_raise(list(paths), **loader).resources
+    resources = load_or_raise(
+        list(paths),
+        allow_unknown_fields=allow_unknown_fields,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+        scrubber=SECRETS_READ,
+    ).resources
     echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
 
 
@@ -699,7 +743,7 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
 @click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
 @click.pass_obj

@@ -1,5 +1,6 @@
-"""The plain functions behind the CLI commands that plan and apply.
+"""The plain functions behind the CLI commands, one module per command.
 
-Each takes its collaborators (an API client, a :class:`Console`) and returns an exit code; the
-click callbacks in ``cli.py`` only build those collaborators.
+Each takes its collaborators (an API client, a :class:`~tavusctl.commands.common.Console`) and
+returns an exit code or data; the click callbacks in :mod:`tavusctl.cli.main` only build those
+collaborators.
 """

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
+from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import make_plan
@@ -26,6 +25,7 @@ class Console:
     err: Callable[[str], None]
     color: bool = False
     verbose: int = 0
+    scrubber: Scrubber = field(default_factory=Scrubber)  # secrets read, hidden from output
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Planned:
     lock_text: str
     requests: int
     # The account as the plan saw it: by kind name, then by id.
-    live: Mapping[str, Mapping[str, Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] = field(default_factory=dict)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -58,6 +58,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
         list(inputs.paths),
         allow_unknown_fields=inputs.allow_unknown_fields,
         allow_plaintext_secrets=inputs.allow_plaintext_secrets,
+        scrubber=console.scrubber,
     )
     for warning in result.warnings:
         console.err(f"{warning.location}: warning: {warning.message}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
@@ -28,7 +27,7 @@ from tavusctl.state.lockfile import Lockfile
 NOTHING = "The lockfile records no personas: nothing to destroy."
 
 
-def destroy_plan(lock: Lockfile, live: Mapping[str, Mapping[str, Any]]) -> Plan:
+def destroy_plan(lock: Lockfile, live: Mapping[str, Mapping[str, object]]) -> Plan:
     """A delete action for every lockfile entry. ``live``: persona id → document.
 
     An intent-only entry is included: the executor deletes what the interrupted create left, if

@@ -1,13 +1,12 @@
 """``tavusctl export``: write manifests from live personas and record them in the lockfile.
 
-The manifest text itself comes from the pure :mod:`tavusctl.export`; this module chooses the
-personas and names, refuses to overwrite any file, writes, and records. Lockfile changes are made
-under :func:`lockfile.exclusive`, so they never race an apply.
+The manifest text itself comes from the pure :mod:`tavusctl.manifest.from_live`; this module
+chooses the personas and names, refuses to overwrite any file, writes, and records. Lockfile
+changes are made under :func:`lockfile.exclusive`, so they never race an apply.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands import state
+from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
-from tavusctl.manifest import from_live as export
+from tavusctl.kinds import PERSONA
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -70,14 +70,14 @@ async def export_personas(
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
         names = _names(lock, personas)
-        drafts = [_draft(out, names[p["persona_id"]], p) for p in personas]
+        drafts = [_draft(out, names[str(p[PERSONA.id_field])], p) for p in personas]
         _refuse_existing(drafts)
         done = _write_all(lock_path, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
     return ExportResult(tuple(done), skipped)
 
 
-def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
         raise NotFound(
@@ -86,7 +86,7 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
             status=404,
         )
     wanted = sorted(dict.fromkeys(ids))
-    personas = [live[i] for i in wanted if live[i].get("persona_type", "user") != "system"]
+    personas = [live[i] for i in wanted if not _is_system(live[i])]
     if len(personas) != len(wanted):
         raise UsageError(
             "Tavus system personas cannot be exported or managed; nothing was exported. "
@@ -95,12 +95,12 @@ def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict
     return personas
 
 
-def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def _names(lock: Lockfile, personas: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Managed personas keep their lockfile name; the others get fresh unique ones."""
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
-    fresh = [p for p in personas if p["persona_id"] not in recorded]
+    fresh = [p for p in personas if p[PERSONA.id_field] not in recorded]
     taken = {state.name_of(k) for k in lock.entries}
-    return {**recorded, **export.unique_names(fresh, taken)}
+    return {**recorded, **from_live.unique_names(fresh, taken)}
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,9 @@ class _Draft:
     notes: tuple[str, ...]
 
 
-def _draft(out: Path, name: str, live: Mapping[str, Any]) -> _Draft:
-    text, notes = export.to_manifest(name, live, schema_ref(out))
+def _draft(out: Path, name: str, live: Mapping[str, object]) -> _Draft:
+    text, notes = from_live.to_manifest(name, live, schema.reference(out))
     return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
-
-
-def schema_ref(out: Path) -> str:
-    """The manifest schema relative to ``out``: the project's ``schemas/`` folder when the
-    working directory has one (portable in a repository), else the file tavusctl ships."""
-    local = Path("schemas/manifest.schema.json")
-    shipped = Path(__file__).parent.parent / "schemas" / "manifest.schema.json"
-    target = local if local.is_file() else shipped
-    return os.path.relpath(target.resolve(), out.resolve())
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
@@ -167,11 +158,16 @@ def _write_manifest(draft: _Draft) -> None:
 
 def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     """Record a written manifest's persona, unless the lockfile already manages it."""
-    persona_id, key = draft.live["persona_id"], state.key_of(draft.name)
+    persona_id, key = str(draft.live[PERSONA.id_field]), state.key_of(draft.name)
     notes = draft.notes
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
     else:
-        applied, _ = export.applied_from_live(export.spec_of(draft.live), lock.salt)
+        applied, _ = from_live.applied_from_live(from_live.spec_of(draft.live), lock.salt)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)
+
+
+def _is_system(doc: Mapping[str, object]) -> bool:
+    """Whether a persona is one of Tavus's own (read-only) system personas."""
+    return PERSONA.system_field is not None and doc.get(PERSONA.system_field) == "system"

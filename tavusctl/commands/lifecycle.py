@@ -12,7 +12,6 @@ from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.commands import state
-from tavusctl.core import secrets
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -23,12 +22,12 @@ from tavusctl.core.errors import (
 )
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
-from tavusctl.manifest import from_live as export
+from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
-def project(live: Any, spec: Any) -> Any:
+def project(live: object, spec: object) -> Any:
     """``live`` cut down to the leaves present in ``spec`` (``{}`` when none are).
 
     Objects are followed into (an empty object declares no leaf); anything else (strings,
@@ -59,9 +58,9 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        secrets.remember_all(live, PERSONA.secrets)
-        spec = project(export.spec_of(live), dict(resource.spec))
-        applied, masked = export.applied_from_live(spec, lock.salt)
+        client.scrubber.add_shown(live, PERSONA.secrets)
+        spec = project(from_live.spec_of(live), dict(resource.spec))
+        applied, masked = from_live.applied_from_live(spec, lock.salt)
         lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
@@ -97,7 +96,7 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             )
 
 
-async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, Any]:
+async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, object]:
     live = await client.get_persona(persona_id)
     if live is None:
         raise NotFound(
@@ -105,7 +104,7 @@ async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, A
             "the Tavus dashboard or 'GET /v2/personas'.",
             status=404,
         )
-    if live.get("persona_type") == "system":
+    if live.get(PERSONA.system_field or "") == "system":
         raise UsageError(
             f"Persona {persona_id} is a Tavus system persona: it cannot be managed. "
             "Write a manifest of your own from it and apply that to get a copy you can manage."
@@ -147,7 +146,7 @@ async def start_conversation(
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")
-    body: dict[str, Any] = {"persona_id": persona_id, "test_mode": test_mode}
+    body: dict[str, object] = {"persona_id": persona_id, "test_mode": test_mode}
     if replica_id:
         body["replica_id"] = replica_id
     try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.commands import saved_plan
 from tavusctl.commands.common import Console, Inputs, Planned, prepare
 from tavusctl.core.errors import ExitCode
-from tavusctl.render.markdown import render_markdown
+from tavusctl.render.markdown import Label, render_markdown
 from tavusctl.render.text import render_json, render_text
 
 
@@ -44,10 +46,26 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
     if fmt == "json":
         return render_json(planned.plan, planned.requests)
     if fmt == "markdown":
-        return render_markdown(planned.plan, requests=planned.requests)
+        return render_markdown(planned.plan, requests=planned.requests, labels=labels(planned))
     return render_text(planned.plan, color=color, requests=planned.requests)
 
 
 def save(planned: Planned, inputs: Inputs, path: Path, api_key: str) -> None:
     """Write the saved plan atomically (it holds no secret value; see saved_plan.write)."""
     saved_plan.write(path, planned, inputs, api_key)
+
+
+def labels(planned: Planned) -> dict[str, Label]:
+    """Each resource's display name and manifest file, and a deleted one's last-applied spec."""
+    out = {
+        key: Label(_display(entry.applied), None, entry.applied)
+        for key, entry in planned.lock.entries.items()
+    }
+    for resource in planned.resources:
+        out[resource.key] = Label(_display(resource.spec), resource.location.file)
+    return out
+
+
+def _display(spec: Mapping[str, Any]) -> str | None:
+    name = spec.get("persona_name")
+    return name if isinstance(name, str) and name else None

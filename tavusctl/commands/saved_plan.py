@@ -14,7 +14,7 @@ from tavusctl.core import jsontext
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
-from tavusctl.plan import saved as planfile
+from tavusctl.plan import saved as plan_file
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
 
@@ -30,12 +30,12 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
 def write(path: Path, planned: Planned, inputs: Inputs, api_key: str) -> None:
     """Write the saved plan for ``planned`` atomically; it holds no secret value, and its
     hashes and mac are keyed with a key derived from ``api_key``."""
-    key = planfile.PlanKey.derive(api_key, planned.plan.salt)
-    text = planfile.dumps(
+    key = plan_file.PlanKey.derive(api_key, planned.plan.salt)
+    text = plan_file.dumps(
         planned.plan,
         key,
-        manifests_fingerprint=planfile.manifests_fingerprint(planned.resources, key.secret),
-        lockfile_fingerprint=planfile.fingerprint(planned.lock_text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, key.secret),
+        lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs),
     )
     try:
@@ -47,7 +47,7 @@ def write(path: Path, planned: Planned, inputs: Inputs, api_key: str) -> None:
         ) from None
 
 
-def read(path: Path, api_key: str) -> tuple[planfile.SavedPlan, planfile.PlanKey]:
+def read(path: Path, api_key: str) -> tuple[plan_file.SavedPlan, plan_file.PlanKey]:
     """Read a saved plan and the key it was made with; unreadable or edited is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -60,8 +60,8 @@ def read(path: Path, api_key: str) -> tuple[planfile.SavedPlan, planfile.PlanKey
         raise PlanError(
             f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
         ) from None
-    key = planfile.PlanKey.derive(api_key, _salt_of(text))
-    return planfile.loads(text, key, f"The plan file {path}"), key
+    key = plan_file.PlanKey.derive(api_key, _salt_of(text))
+    return plan_file.loads(text, key, f"The plan file {path}"), key
 
 
 def _salt_of(text: str) -> str:
@@ -96,12 +96,12 @@ async def run(
             wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
     live = await fetch_account(client, wanted)
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
-    plan = planfile.resolve_secrets(saved, resources, key)
-    planfile.check_fresh(
+    plan = plan_file.resolve_secrets(saved, resources, key)
+    plan_file.check_fresh(
         saved,
         key,
-        manifests_fingerprint=planfile.manifests_fingerprint(resources, key.secret),
-        lockfile_fingerprint=planfile.fingerprint(text),
+        manifests_fingerprint=plan_file.manifests_fingerprint(resources, key.secret),
+        lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
@@ -111,7 +111,7 @@ async def run(
     return await apply.execute(client, plan, lock_path, lock, execution, console, live.by_kind)
 
 
-def _inputs_json(inputs: Inputs) -> dict[str, Any]:
+def _inputs_json(inputs: Inputs) -> dict[str, object]:
     out = dataclasses.asdict(inputs)
     out["paths"] = [str(p) for p in inputs.paths]
     out["targets"] = list(inputs.targets)

@@ -1,6 +1,6 @@
 """``tavusctl state``: inspect and repair the lockfile.
 
-Plain functions over :mod:`tavusctl.lockfile`. The readers take a :class:`Lockfile`; the
+Plain functions over :mod:`tavusctl.state.lockfile`. The readers take a :class:`Lockfile`; the
 writers take its path and hold :func:`lockfile.exclusive` while they read, change and write, so
 they never race an apply.
 """
@@ -10,10 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from tavusctl.core import pointer
 from tavusctl.core.errors import LockfileError, UsageError
 from tavusctl.core.secrets import SENSITIVE, is_hash
 from tavusctl.kinds import PERSONA
@@ -94,13 +93,9 @@ def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
 
 
-def _mask(doc: Any) -> Any:
+def _mask(doc: object) -> object:
     """``doc`` with every stored secret hash replaced by ``(sensitive value)``."""
-    if isinstance(doc, Mapping):
-        return {k: _mask(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_mask(v) for v in doc]
-    return SENSITIVE if is_hash(doc) else doc
+    return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 
 
 def remove(path: Path, name: str) -> str:

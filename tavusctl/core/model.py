@@ -42,11 +42,3 @@ class Resource:
     def key(self) -> str:
         """The lockfile key, e.g. ``Persona/interviewer``."""
         return f"{self.kind}/{self.name}"
-
-    def location_of(self, pointer: str) -> Location:
-        """The location of ``pointer``, or of its nearest located parent."""
-        while pointer:
-            if pointer in self.locations:
-                return self.locations[pointer]
-            pointer = pointer.rsplit("/", 1)[0]
-        return self.locations.get("", self.location)

@@ -32,7 +32,7 @@ def split(pointer: str) -> list[str]:
     return [unescape(t) for t in pointer[1:].split("/")]
 
 
-def get(doc: Any, pointer: str, default: Any = MISSING) -> Any:
+def get(doc: object, pointer: str, default: object = MISSING) -> Any:
     """The value at ``pointer`` in ``doc``; ``default`` when absent."""
     node = doc
     for token in split(pointer):
@@ -45,7 +45,7 @@ def get(doc: Any, pointer: str, default: Any = MISSING) -> Any:
     return node
 
 
-def resolve(doc: Any, pointer: str) -> Any:
+def resolve(doc: object, pointer: str) -> Any:
     """The value at ``pointer`` in ``doc``; KeyError when absent."""
     found = get(doc, pointer)
     if found is MISSING:
@@ -53,7 +53,7 @@ def resolve(doc: Any, pointer: str) -> Any:
     return found
 
 
-def exists(doc: Any, pointer: str) -> bool:
+def exists(doc: object, pointer: str) -> bool:
     """Whether ``pointer`` names a value in ``doc``."""
     return get(doc, pointer) is not MISSING
 
@@ -74,8 +74,8 @@ def related(a: str, b: str) -> bool:
 
 
 def leaves(
-    node: Any, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
-) -> Iterator[tuple[str, Any]]:
+    node: object, path: str = "", *, stop: Callable[[str], bool] | None = None, lists: bool = False
+) -> Iterator[tuple[str, object]]:
     """(pointer, value) of every leaf under ``node`` (found at ``path``), depth first.
 
     A leaf is anything but a non-empty object (with ``lists``, nor a non-empty list: lists are
@@ -91,3 +91,24 @@ def leaves(
             yield from leaves(value, f"{path}/{index}", stop=stop, lists=lists)
     else:
         yield path, node
+
+
+def map_leaves(
+    node: object,
+    fn: Callable[[str, object], object],
+    path: str = "",
+    *,
+    stop: Callable[[str], bool] | None = None,
+) -> object:
+    """A copy of ``node`` (found at ``path``) with every scalar, and every position where
+    ``stop(pointer)`` holds, replaced by ``fn(pointer, value)``. Objects and lists are walked
+    into and rebuilt; the one rebuild of JSON-like data."""
+    if stop is not None and stop(path):
+        return fn(path, node)
+    if isinstance(node, Mapping):
+        return {
+            k: map_leaves(v, fn, f"{path}/{escape(str(k))}", stop=stop) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [map_leaves(v, fn, f"{path}/{i}", stop=stop) for i, v in enumerate(node)]
+    return fn(path, node)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import quote, quote_plus
 
 from tavusctl.core import pointer
@@ -41,7 +41,7 @@ class SecretRule:
         """Whether the JSON Pointer ``path`` (relative to a spec) names a secret field."""
         return _by_rule(self, path)
 
-    def paths(self, doc: Any, prefix: str = "") -> Iterator[str]:
+    def paths(self, doc: object, prefix: str = "") -> Iterator[str]:
         """The pointer of every secret leaf (or secret subtree) present in ``doc``, lists
         included: an ``api_key`` in a list of fallbacks is as secret as any other."""
         for path, _ in pointer.leaves(doc, prefix, stop=self, lists=True):
@@ -66,7 +66,7 @@ def _by_rule(rule: SecretRule, path: str) -> bool:
     return any(pointer.below(path, parent) for parent in rule.under)
 
 
-def hash_secret(value: Any, salt: str) -> str:
+def hash_secret(value: object, salt: str) -> str:
     """A salted, keyed hash of a secret value, safe to store and compare."""
     digest = hmac.new(salt.encode(), repr(value).encode(), hashlib.sha256).hexdigest()
     return HASH_PREFIX + digest
@@ -79,12 +79,12 @@ _MASK = re.compile(r"[*\u2022]{3,}|\.\.\.|\u2026")
 Verdict = Literal["same", "different", "unknown"]
 
 
-def is_masked(value: Any) -> bool:
+def is_masked(value: object) -> bool:
     """Whether ``value``, a secret as the API returned it, is masked."""
     return isinstance(value, str) and _MASK.search(value) is not None
 
 
-def mask_fits(masked: str, value: Any) -> bool:
+def mask_fits(masked: str, value: object) -> bool:
     """Whether ``value`` could be the secret behind ``masked``: what the mask shows before its
     first run and after its last one must be how ``value`` starts and ends."""
     parts = _MASK.split(masked)
@@ -92,7 +92,7 @@ def mask_fits(masked: str, value: Any) -> bool:
     return text.startswith(parts[0]) and text.endswith(parts[-1])
 
 
-def compare_live(live: Any, value: Any, salt: str) -> Verdict:
+def compare_live(live: object, value: object, salt: str) -> Verdict:
     """What a secret as read from the API says about whether it is ``value``.
 
     Equal by hash: ``same``. A non-empty string that is not masked is the secret in clear:
@@ -108,45 +108,51 @@ def compare_live(live: Any, value: Any, salt: str) -> Verdict:
     return "different"
 
 
-def _hash_equal(live: Any, value: Any, salt: str) -> bool:
+def _hash_equal(live: object, value: object, salt: str) -> bool:
     return hmac.compare_digest(hash_secret(live, salt), hash_secret(value, salt))
 
 
-def is_hash(value: Any) -> bool:
+def is_hash(value: object) -> bool:
     """Whether ``value`` looks like the output of :func:`hash_secret`."""
     return isinstance(value, str) and value.startswith(HASH_PREFIX) and len(value) == 71
 
 
-# The last line of defence: every secret value tavusctl has read in this process (the API key,
-# values of secret fields). The CLI scrubs all it prints through :func:`scrub`, so that a bug
-# that would print one prints ``(sensitive value)`` instead. A value is hidden as written and as
-# it appears inside JSON text or a URL (``\"``, ``\\``, ``\u00e9``, ``%2F``): an API error that
-# echoes the request shows it escaped. A value shorter than SHORT is hidden only as a whole
-# token (not inside a longer word): hiding every ``e`` would mangle every message and show the
-# secret by its absence. The API key is never that short (the CLI refuses such a key).
+class Scrubber:
+    """The secret values read in this run, hidden from everything printed: the last line of
+    defence. Nothing should try to print a secret, but if a bug does, the user sees
+    ``(sensitive value)``.
+
+    The CLI makes one and fills it explicitly: it adds the API key and hands the scrubber to
+    the manifest loader (secret values read) and the client (secrets the API shows in clear);
+    it scrubs everything it prints. A value is hidden as written and as it appears inside JSON
+    text or a URL (``\\"``, ``\\\\``, ``\\u00e9``, ``%2F``): an API error that echoes the
+    request shows it escaped. A value shorter than :data:`SHORT` is hidden only as a whole token
+    (not inside a longer word): hiding every ``e`` would mangle every message and show the
+    secret by its absence. The API key is never that short (the CLI refuses such a key).
+    """
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+
+    def add(self, value: object) -> None:
+        """Hide ``value`` (a secret string) from now on."""
+        if isinstance(value, str) and value:
+            self._known.add(value)
+
+    def add_shown(self, doc: object, rule: SecretRule) -> None:
+        """Hide every secret value that ``doc`` (an object as the API returned it) shows in
+        clear, so that an API message echoing one is scrubbed too."""
+        for path in rule.paths(doc):
+            self.add(pointer.resolve(doc, path))
+
+    def scrub(self, text: str, also: Iterable[str] = ()) -> str:
+        """``text`` with every secret value added (and each of ``also``) replaced by
+        ``(sensitive value)``, in each of its written forms."""
+        values = self._known.union(v for v in also if isinstance(v, str) and v)
+        return scrub_values(text, values)
+
+
 SHORT = 8
-_known: set[str] = set()
-
-
-def remember(value: str) -> None:
-    """Remember a secret value so that :func:`scrub` hides it."""
-    if isinstance(value, str) and value:
-        _known.add(value)
-
-
-def remember_all(doc: Any, rule: SecretRule) -> None:
-    """Remember every secret value that ``doc`` (an object as the API returned it) shows in
-    clear, so that an API message echoing one is scrubbed too."""
-    for path in rule.paths(doc):
-        value = pointer.resolve(doc, path)
-        if isinstance(value, str):
-            remember(value)
-
-
-def scrub(text: str, also: Iterable[str] = ()) -> str:
-    """``text`` with every remembered secret value (and each of ``also``) replaced by
-    ``(sensitive value)``, in each of its written forms."""
-    return scrub_values(text, _known.union(v for v in also if isinstance(v, str) and v))
 
 
 def scrub_values(text: str, values: Iterable[str]) -> str:
@@ -162,8 +168,8 @@ def scrub_values(text: str, values: Iterable[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _forms(value: str) -> frozenset[str]:
-    """How ``value`` can appear in text: as is, JSON-escaped (with and without ``\\u`` escapes),
-    URL-encoded."""
+    """How ``value`` can appear in text: as is, JSON-escaped (with and without ``\\u``
+    escapes), URL-encoded."""
     as_json = json.dumps(value, ensure_ascii=False)[1:-1]
     as_ascii = json.dumps(value)[1:-1]
     raw = value.encode("utf-8", "surrogatepass")  # a value read from bytes that are not UTF-8

@@ -7,7 +7,6 @@ tavus-api-2026.md: ``2026-01-01T10:00:19.990Z`` (milliseconds), ``…56.504765Z`
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 
 def now_iso() -> str:
@@ -15,7 +14,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def parse_time(text: Any) -> datetime | None:
+def parse_time(text: object) -> datetime | None:
     """An aware datetime from ISO 8601 text (``Z`` allowed); None if absent or unreadable."""
     if not isinstance(text, str):
         return None

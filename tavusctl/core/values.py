@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 
 class Missing:
@@ -28,7 +27,7 @@ MISSING = Missing()
 _TRUE, _FALSE = "\x00bool:true", "\x00bool:false"
 
 
-def normal(value: Any) -> Any:
+def normal(value: object) -> object:
     """A form where equal means equivalent: string booleans are booleans, ``1`` is ``1.0``.
 
     Booleans become tagged strings because Python (and DeepDiff) take ``True`` for ``1``.
@@ -46,7 +45,7 @@ def normal(value: Any) -> Any:
     return value
 
 
-def same(a: Any, b: Any) -> bool:
+def same(a: object, b: object) -> bool:
     """Equal as JSON, except that ``"true"``/``"false"`` strings equal the booleans and ``1``
     equals ``1.0``. :data:`MISSING` equals only itself."""
     return a is b or (a is not MISSING and b is not MISSING and normal(a) == normal(b))

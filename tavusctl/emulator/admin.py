@@ -8,14 +8,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from tavusctl.emulator.http import NO_BODY, HttpError, Request, Response, error
 from tavusctl.emulator.service import Emulator
 from tavusctl.emulator.trouble import FAULT_BODIES, Fault, Injection
 
 PREFIX = "/_emulator/"
-Hook = Callable[[Emulator, Request], Response]
 
 
 async def handle(emu: Emulator, req: Request) -> Response:
@@ -32,7 +30,7 @@ async def handle(emu: Emulator, req: Request) -> Response:
         emu.saved()
 
 
-def _body(req: Request) -> Any:
+def _body(req: Request) -> object:
     try:
         return req.json()
     except ValueError:

@@ -11,9 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-CHOICES: dict[str, tuple[Any, ...]] = {
+CHOICES: dict[str, tuple[object, ...]] = {
     "get_shape": ("flat", "wrapped"),
-    "secrets": ("stored", "masked", "masked-stars", "omitted"),
+    "secrets": ("stored", "masked", "masked-stars", "omitted", "masked-bullets", "masked-ellipsis"),
     "missing_status": (400, 404),
     "patch_response": ("full", "message", "empty"),
     "create_response": ("minimal", "full"),
@@ -65,7 +65,7 @@ class EmulatorConfig:
             check_field(name, getattr(self, name))
         check_field("rate_limit", self.rate_limit)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         """The configuration as a JSON object (tuples become lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
 
@@ -110,9 +110,9 @@ def check_field(name: str, value: Any) -> None:
         raise ValueError(f"The setting 'seed' must be an integer, not {value!r}.")
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

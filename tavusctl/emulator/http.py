@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 NO_BODY = object()  # a response that carries no body at all (204, 304, an "empty" 200)
 
@@ -19,13 +18,13 @@ class Request:
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> Any:
+    def json(self) -> object:
         """The parsed JSON body; ValueError if it is not JSON (an empty body is None)."""
         if not self.body.strip():
             return None
         return json.loads(self.body)
 
-    def logged_body(self) -> Any:
+    def logged_body(self) -> object:
         """The parsed body for the request log, or None when it is absent or not JSON."""
         try:
             return self.json()
@@ -38,7 +37,7 @@ class Response:
     """One HTTP response: a status, a JSON body (or NO_BODY) and extra headers."""
 
     status: int
-    body: Any = NO_BODY
+    body: object = NO_BODY
     headers: dict[str, str] = field(default_factory=dict)
 
     def encoded(self) -> bytes:
@@ -51,7 +50,7 @@ class Response:
 class HttpError(Exception):
     """Raised by handlers to answer with an error status and body."""
 
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {body}")
         self.response = Response(status, body, headers or {})
 

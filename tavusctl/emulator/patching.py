@@ -28,7 +28,7 @@ def patch_error(status: int) -> HttpError:
     return HttpError(422, {"message": "Invalid JSON patch format"})
 
 
-def check_ops(ops: Any, error_status: int) -> list[dict[str, Any]]:
+def check_ops(ops: object, error_status: int) -> list[dict[str, object]]:
     """Return ``ops`` if it is a well-formed list of operations; raise otherwise."""
     if not isinstance(ops, list) or not all(_well_formed(op) for op in ops):
         raise patch_error(error_status)
@@ -38,7 +38,9 @@ def check_ops(ops: Any, error_status: int) -> list[dict[str, Any]]:
     return ops
 
 
-def apply_ops(doc: dict[str, Any], ops: list[dict[str, Any]], error_status: int) -> dict[str, Any]:
+def apply_ops(
+    doc: dict[str, Any], ops: list[dict[str, object]], error_status: int
+) -> dict[str, object]:
     """Apply ``ops`` to a copy of ``doc`` and return it; raise if any operation fails."""
     try:
         result = jsonpatch.JsonPatch(ops).apply(doc, in_place=False)
@@ -51,12 +53,12 @@ def apply_ops(doc: dict[str, Any], ops: list[dict[str, Any]], error_status: int)
     return result
 
 
-def same_document(a: Any, b: Any) -> bool:
+def same_document(a: object, b: object) -> bool:
     """JSON equality that tells ``1``, ``1.0`` and ``true`` apart (Python's ``==`` does not)."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _well_formed(op: Any) -> bool:
+def _well_formed(op: object) -> bool:
     if not isinstance(op, dict) or op.get("op") not in OPS or not _is_pointer(op.get("path")):
         return False
     if op["op"] in NEEDS_VALUE and "value" not in op:
@@ -64,7 +66,7 @@ def _well_formed(op: Any) -> bool:
     return op["op"] not in NEEDS_FROM or _is_pointer(op.get("from"))
 
 
-def _is_pointer(path: Any) -> bool:
+def _is_pointer(path: object) -> bool:
     return isinstance(path, str) and (path == "" or path.startswith("/"))
 
 

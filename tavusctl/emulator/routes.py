@@ -77,7 +77,7 @@ def _page(items: Any, total: int, page: int, limit: int) -> dict[str, Any]:
     return {"data": list(itertools.islice(items, start, start + limit)), "total_count": total}
 
 
-def _json_body(req: Request) -> Any:
+def _json_body(req: Request) -> object:
     try:
         return req.json()
     except ValueError:
@@ -137,7 +137,7 @@ def patch_persona(
 
 
 def patch_response(
-    result: dict[str, Any] | None, cfg: EmulatorConfig, *, pal: bool = False
+    result: dict[str, object] | None, cfg: EmulatorConfig, *, pal: bool = False
 ) -> Response:
     """304 when nothing changed, else 200 with a body per the ``patch_response`` switch."""
     if result is None:
@@ -183,7 +183,7 @@ def get_replica(
     return Response(200, _replica_view(store.replicas[rid], req, face))
 
 
-def _replica_view(replica: dict[str, Any], req: Request, face: bool) -> dict[str, Any]:
+def _replica_view(replica: dict[str, object], req: Request, face: bool) -> dict[str, object]:
     """``replica_type`` appears only with ``verbose=true`` (§11); a face in face words."""
     if req.query.get("verbose", "").lower() != "true":
         replica = {k: v for k, v in replica.items() if k != "replica_type"}

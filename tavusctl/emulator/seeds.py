@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 SEED_TIME = "2025-01-01T00:00:00.000Z"
 
 STOCK_REPLICAS: dict[str, str] = {
@@ -53,7 +51,7 @@ SYSTEM_PERSONAS: dict[str, str] = {
 }
 
 
-def replica(replica_id: str, name: str, replica_type: str) -> dict[str, Any]:
+def replica(replica_id: str, name: str, replica_type: str) -> dict[str, object]:
     """A completed replica object as GET /v2/replicas/{id} returns it (§7)."""
     return {
         "replica_id": replica_id,
@@ -69,7 +67,7 @@ def replica(replica_id: str, name: str, replica_type: str) -> dict[str, Any]:
     }
 
 
-def replicas(extra: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def replicas(extra: tuple[str, ...]) -> dict[str, dict[str, object]]:
     """The stock replicas plus the user replicas named with ``--replica``."""
     found = {rid: replica(rid, name, "system") for rid, name in STOCK_REPLICAS.items()}
     for rid in extra:
@@ -77,7 +75,7 @@ def replicas(extra: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def system_personas() -> dict[str, dict[str, Any]]:
+def system_personas() -> dict[str, dict[str, object]]:
     """The stock personas, newest first as the list shows them (all share one seed time)."""
     stock = list(STOCK_REPLICAS)
     return {

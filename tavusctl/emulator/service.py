@@ -4,12 +4,11 @@ how it answers one Tavus API request."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
 from tavusctl.emulator import routes
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError, Request, Response
-from tavusctl.emulator.state import StateFile
+from tavusctl.emulator.state_file import StateFile
 from tavusctl.emulator.store import Store
 from tavusctl.emulator.trouble import Fault, Trouble
 from tavusctl.emulator.views import logged
@@ -26,12 +25,12 @@ class Emulator:
         self.config = config
         self.store = Store(config)
         self.trouble = Trouble(config)
-        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+        self.log: deque[dict[str, object]] = deque(maxlen=LOG_LIMIT)
         self.state = StateFile(config.state_file, self.store) if config.state_file else None
         if self.state is not None:
             self.state.load()
 
-    def configure(self, changes: dict[str, Any]) -> None:
+    def configure(self, changes: dict[str, object]) -> None:
         """Change switches at run time (ValueError on a bad name or value)."""
         self.config = self.config.changed(changes)
         self.trouble.reconfigure(self.config)

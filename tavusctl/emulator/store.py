@@ -10,7 +10,7 @@ import copy
 import hashlib
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,7 +19,7 @@ from tavusctl.emulator import seeds, vocab
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import HttpError, error
 from tavusctl.emulator.patching import apply_ops, check_ops, same_document
-from tavusctl.emulator.validate import SERVER_FIELDS, fill_defaults, validate_persona
+from tavusctl.emulator.persona_rules import SERVER_FIELDS, fill_defaults, validate_persona
 from tavusctl.emulator.views import pal_server_fields
 
 GENERIC_CONVERSATION_ERROR = (
@@ -38,8 +38,8 @@ def account_id(api_key: str) -> str:
 class Account:
     """One Tavus account: personas and conversations in creation order."""
 
-    personas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    personas: dict[str, dict[str, object]] = field(default_factory=dict)
+    conversations: dict[str, dict[str, object]] = field(default_factory=dict)
     started: int = 0  # conversations ever started, for the ``credits`` switch
 
 
@@ -79,7 +79,7 @@ class Store:
         """The account for ``api_key``, created empty on first use."""
         return self.accounts.setdefault(account_id(api_key), Account())
 
-    def new_id(self, prefix: str, taken: dict[str, Any]) -> str:
+    def new_id(self, prefix: str, taken: Mapping[str, object]) -> str:
         """A fresh ``prefix`` + 11 lowercase hex id (§2.6, §11), unique within ``taken``."""
         while True:
             candidate = prefix + f"{self._ids.getrandbits(44):011x}"
@@ -92,7 +92,9 @@ class Store:
 
     # Personas
 
-    def create_persona(self, acct: Account, body: Any, config: EmulatorConfig) -> dict[str, Any]:
+    def create_persona(
+        self, acct: Account, body: object, config: EmulatorConfig
+    ) -> dict[str, object]:
         """Validate and store a new persona; return the stored document."""
         if not isinstance(body, dict):
             raise error(400, "Invalid request body")
@@ -107,22 +109,22 @@ class Store:
         self.changed()
         return acct.personas[pid]
 
-    def persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, Any]:
+    def persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, object]:
         """A user or system persona by id; raises the missing-persona error."""
         found = acct.personas.get(pid) or self.system_personas.get(pid)
         if found is None:
             raise missing_persona(config)
         return found
 
-    def user_persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, Any]:
+    def user_persona(self, acct: Account, pid: str, config: EmulatorConfig) -> dict[str, object]:
         """A persona this account may change (system personas are read-only to it)."""
         if pid not in acct.personas:
             raise missing_persona(config)
         return acct.personas[pid]
 
     def patch_persona(
-        self, acct: Account, pid: str, ops: Any, config: EmulatorConfig, *, pal: bool = False
-    ) -> dict[str, Any] | None:
+        self, acct: Account, pid: str, ops: object, config: EmulatorConfig, *, pal: bool = False
+    ) -> dict[str, object] | None:
         """Apply a JSON Patch atomically; return the new document, or None when nothing changed.
 
         With ``pal`` the patch speaks PAL words: it applies to the PAL view (server fields
@@ -130,7 +132,7 @@ class Store:
         """
         stored = self.user_persona(acct, pid, config)
         ops = check_ops(ops, config.patch_error_status)
-        result: dict[str, Any]
+        result: dict[str, object]
         if pal:
             shown = {**vocab.to_pal(stored), **pal_server_fields(stored)}
             result = vocab.from_pal(apply_ops(shown, ops, config.patch_error_status))
@@ -160,12 +162,12 @@ class Store:
         config: EmulatorConfig,
         *,
         descending: bool = False,
-    ) -> tuple[Iterator[dict[str, Any]], int]:
+    ) -> tuple[Iterator[dict[str, object]], int]:
         """Personas oldest first, or newest first if ``descending`` (an iterator, so a page
         costs only its offset), and their count (tavus-api-2026.md: lists are oldest first)."""
         order: Any = reversed if descending else iter
-        users: Iterator[dict[str, Any]] = order(acct.personas.values())
-        system: Iterator[dict[str, Any]] = order(self.system_personas.values())
+        users: Iterator[dict[str, object]] = order(acct.personas.values())
+        system: Iterator[dict[str, object]] = order(self.system_personas.values())
         if persona_type == "user" or (persona_type is None and not config.list_system_personas):
             return users, len(acct.personas)
         if persona_type == "system":
@@ -177,8 +179,8 @@ class Store:
     # Conversations
 
     def create_conversation(
-        self, acct: Account, body: Any, config: EmulatorConfig
-    ) -> dict[str, Any]:
+        self, acct: Account, body: object, config: EmulatorConfig
+    ) -> dict[str, object]:
         """Start a conversation, resolving the replica from the body or the persona (§8).
 
         ``pal_id``/``face_id`` (2026 words) stand for ``persona_id``/``replica_id``. Past the
@@ -218,7 +220,7 @@ class Store:
         if config.credits is not None and acct.started >= config.credits:
             raise HttpError(402, {"message": CREDITS_ERROR})
 
-    def conversation(self, acct: Account, cid: str) -> dict[str, Any]:
+    def conversation(self, acct: Account, cid: str) -> dict[str, object]:
         """A conversation by id; 404 when unknown (undocumented wording)."""
         if cid not in acct.conversations:
             raise error(404, "Conversation not found")
@@ -236,8 +238,8 @@ class Store:
         self.changed()
 
     def _conversation_persona(
-        self, acct: Account, pid: Any, config: EmulatorConfig
-    ) -> dict[str, Any] | None:
+        self, acct: Account, pid: object, config: EmulatorConfig
+    ) -> dict[str, object] | None:
         if pid is None:
             return None
         try:

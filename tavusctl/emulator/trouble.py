@@ -12,7 +12,6 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 from tavusctl.emulator.config import EmulatorConfig
 
@@ -30,7 +29,7 @@ class Fault:
     """A response to send instead of the real one (status None: drop the connection)."""
 
     status: int | None
-    body: Any = None
+    body: object = None
     headers: dict[str, str] = field(default_factory=dict)
     after_write: bool = False  # strike after the change was made, before the answer is sent
 

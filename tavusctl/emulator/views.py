@@ -13,7 +13,7 @@ from typing import Any
 from tavusctl.core import pointer
 from tavusctl.emulator import vocab
 from tavusctl.emulator.config import EmulatorConfig
-from tavusctl.emulator.validate import INTERRUPT_NAMES, LAYER_FIELDS, TOP_LEVEL
+from tavusctl.emulator.persona_rules import INTERRUPT_NAMES, LAYER_FIELDS, TOP_LEVEL
 
 STARS = "********"
 # Shown as null when unset. pipeline_mode is not: the server fills "full".
@@ -21,7 +21,9 @@ NULLABLE_TOP = tuple(sorted(TOP_LEVEL - {"pipeline_mode"}))
 NULLABLE_PAL = ("session_id", "source_template_id", "registration_id")
 
 
-def persona_view(doc: dict[str, Any], cfg: EmulatorConfig, *, pal: bool = False) -> dict[str, Any]:
+def persona_view(
+    doc: dict[str, object], cfg: EmulatorConfig, *, pal: bool = False
+) -> dict[str, object]:
     """The persona as GET/list return it, in persona or PAL words.
 
     Returns ``doc`` itself when nothing needs changing: callers serialize it at once, and most
@@ -35,7 +37,7 @@ def persona_view(doc: dict[str, Any], cfg: EmulatorConfig, *, pal: bool = False)
     return shown
 
 
-def hide_secrets(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
+def hide_secrets(doc: dict[str, object], secrets: str) -> dict[str, Any]:
     """Secrets stored, masked (``****`` + last 4, or ``********``) or omitted."""
     paths = list(secret_paths(doc)) if secrets != "stored" else []
     if not paths:
@@ -47,11 +49,11 @@ def hide_secrets(doc: dict[str, Any], secrets: str) -> dict[str, Any]:
         if secrets == "omitted":
             del parent[key]
         else:
-            parent[key] = STARS if secrets == "masked-stars" else mask(parent[key])
+            parent[key] = STARS if secrets == "masked-stars" else mask(parent[key], secrets)
     return shown
 
 
-def with_nulls(doc: dict[str, Any], *, pal: bool) -> dict[str, Any]:
+def with_nulls(doc: dict[str, object], *, pal: bool) -> dict[str, object]:
     """``doc`` with every known field it lacks shown as null: top level, and the fields of
     each known layer it has (a shallow copy where something was added)."""
     names = [vocab.PAL_TOP.get(n, n) if pal else n for n in NULLABLE_TOP]
@@ -62,7 +64,7 @@ def with_nulls(doc: dict[str, Any], *, pal: bool) -> dict[str, Any]:
     return out
 
 
-def _layer_nulls(name: str, layer: Any, pal: bool) -> Any:
+def _layer_nulls(name: str, layer: object, pal: bool) -> object:
     known = LAYER_FIELDS.get(name)
     if not isinstance(layer, dict) or known is None:
         return layer
@@ -71,7 +73,7 @@ def _layer_nulls(name: str, layer: Any, pal: bool) -> Any:
     return {**{f: None for f in fields}, **layer}
 
 
-def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
+def pal_server_fields(doc: dict[str, object]) -> dict[str, object]:
     """What the 2026 read shape adds to a PAL: its uuid, owner and settings ids, draft flag."""
     pid = str(doc.get("persona_id", ""))
     return {
@@ -82,12 +84,12 @@ def pal_server_fields(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def face_view(replica: dict[str, Any]) -> dict[str, Any]:
+def face_view(replica: dict[str, object]) -> dict[str, object]:
     """A replica in face words."""
     return vocab.to_face(replica)
 
 
-def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
+def secret_paths(doc: object, tokens: tuple[str, ...] = ()) -> Iterator[str]:
     """Pointers of the fields Tavus hides on read (its own rule, not tavusctl's: the emulator
     models Tavus, so that it can catch a mistake in tavusctl's): any ``api_key`` at any depth,
     and every value of ``layers.llm.headers``."""
@@ -100,15 +102,21 @@ def secret_paths(doc: Any, tokens: tuple[str, ...] = ()) -> Iterator[str]:
                 yield from secret_paths(value, here)
 
 
-def mask(value: Any) -> str:
-    """``****`` followed by the last four characters of the value."""
-    return "****" + str(value)[-4:]
+def mask(value: object, style: str = "masked") -> str:
+    """The last four characters of the value after ``****`` (``masked``), after ``••••``
+    (``masked-bullets``), or after its first three and ``…`` (``masked-ellipsis``)."""
+    text = str(value)
+    if style == "masked-bullets":
+        return "\u2022\u2022\u2022\u2022" + text[-4:]
+    if style == "masked-ellipsis":
+        return text[:3] + "\u2026" + text[-4:]
+    return "****" + text[-4:]
 
 
 LOGGED_SECRET = "****"
 
 
-def logged(body: Any) -> Any:
+def logged(body: object) -> object:
     """A request body as the request log keeps it: every secret (by this emulator's rule,
     lists included, and the value of a JSON Patch operation on a secret path) masked. The log
     is served to anyone who can reach the emulator: it must not hand out LLM keys."""
@@ -117,7 +125,7 @@ def logged(body: Any) -> Any:
     return _masked_everywhere(body, ())
 
 
-def _logged_op(op: dict[str, Any]) -> dict[str, Any]:
+def _logged_op(op: dict[str, object]) -> dict[str, object]:
     path = op.get("path")
     tokens = tuple(pointer.split(path)) if isinstance(path, str) and path.startswith("/") else ()
     if "value" not in op:
@@ -125,7 +133,7 @@ def _logged_op(op: dict[str, Any]) -> dict[str, Any]:
     return {**op, "value": _masked_everywhere(op["value"], tokens)}
 
 
-def _masked_everywhere(value: Any, tokens: tuple[str, ...]) -> Any:
+def _masked_everywhere(value: object, tokens: tuple[str, ...]) -> object:
     if _is_secret(tokens):
         return LOGGED_SECRET
     if isinstance(value, dict):

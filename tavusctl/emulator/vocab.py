@@ -33,7 +33,7 @@ PAL_SERVER_FIELDS = (
 )
 
 
-def to_pal(doc: Mapping[str, Any]) -> dict[str, Any]:
+def to_pal(doc: Mapping[str, Any]) -> dict[str, object]:
     """A stored persona in PAL words (a shallow copy; layers copied where renamed)."""
     out = {PAL_TOP.get(k, k): v for k, v in doc.items()}
     flow = _flow(out)
@@ -42,7 +42,7 @@ def to_pal(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def from_pal(doc: Any) -> Any:
+def from_pal(doc: object) -> Any:
     """A PAL body (or patched PAL document) in persona words; non-objects pass through."""
     if not isinstance(doc, Mapping):
         return doc
@@ -60,16 +60,16 @@ def from_pal(doc: Any) -> Any:
     return out
 
 
-def to_face(replica: Mapping[str, Any]) -> dict[str, Any]:
+def to_face(replica: Mapping[str, object]) -> dict[str, object]:
     """A replica in face words."""
     return {FACE_TOP.get(k, k): v for k, v in replica.items()}
 
 
-def _flow(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+def _flow(doc: Mapping[str, object]) -> dict[str, object] | None:
     layers = doc.get("layers")
     flow = layers.get(FLOW) if isinstance(layers, Mapping) else None
     return flow if isinstance(flow, dict) else None
 
 
-def _renamed(flow: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+def _renamed(flow: dict[str, object], old: str, new: str) -> dict[str, object]:
     return {(new if k == old else k): v for k, v in flow.items()}

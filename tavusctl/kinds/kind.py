@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from tavusctl.core.secrets import SecretRule
 
@@ -76,12 +75,12 @@ class Kind:
         """The API path of one object (the id is escaped by the caller)."""
         return f"{self.collection}/{object_id}"
 
-    def id_of(self, doc: Mapping[str, Any]) -> str | None:
+    def id_of(self, doc: Mapping[str, object]) -> str | None:
         """The id in an API answer, if it has one."""
         found = doc.get(self.id_field)
         return found if isinstance(found, str) else None
 
-    def is_ours(self, doc: Mapping[str, Any]) -> bool:
+    def is_ours(self, doc: Mapping[str, object]) -> bool:
         """Whether a listed object can be managed: it has an id and is not Tavus's own."""
         system = self.system_field is not None and doc.get(self.system_field) == "system"
         return self.id_of(doc) is not None and not system

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 _TYPES = {
     "string": "a string",
@@ -27,7 +26,7 @@ def field_name(tokens: Sequence[str | int]) -> str:
     return text
 
 
-def describe(value: Any) -> str:
+def describe(value: object) -> str:
     """A value in words: ``the string 'x'``, ``the number 3``, ``a list``."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"

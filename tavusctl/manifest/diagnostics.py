@@ -12,7 +12,6 @@ from tavusctl.core.errors import ExitCode
 from tavusctl.core.model import Location
 
 Severity = Literal["error", "warning"]
-FORMATS = ("text", "json", "github")
 
 
 @dataclass(frozen=True, order=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from tavusctl.core.errors import ManifestError
 
 SUFFIXES = (".yaml", ".yml")
+PROJECT_FILE = "tavusctl.yaml"  # the project file is not a manifest
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class SourceFile:
 def find(paths: Sequence[Path]) -> list[SourceFile]:
     """Files named by ``paths`` (files as given; folders searched recursively), each once.
 
-    Folders yield ``*.yaml``/``*.yml`` files in sorted order, skipping hidden files and folders.
+    Folders yield ``*.yaml``/``*.yml`` files in sorted order, skipping hidden files and folders
+    and the project file ``tavusctl.yaml``.
     Raises ``ManifestError`` for a path that does not exist or a folder with no manifests.
     """
     found: dict[Path, SourceFile] = {}
@@ -51,5 +53,5 @@ def _walk(folder: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(SUFFIXES) and not name.startswith("."):
+            if name.endswith(SUFFIXES) and not name.startswith(".") and name != PROJECT_FILE:
                 yield Path(dirpath) / name

@@ -16,9 +16,8 @@ from typing import Any
 from tavusctl import kinds
 from tavusctl.core import pointer
 from tavusctl.core.model import Location, Resource
-from tavusctl.core.secrets import SecretRule, remember
-from tavusctl.manifest import discover, references, yamlsource
-from tavusctl.manifest import schema as validate
+from tavusctl.core.secrets import Scrubber, SecretRule
+from tavusctl.manifest import discover, references, schema, yamlsource
 from tavusctl.manifest.describe import field_name
 from tavusctl.manifest.diagnostics import Diagnostic, Severity
 
@@ -33,6 +32,7 @@ class Options:
     allow_unknown_fields: bool
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
+    seen: Scrubber  # secret values read go here, so that no output can echo them
     budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
 
 
@@ -68,7 +68,7 @@ class DocumentLoader:
                 self._add("/spec" + path, "error", _password_in_url(path))
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
-        for finding in validate.check(value, allow_unknown_fields=allow_unknown):
+        for finding in schema.check(value, allow_unknown_fields=allow_unknown):
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
         resource = self._resource(value, allow_unknown)
@@ -80,7 +80,7 @@ class DocumentLoader:
         where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
         self.found.append(Diagnostic(where, severity, message))
 
-    def _is_manifest(self, value: Any) -> bool:
+    def _is_manifest(self, value: object) -> bool:
         """Whether this is a tavusctl manifest at all (else one error, no further checks)."""
         if not isinstance(value, dict):
             problem = "it is not a mapping"
@@ -101,7 +101,7 @@ class DocumentLoader:
         )
         return False
 
-    def _bad_kind(self, value: dict[str, Any]) -> bool:
+    def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
         shown = f"'{kind}'" if "kind" in value else "missing"
@@ -110,7 +110,7 @@ class DocumentLoader:
         )
         return False
 
-    def _resolve(self, node: Any, path: str) -> Any:
+    def _resolve(self, node: object, path: str) -> object:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
             for key in node:
@@ -141,6 +141,7 @@ class DocumentLoader:
             environ=self.options.environ,
             field=field_name(pointer.split(path)),
             secret=self.is_secret(spec_path),
+            seen=self.options.seen,
             budget=self.options.budget,
         )
         try:
@@ -153,7 +154,7 @@ class DocumentLoader:
             self.secrets[spec_path] = resolved.env_names[0]
         return resolved.value
 
-    def _check_secrets(self, spec: dict[str, Any]) -> None:
+    def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""
         for spec_path in _secret_strings(spec, self.is_secret):
             path = "/spec" + spec_path
@@ -161,7 +162,7 @@ class DocumentLoader:
                 continue
             if self.options.allow_plaintext_secrets:
                 self.secrets[spec_path] = None
-                remember(pointer.resolve(spec, spec_path))  # so that no output can echo it
+                self.options.seen.add(pointer.resolve(spec, spec_path))
                 continue
             self._add(path, "error", _literal_secret(path))
 
@@ -184,13 +185,13 @@ class DocumentLoader:
         )
 
 
-def _annotated(value: dict[str, Any]) -> bool:
+def _annotated(value: dict[str, object]) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
 
 
-def _non_finite(node: Any, path: str) -> Iterator[str]:
+def _non_finite(node: object, path: str) -> Iterator[str]:
     """Pointers of ``.nan`` and ``.inf`` numbers: YAML has them, JSON (the API) does not."""
     for where, value in pointer.leaves(node, path, lists=True):
         if isinstance(value, float) and not math.isfinite(value):
@@ -204,7 +205,7 @@ def _not_a_number(path: str) -> str:
     )
 
 
-def _secret_strings(spec: Any, is_secret: SecretRule) -> Iterator[str]:
+def _secret_strings(spec: object, is_secret: SecretRule) -> Iterator[str]:
     """Pointers (relative to spec) of non-empty strings in secret fields."""
     for where, value in pointer.leaves(spec, lists=True):
         if isinstance(value, str) and value and is_secret(where):

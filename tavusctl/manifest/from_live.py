@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tavusctl.core import display, pointer
-from tavusctl.core.secrets import hash_secret
+from tavusctl.core.secrets import hash_secret, is_masked
 from tavusctl.core.timestamps import parse_time
 from tavusctl.kinds import PERSONA, KeyOrder, Kind
 from tavusctl.manifest.document import ALLOW_UNKNOWN_ANNOTATION
@@ -23,17 +23,16 @@ from tavusctl.manifest.schema import check
 API_VERSION = "tavusctl/v1"
 SCHEMA_ID = "https://tavusctl.dev/schemas/v1/manifest.schema.json"  # the schema's $id
 BLOCK_MIN_LENGTH = 80  # longer one-line strings are written as block scalars too
-_MASKED = re.compile(r"\*{3,}.{0,6}")
 
 
-def spec_of(live: Mapping[str, Any], kind: Kind = PERSONA) -> dict[str, Any]:
+def spec_of(live: Mapping[str, object], kind: Kind = PERSONA) -> dict[str, object]:
     """The user-owned part of a live object (a copy): server-owned fields dropped, keys in the
     kind's order (see :class:`~tavusctl.kinds.KeyOrder`)."""
     spec = {k: _copy(v) for k, v in live.items() if k not in kind.server_owned}
     return _ordered(spec, "", kind.key_order)
 
 
-def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, Any]:
+def _ordered(doc: Mapping[str, object], path: str, order: KeyOrder) -> dict[str, object]:
     first = order.at(path) or ()
     head = [k for k in first if k in doc]
     out = {k: doc[k] for k in [*head, *sorted(k for k in doc if k not in head)]}
@@ -42,11 +41,6 @@ def _ordered(doc: Mapping[str, Any], path: str, order: KeyOrder) -> dict[str, An
         if isinstance(value, Mapping) and order.at(inner) is not None:
             out[key] = _ordered(value, inner, order)
     return out
-
-
-def looks_masked(value: Any) -> bool:
-    """Whether a secret value came back masked (``****abcd``) rather than in clear."""
-    return isinstance(value, str) and bool(_MASKED.fullmatch(value))
 
 
 def env_var(name: str, path: str) -> str:
@@ -60,16 +54,17 @@ def env_var(name: str, path: str) -> str:
 
 
 def to_manifest(
-    name: str, live: Mapping[str, Any], schema: str = SCHEMA_ID, kind: Kind = PERSONA
+    name: str, live: Mapping[str, object], schema: str | None = SCHEMA_ID, kind: Kind = PERSONA
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
     Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
-    where the first-line comment points editors (a path relative to the file, ideally).
+    where the first-line comment points editors (a path relative to the file, ideally); with
+    ``None`` there is no such comment, and a note says how to get one.
     """
     spec = _escaped(spec_of(live, kind))
     notes = _refer_to_secrets(name, spec, kind)
-    metadata: dict[str, Any] = {"name": name}
+    metadata: dict[str, object] = {"name": name}
     unknown = unknown_fields(spec, kind)
     if unknown:
         metadata["annotations"] = {ALLOW_UNKNOWN_ANNOTATION: "true"}
@@ -78,10 +73,15 @@ def to_manifest(
             f"the manifest allows them with the {ALLOW_UNKNOWN_ANNOTATION} annotation."
         )
     document = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": metadata, "spec": spec}
+    if schema is None:
+        notes.append(
+            "No schemas/ folder in this project, so the manifest has no $schema comment: run "
+            "`tavusctl schema --write schemas` at the project root for editor completion."
+        )
     return _header(live, schema, kind) + dump_yaml(document), notes
 
 
-def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
+def _refer_to_secrets(name: str, spec: dict[str, object], kind: Kind) -> list[str]:
     """Replace each secret value of ``spec`` by an ``${env:…}`` reference; a note for each."""
     notes = []
     for path in list(kind.secrets.paths(spec)):
@@ -89,11 +89,11 @@ def _refer_to_secrets(name: str, spec: dict[str, Any], kind: Kind) -> list[str]:
         if value is not None:
             var = env_var(name, path)
             _set(spec, path, f"${{env:{var}}}")
-            notes.append(_secret_note(var, path, masked=looks_masked(value)))
+            notes.append(_secret_note(var, path, masked=is_masked(value)))
     return notes
 
 
-def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
+def unknown_fields(spec: Mapping[str, object], kind: Kind = PERSONA) -> list[str]:
     """Dotted names of the fields of ``spec`` that the kind's schema does not know."""
     envelope = {"apiVersion": API_VERSION, "kind": kind.name, "metadata": {"name": "x"}}
     findings = check({**envelope, "spec": dict(spec)})
@@ -101,14 +101,12 @@ def unknown_fields(spec: Mapping[str, Any], kind: Kind = PERSONA) -> list[str]:
     return [".".join(pointer.split(p)[1:]) for p in paths]
 
 
-def _escaped(doc: Any) -> Any:
+def _escaped(doc: object) -> Any:
     """``doc`` with every literal ``${`` in a string written ``$${``, so the loader does not
     read it as a reference."""
-    if isinstance(doc, Mapping):
-        return {k: _escaped(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_escaped(v) for v in doc]
-    return doc.replace("${", "$${") if isinstance(doc, str) else doc
+    return pointer.map_leaves(
+        doc, lambda _, value: value.replace("${", "$${") if isinstance(value, str) else value
+    )
 
 
 def _secret_note(var: str, path: str, *, masked: bool) -> str:
@@ -121,12 +119,12 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
     return f"Set {var} to the current value of {field} before plan or apply."
 
 
-def _header(live: Mapping[str, Any], schema: str, kind: Kind) -> str:
+def _header(live: Mapping[str, object], schema: str | None, kind: Kind) -> str:
     # The id comes from the API: data, never YAML syntax. A line break in it (\n, \r, \x85,
     # \u2028) would end the comment and start a document of the server's choosing.
     object_id = display.one_line(str(live.get(kind.id_field, "?")))
     origin = f"# Exported by tavusctl from {kind.noun} {object_id}.\n"
-    return f"# yaml-language-server: $schema={schema}\n{origin}"
+    return (f"# yaml-language-server: $schema={schema}\n" if schema else "") + origin
 
 
 def _child(node: Any, token: str) -> Any:
@@ -145,7 +143,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 
 
 def applied_from_live(
-    spec: Mapping[str, Any], salt: str, kind: Kind = PERSONA
+    spec: Mapping[str, object], salt: str, kind: Kind = PERSONA
 ) -> tuple[dict[str, Any], list[str]]:
     """What the lockfile records for an exported or imported ``spec`` (secrets in clear).
 
@@ -156,7 +154,7 @@ def applied_from_live(
     masked = []
     for path in list(kind.secrets.paths(applied)):
         value = pointer.resolve(applied, path)
-        if looks_masked(value):
+        if is_masked(value):
             masked.append(path)
             _delete(applied, path)
         elif value is not None:
@@ -180,12 +178,8 @@ def _delete(doc: dict[str, Any], path: str) -> None:
         del node[token]
 
 
-def _copy(doc: Any) -> Any:
-    if isinstance(doc, Mapping):
-        return {k: _copy(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_copy(v) for v in doc]
-    return doc
+def _copy(doc: object) -> Any:
+    return pointer.map_leaves(doc, lambda _, value: value)
 
 
 def slugify(text: str) -> str:
@@ -218,13 +212,13 @@ def unique_names(
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _age(live: Mapping[str, Any], kind: Kind) -> tuple[datetime, str]:
+def _age(live: Mapping[str, object], kind: Kind) -> tuple[datetime, str]:
     """Oldest first by creation time as parsed (the API writes it in three forms; as text,
     ``…19.990Z`` sorts after ``…19.990123Z``), then by id."""
     return parse_time(live.get(kind.created_field)) or _EPOCH, str(live[kind.id_field])
 
 
-def dump_yaml(document: Mapping[str, Any]) -> str:
+def dump_yaml(document: Mapping[str, object]) -> str:
     """YAML in the order given, long or multi-line strings as ``|`` block scalars."""
     import yaml
 

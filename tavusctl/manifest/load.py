@@ -14,6 +14,7 @@ from typing import Any
 
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location, Resource
+from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import discover, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options
@@ -45,12 +46,15 @@ def load(
     allow_unknown_fields: bool = False,
     allow_plaintext_secrets: bool = False,
     environ: Mapping[str, str] = os.environ,
+    scrubber: Scrubber | None = None,
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
-    Raises ``ManifestError`` only when a path does not exist or a folder holds no manifests.
+    Every secret value read is added to ``scrubber``. Raises ``ManifestError`` only when a path
+    does not exist or a folder holds no manifests.
     """
-    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ)
+    seen = Scrubber() if scrubber is None else scrubber
+    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen)
     loaded = [
         item
         for source in discover.find(paths or [Path(".")])

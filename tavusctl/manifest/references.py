@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl.core.secrets import remember
+from tavusctl.core.secrets import Scrubber
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # What all ``${file:}`` references of one load may expand to together: a small manifest with a
@@ -58,7 +58,8 @@ class Context:
     """Where references are resolved from.
 
     ``root`` is the folder tree ``${file:}`` may read from; ``folder`` the manifest's folder,
-    which relative paths start from. ``field`` names the field in messages.
+    which relative paths start from. ``field`` names the field in messages; the value of a
+    ``secret`` one is added to ``seen``.
     """
 
     root: Path
@@ -66,6 +67,7 @@ class Context:
     environ: Mapping[str, str]
     field: str
     secret: bool
+    seen: Scrubber
     budget: Budget = dataclasses.field(default_factory=Budget)
 
 
@@ -143,7 +145,7 @@ def _env(name: str, ctx: Context) -> str:
             "UTF-8 text, which cannot be sent. Set it to UTF-8 text."
         )
     if ctx.secret:
-        remember(value)
+        ctx.seen.add(value)
     return value
 
 

@@ -21,12 +21,12 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from tavusctl.core import pointer
-from tavusctl.kinds import KINDS
+from tavusctl.kinds import KINDS, PERSONA
 from tavusctl.manifest import enums
 from tavusctl.manifest.describe import a_type, describe, field_name
 
 Severity = Literal["error", "warning"]
-SPEC_SCHEMA = "persona-spec.schema.json"
+SPEC_SCHEMA = PERSONA.spec_schema or ""
 MANIFEST_SCHEMA = "manifest.schema.json"
 READ_ONLY = frozenset().union(*(kind.server_owned for kind in KINDS.values()))
 OPT_OUT = (
@@ -51,7 +51,7 @@ def load_schema(name: str) -> dict[str, Any]:
     text = (
         resources.files("tavusctl").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
     )
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, object] = json.loads(text)
     return schema
 
 
@@ -64,7 +64,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(manifest, registry=registry)
 
 
-def check(doc: dict[str, Any], *, allow_unknown_fields: bool = False) -> list[Finding]:
+def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list[Finding]:
     """Every schema problem and deprecation in one manifest document."""
     findings: list[Finding] = []
     for error in _validator().iter_errors(doc):
@@ -79,7 +79,7 @@ def check(doc: dict[str, Any], *, allow_unknown_fields: bool = False) -> list[Fi
 NO_PROMPT_MODES = ("speech-to-speech", "echo")
 
 
-def _mode_rules(spec: dict[str, Any]) -> Iterator[Finding]:
+def _mode_rules(spec: dict[str, object]) -> Iterator[Finding]:
     """system_prompt and context are not allowed with pipeline_mode speech-to-speech or echo
     (the vendor's 2026 model refuses them: no LLM reads them)."""
     mode = spec.get("pipeline_mode")
@@ -141,7 +141,7 @@ def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
         yield Finding(path, "error", _value_message(error, tokens))
 
 
-def _growing_enum(error: _Error, tokens: list[Any]) -> bool:
+def _growing_enum(error: _Error, tokens: list[object]) -> bool:
     """A string outside a spec field's list of string values: Tavus may have added it."""
     return (
         error.keyword == "enum"
@@ -185,7 +185,7 @@ def _field_index() -> dict[str, list[str]]:
     """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
     index: dict[str, list[str]] = {}
     schema = load_schema(SPEC_SCHEMA)
-    pending: list[tuple[str, dict[str, Any]]] = [("spec", schema)]
+    pending: list[tuple[str, dict[str, object]]] = [("spec", schema)]
     while pending:
         where, node = pending.pop()
         for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():
@@ -238,7 +238,7 @@ def _value_message(error: _Error, tokens: list[Any]) -> str:
     return f"{field} is invalid: {error.message}."
 
 
-def _enum_message(field: str, value: Any, allowed: list[Any]) -> str:
+def _enum_message(field: str, value: object, allowed: list[object]) -> str:
     names = [str(v) for v in allowed]
     if isinstance(value, bool) and str(value).lower() in names:
         return f'{field} must be a string: write "{str(value).lower()}" in quotes.'

@@ -13,7 +13,7 @@ import yaml
 from tavusctl.core.model import Location
 from tavusctl.manifest.yamltree import MAX_NODES, Builder, Document, SourceError, too_deep
 
-__all__ = ["Document", "SourceError", "read_file"]
+__all__ = ["Document", "SourceError", "read_file", "read_text"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # libyaml parses about ten times faster; its errors are re-read with the pure-Python parser.
@@ -31,7 +31,11 @@ def read_file(path: Path, display: str) -> list[Document]:
     Raises ``SourceError`` for a file that is too large, not UTF-8, not valid YAML, uses tags,
     nests too deeply, or expands too far through aliases.
     """
-    text = _read_text(path, display)
+    return read_text(_read_text(path, display), display)
+
+
+def read_text(text: str, display: str) -> list[Document]:
+    """:func:`read_file` for text already read (``display`` names it in locations)."""
     if len(text) > _SURELY_FEW_VALUES:
         _count_values(text, display)
     try:

@@ -140,7 +140,7 @@ class Builder:
                 "plain YAML values only (strings, numbers, booleans, lists, mappings). Remove it.",
             )
 
-    def _scalar(self, node: yaml.Node) -> Any:
+    def _scalar(self, node: yaml.Node) -> object:
         if node.tag == f"{_TAG}timestamp" or (
             node.tag == f"{_TAG}bool" and node.value.lower() not in ("true", "false")
         ):
@@ -167,7 +167,7 @@ class Builder:
             raise SourceError(self._loc(node), _surrogate())
         return value
 
-    def _sequence(self, node: yaml.SequenceNode, path: str, doc: Document, stack: Stack) -> Any:
+    def _sequence(self, node: yaml.SequenceNode, path: str, doc: Document, stack: Stack) -> object:
         items = []
         for index, child in enumerate(node.value):
             child_path = f"{path}/{index}"
@@ -175,8 +175,8 @@ class Builder:
             items.append(self._build(child, child_path, doc, stack))
         return items
 
-    def _mapping(self, node: yaml.MappingNode, path: str, doc: Document, stack: Stack) -> Any:
-        result: dict[str, Any] = {}
+    def _mapping(self, node: yaml.MappingNode, path: str, doc: Document, stack: Stack) -> object:
+        result: dict[str, object] = {}
         merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == f"{_TAG}merge":
@@ -190,7 +190,7 @@ class Builder:
             self._merge(source, result, path, doc, stack)
         return result
 
-    def _key(self, node: yaml.Node, seen: dict[str, Any], path: str, doc: Document) -> str:
+    def _key(self, node: yaml.Node, seen: dict[str, object], path: str, doc: Document) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise SourceError(self._loc(node), "A mapping key must be a plain string.")
         key = str(node.value)
@@ -206,7 +206,7 @@ class Builder:
         return key
 
     def _merge(
-        self, node: yaml.Node, result: dict[str, Any], path: str, doc: Document, stack: Stack
+        self, node: yaml.Node, result: dict[str, object], path: str, doc: Document, stack: Stack
     ) -> None:
         """YAML merge keys (``<<: *defaults``): keys written explicitly win."""
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]

@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.secrets import IsSecret
@@ -27,7 +26,7 @@ __all__ = ["now_iso", "parse_time"]  # re-exported: callers read them from here
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def leaves(doc: Any, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, Any]]:
+def leaves(doc: object, is_secret: IsSecret = PERSONA.secrets) -> Iterator[tuple[str, object]]:
     """(pointer, value) of every non-secret leaf of ``doc``; lists count as one leaf."""
     for path, value in pointer.leaves(doc, stop=is_secret):
         if path and not is_secret(path):
@@ -39,8 +38,8 @@ class Difference:
     """A field the server holds differently from what was sent (``got`` MISSING if dropped)."""
 
     path: str
-    sent: Any
-    got: Any
+    sent: object
+    got: object
 
     def describe(self) -> str:
         if self.got is MISSING:
@@ -49,10 +48,10 @@ class Difference:
 
 
 def differences(
-    sent: Mapping[str, Any],
-    live: Mapping[str, Any],
+    sent: Mapping[str, object],
+    live: Mapping[str, object],
     is_secret: IsSecret = PERSONA.secrets,
-    equal: Callable[[Any, Any], bool] = same,
+    equal: Callable[[object, object], bool] = same,
 ) -> list[Difference]:
     """Every non-secret leaf of ``sent`` that ``live`` lacks or holds differently.
 
@@ -72,14 +71,14 @@ def differences(
 
 
 def matches(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` (extra live fields are fine)."""
     return not differences(sent, live, is_secret)
 
 
 def resembles(
-    sent: Mapping[str, Any], live: Mapping[str, Any], is_secret: IsSecret = PERSONA.secrets
+    sent: Mapping[str, object], live: Mapping[str, object], is_secret: IsSecret = PERSONA.secrets
 ) -> bool:
     """Whether ``live`` holds every non-secret value of ``sent`` as a server might store it:
     text with its ends trimmed, its whitespace or case changed, or in another Unicode form,
@@ -91,7 +90,7 @@ def resembles(
 _SECRET_MARK = "\x00secret"
 
 
-def _masked(value: Any, path: str, is_secret: IsSecret) -> Any:
+def _masked(value: object, path: str, is_secret: IsSecret) -> object:
     return swap(value, path, is_secret, lambda _p, _v: _SECRET_MARK)
 
 
@@ -101,7 +100,7 @@ def loose_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def _loose(value: Any) -> Any:
+def _loose(value: object) -> object:
     if isinstance(value, str) and value.lower() not in ("true", "false"):
         return loose_key(value)
     if isinstance(value, float) and math.isfinite(value):
@@ -113,14 +112,14 @@ def _loose(value: Any) -> Any:
     return value
 
 
-def show(value: Any, limit: int = 80) -> str:
+def show(value: object, limit: int = 80) -> str:
     """A short JSON rendering for messages."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def created_since(
-    doc: Mapping[str, Any], intent_at: str | None, field: str = PERSONA.created_field
+    doc: Mapping[str, object], intent_at: str | None, field: str = PERSONA.created_field
 ) -> bool:
     """Whether the persona was created at or after the intent (allowing for clock skew).
 

@@ -9,7 +9,7 @@ Pure: no I/O. The rules (see README, "How plan decides"):
 - Anything else in live (server defaults, server-owned fields, fields set elsewhere) is left alone.
 - ``"true"``/``"false"`` equal booleans, ``1`` equals ``1.0``; an empty object in desired is
   satisfied by any object. Secrets compare by salted hash, masks by their visible ends
-  (see :mod:`tavusctl.secretdiff`); a secret we set that live hides is still removed.
+  (see :mod:`tavusctl.plan.secretdiff`); a secret we set that live hides is still removed.
 - Every patch is applied to live with ``jsonpatch`` and must give the expected document.
 """
 
@@ -19,22 +19,21 @@ import copy
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import InternalError
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING, normal, same
 from tavusctl.kinds import PERSONA, Kind
-from tavusctl.plan.model import Operation
+from tavusctl.plan.model import Operation, Verb
 from tavusctl.plan.redact import has_secret
 from tavusctl.plan.secretdiff import SecretView, prune_unseen, with_hidden
 
 
 def three_way(
-    desired: Mapping[str, Any],
-    last_applied: Mapping[str, Any] | None,
-    live: Mapping[str, Any],
+    desired: Mapping[str, object],
+    last_applied: Mapping[str, object] | None,
+    live: Mapping[str, object],
     *,
     salt: str,
     secret_paths: Collection[str] = (),
@@ -55,9 +54,9 @@ def three_way(
 
 
 def verify_patch(
-    desired: Mapping[str, Any],
-    last_applied: Mapping[str, Any] | None,
-    live: Mapping[str, Any],
+    desired: Mapping[str, object],
+    last_applied: Mapping[str, object] | None,
+    live: Mapping[str, object],
     ops: Sequence[Operation],
     *,
     salt: str,
@@ -74,8 +73,8 @@ def verify_patch(
 
 
 def leaves(
-    doc: Mapping[str, Any], is_secret: IsSecret, server_owned: Collection[str] = ()
-) -> dict[str, Any]:
+    doc: Mapping[str, object], is_secret: IsSecret, server_owned: Collection[str] = ()
+) -> dict[str, object]:
     """Every managed leaf of ``doc`` by JSON Pointer: a scalar, a list, an empty object or a
     secret field (``server_owned`` top-level fields skipped)."""
     return {
@@ -91,9 +90,9 @@ class _Context:
 
     def __init__(
         self,
-        desired: Mapping[str, Any],
-        last: Mapping[str, Any],
-        live: Mapping[str, Any],
+        desired: Mapping[str, object],
+        last: Mapping[str, object],
+        live: Mapping[str, object],
         salt: str,
         kind: Kind,
         secret_paths: Collection[str],
@@ -114,7 +113,7 @@ class _Context:
             if self.is_secret(p) and not _still_wanted(self.want, p) and self.secrets.hides(p)
         ]
 
-    def live_at(self, path: str) -> Any:
+    def live_at(self, path: str) -> object:
         return pointer.get(self.live, path)
 
     @cached_property
@@ -135,7 +134,7 @@ class _Context:
             if pointer.within(p, path)
         )
 
-    def op(self, op: str, path: str, value: Any = MISSING) -> Operation:
+    def op(self, op: Verb, path: str, value: object = MISSING) -> Operation:
         old = self.live_at(path) if op != "add" else MISSING
         sensitive = any(self.is_secret(p) for p in (*_within(self.want, path), path))
         sensitive = sensitive or any(self.is_secret(p) for p in _within(self.last, path))
@@ -143,7 +142,7 @@ class _Context:
         return Operation(op, path, value, old, self.drifted(path), sensitive)
 
 
-def _within(paths: Mapping[str, Any], path: str) -> list[str]:
+def _within(paths: Mapping[str, object], path: str) -> list[str]:
     return [p for p in paths if pointer.within(p, path)]
 
 
@@ -157,10 +156,10 @@ def _update_ops(ctx: _Context) -> list[Operation]:
     return list(ops.values())
 
 
-def _anchor(live: Mapping[str, Any], leaf: str) -> tuple[str, str]:
+def _anchor(live: Mapping[str, object], leaf: str) -> tuple[str, Verb]:
     """Where to write ``leaf``: itself, its first missing ancestor, or a non-object ancestor."""
     tokens = pointer.split(leaf)
-    node: Any = live
+    node: object = live
     for i, token in enumerate(tokens):
         if not isinstance(node, Mapping):
             return pointer.join(tokens[:i]), "replace"
@@ -199,7 +198,7 @@ def _ancestors(path: str) -> list[str]:
     return [pointer.join(tokens[:i]) for i in range(1, len(tokens))]
 
 
-def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
+def _still_wanted(want: Mapping[str, object], path: str) -> bool:
     """Whether a desired leaf covers ``path``: itself, a descendant, or a non-empty ancestor."""
     if path in want or any(pointer.below(p, path) for p in want):
         return True
@@ -208,7 +207,7 @@ def _still_wanted(want: Mapping[str, Any], path: str) -> bool:
     return any(a in want and want[a] != {} for a in ancestors)
 
 
-def _differing_plain(want: Mapping[str, Any], live_at: Callable[[str], Any]) -> list[str]:
+def _differing_plain(want: Mapping[str, object], live_at: Callable[[str], object]) -> list[str]:
     """Non-secret desired leaves not equivalent to live, found by DeepDiff on normalised views."""
     empty = [p for p, v in want.items() if v == {} and not isinstance(live_at(p), Mapping)]
     mine = {p: normal(v) for p, v in want.items() if v != {}}
@@ -239,7 +238,7 @@ def _verify(ctx: _Context, ops: list[Operation], name: str) -> None:
         raise InternalError(f"The patch planned for {name} does not give the desired document.")
 
 
-def expected(ctx: _Context) -> dict[str, Any]:
+def expected(ctx: _Context) -> dict[str, object]:
     """Live (hidden secrets we drop included) with every differing desired leaf written (a
     missing object created whole from desired), every dropped last-applied leaf removed, and
     every object that left empty, unless it was empty, or absent, in live as shown (the
@@ -260,15 +259,15 @@ def expected(ctx: _Context) -> dict[str, Any]:
     return doc
 
 
-def _delete(doc: dict[str, Any], path: str) -> None:
+def _delete(doc: dict[str, object], path: str) -> None:
     tokens = pointer.split(path)
     del pointer.resolve(doc, pointer.join(tokens[:-1]))[tokens[-1]]
 
 
-def _put(doc: dict[str, Any], tokens: list[str], value: Any) -> None:
+def _put(doc: dict[str, object], tokens: list[str], value: object) -> None:
     parent = pointer.resolve(doc, pointer.join(tokens[:-1]))
     parent[tokens[-1]] = value
 
 
-def _canonical(doc: Any) -> str:
+def _canonical(doc: object) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)

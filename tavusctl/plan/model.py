@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
+from tavusctl.core.payloads import PatchOp
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import Kind, of_key
+
+Verb = Literal["add", "remove", "replace"]
 
 
 class ActionKind(str, Enum):
@@ -42,16 +45,16 @@ class Operation:
     ``sensitive`` marks a secret field: its ``value``/``old`` are never rendered or stored.
     """
 
-    op: str  # "add" | "remove" | "replace"
+    op: Verb
     path: str
-    value: Any = MISSING
-    old: Any = MISSING
+    value: object = MISSING
+    old: object = MISSING
     drift: bool = False
     sensitive: bool = False
 
-    def to_patch(self) -> dict[str, Any]:
+    def to_patch(self) -> PatchOp:
         """The wire form of this operation (secret values included: for the API only)."""
-        out: dict[str, Any] = {"op": self.op, "path": self.path}
+        out: PatchOp = {"op": self.op, "path": self.path}
         if self.value is not MISSING:
             out["value"] = self.value
         return out

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import PlanError
@@ -20,7 +19,7 @@ from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
 from tavusctl.plan.diff import three_way
-from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan, Verb
 from tavusctl.plan.redact import has_secret, hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
@@ -28,14 +27,14 @@ from tavusctl.state.lockfile import LockEntry, Lockfile
 def make_plan(
     desired: Sequence[Resource],
     lock: Lockfile,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
     *,
     prune: bool = False,
     targets: Sequence[str] = (),
 ) -> Plan:
-    """Decide one action per resource from the manifests, the lockfile and live personas.
+    """Decide one action per resource from the manifests, the lockfile and live objects.
 
-    ``live`` maps persona id to the live document. ``targets`` (names or keys) limits the
+    ``live`` maps an id to the live document (of any kind: ids differ across kinds). ``targets`` (names or keys) limits the
     plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
     """
     resources = _by_key(desired)
@@ -76,7 +75,7 @@ def _action(
     key: str,
     resource: Resource | None,
     lock: Lockfile,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
     prune: bool,
 ) -> Action:
     entry = lock.entries.get(key)
@@ -95,7 +94,7 @@ def _require(entry: LockEntry | None) -> LockEntry:
 
 
 def _gone_from_manifests(
-    key: str, entry: LockEntry, live: Mapping[str, Mapping[str, Any]], prune: bool, salt: str
+    key: str, entry: LockEntry, live: Mapping[str, Mapping[str, object]], prune: bool, salt: str
 ) -> Action:
     doc = live.get(entry.id) if entry.id else None
     return Action(
@@ -122,7 +121,7 @@ def _new(kind: ActionKind, resource: Resource, salt: str, old_id: str | None = N
 
 
 def _update(
-    resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, Any], salt: str
+    resource: Resource, entry: LockEntry, persona_id: str, doc: Mapping[str, object], salt: str
 ) -> Action:
     kind, secret = of(resource.kind), _secrets_of(resource)
     ops = three_way(
@@ -150,8 +149,8 @@ def _update(
 
 def whole_fields(
     ops: tuple[Operation, ...],
-    desired: Mapping[str, Any],
-    live: Mapping[str, Any],
+    desired: Mapping[str, object],
+    live: Mapping[str, object],
     is_secret: IsSecret,
 ) -> tuple[Operation, ...]:
     """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
@@ -165,7 +164,7 @@ def whole_fields(
         drift = op.drift or bool(before and before.drift)
         sensitive = op.sensitive or bool(before and before.sensitive)
         sensitive = sensitive or any(has_secret(v, path, is_secret) for v in (old, value))
-        verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
+        verb: Verb = "remove" if value is MISSING else "add" if old is MISSING else "replace"
         out[path] = Operation(verb, path, value, old, drift, sensitive)
     return tuple(out.values())
 
@@ -177,7 +176,7 @@ def _secrets_of(resource: Resource) -> frozenset[str]:
     return frozenset(of(resource.kind).secrets.paths(resource.spec)) | frozenset(marked)
 
 
-def live_fingerprint(doc: Mapping[str, Any], salt: str, kind: Kind = PERSONA) -> str:
+def live_fingerprint(doc: Mapping[str, object], salt: str, kind: Kind = PERSONA) -> str:
     """A keyed hash of a live document, minus the kind's server-volatile fields, to spot later
     changes."""
     body = {k: v for k, v in doc.items() if k not in kind.volatile}
@@ -189,7 +188,8 @@ def _warning(action: Action, entry: LockEntry | None) -> str | None:
     if entry is not None and entry.id is None:
         return (
             f"{action.key}: a create was started at {entry.intent_at or 'an unknown time'} but "
-            "its result was never recorded; apply will adopt the persona if it was created."
+            f"its result was never recorded; apply will adopt the {action.resource_kind.noun} if "
+            "it was created."
         )
     if action.kind is ActionKind.DELETE and action.live_fingerprint is None:
         return f"{action.key} is already gone from the account; apply will only forget it."

@@ -19,33 +19,31 @@ _ATOMS = (str, int, float, bool, type(None))
 
 
 def swap(
-    value: Any,
+    value: object,
     path: str,
     is_secret: IsSecret,
-    fn: Callable[[str, Any], Any] = lambda p, v: SENSITIVE,
+    fn: Callable[[str, object], object] = lambda p, v: SENSITIVE,
 ) -> Any:
     """A copy of ``value`` (found at ``path``) with each secret position replaced by
     ``fn(pointer, secret_value)``. Lists are walked too: a tool may carry an ``api_key``."""
-    if is_secret(path):
-        return fn(path, value)
-    if isinstance(value, Mapping):
-        return {
-            k: swap(v, f"{path}/{pointer.escape(str(k))}", is_secret, fn) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [swap(v, f"{path}/{i}", is_secret, fn) for i, v in enumerate(value)]
-    return value if isinstance(value, _ATOMS) else copy.deepcopy(value)
+
+    def leaf(where: str, found: object) -> object:
+        if is_secret(where):
+            return fn(where, found)
+        return found if isinstance(found, _ATOMS) else copy.deepcopy(found)
+
+    return pointer.map_leaves(value, leaf, path, stop=is_secret)
 
 
 def hashed(
-    spec: Mapping[str, Any], salt: str, is_secret: IsSecret = PERSONA.secrets
-) -> dict[str, Any]:
+    spec: Mapping[str, object], salt: str, is_secret: IsSecret = PERSONA.secrets
+) -> dict[str, object]:
     """A copy of ``spec`` with every secret value replaced by its salted hash."""
-    out: dict[str, Any] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))
+    out: dict[str, object] = swap(spec, "", is_secret, lambda _, v: hash_secret(v, salt))
     return out
 
 
-def has_secret(value: Any, path: str, is_secret: IsSecret) -> bool:
+def has_secret(value: object, path: str, is_secret: IsSecret) -> bool:
     """Whether ``value`` (found at ``path``) holds a secret anywhere, lists included."""
     found: list[str] = []
     swap(value, path, is_secret, lambda p, v: found.append(p))

@@ -20,7 +20,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from tavusctl.core import display, jsontext, pointer
 from tavusctl.core.errors import PlanError
@@ -33,6 +33,50 @@ from tavusctl.plan.planner import live_fingerprint
 from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "2"
+
+
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation in a plan file; a secret position of ``value`` holds a reference."""
+
+    value: object
+    old: object
+
+
+class ActionJson(TypedDict):
+    """One action in a plan file."""
+
+    kind: str
+    key: str
+    name: str
+    persona_id: str | None
+    body: object
+    operations: list[OperationJson]
+    applied: Mapping[str, object] | None
+    live_fingerprint: str | None
+    sensitive_paths: list[str]
+
+
+class PlanFileJson(TypedDict):
+    """A plan file (``plan -o FILE``)."""
+
+    format_version: str
+    inputs: dict[str, object]
+    manifests_fingerprint: str
+    lockfile_fingerprint: str
+    salt: str
+    prune: bool
+    targets: list[str]
+    warnings: list[str]
+    actions: list[ActionJson]
+
+
 _REMAKE = "Make a new plan with `tavusctl plan -o FILE`."
 
 
@@ -48,11 +92,11 @@ class PlanKey:
         message = f"tavusctl saved plan v{FORMAT_VERSION}\0{salt}".encode()
         return cls(hmac.new(api_key.encode(), message, hashlib.sha256).hexdigest())
 
-    def hash(self, value: Any) -> str:
+    def hash(self, value: object) -> str:
         """A keyed hash of ``value`` (a secret, or a hash made with the lockfile salt)."""
         return hash_secret(value, self.secret)
 
-    def mac(self, doc: Mapping[str, Any]) -> str:
+    def mac(self, doc: Mapping[str, object]) -> str:
         text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return (
             "hmac-sha256:"
@@ -67,7 +111,9 @@ class SavedPlan:
     plan: Plan
     manifests_fingerprint: str
     lockfile_fingerprint: str
-    inputs: Mapping[str, Any] = field(default_factory=dict)  # what the manifests were loaded from
+    inputs: Mapping[str, object] = field(
+        default_factory=dict
+    )  # what the manifests were loaded from
 
 
 def fingerprint(text: str) -> str:
@@ -91,14 +137,14 @@ def dumps(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    inputs: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, object] | None = None,
 ) -> str:
     """The text of a saved plan. It holds no secret value, and no hash made without ``key``.
 
     ``manifests_fingerprint`` must be made with ``key`` (:func:`manifests_fingerprint`);
     ``inputs`` (JSON-able) records how the manifests were loaded, so apply can load them again.
     """
-    doc: dict[str, Any] = {
+    doc: PlanFileJson = {
         "format_version": FORMAT_VERSION,
         "inputs": dict(inputs or {}),
         "manifests_fingerprint": manifests_fingerprint,
@@ -109,13 +155,13 @@ def dumps(
         "warnings": list(plan.warnings),
         "actions": [_action_out(a, key) for a in plan.actions],
     }
-    doc = json.loads(json.dumps(doc))  # the mac is of the JSON form, as loads sees it
-    doc["mac"] = key.mac(doc)
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    signed: dict[str, object] = json.loads(json.dumps(doc))  # the mac is of what loads sees
+    signed["mac"] = key.mac(signed)
+    return json.dumps(signed, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _action_out(action: Action, key: PlanKey) -> dict[str, Any]:
-    def ref(path: str, _: Any) -> dict[str, str]:
+def _action_out(action: Action, key: PlanKey) -> ActionJson:
+    def ref(path: str, _: object) -> dict[str, str]:
         return {"$secret": path, "hash": key.hash(pointer.get(action.applied or {}, path, ""))}
 
     test = action.is_secret
@@ -137,9 +183,13 @@ def _keyed(fingerprint: str | None, key: PlanKey) -> str | None:
     return None if fingerprint is None else key.hash(fingerprint)
 
 
-def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, Any], Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": op.op, "path": op.path, "drift": op.drift}
-    out["sensitive"] = op.sensitive
+def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, object], object]) -> OperationJson:
+    out: OperationJson = {
+        "op": op.op,
+        "path": op.path,
+        "drift": op.drift,
+        "sensitive": op.sensitive,
+    }
     if op.value is not MISSING:
         out["value"] = swap(op.value, op.path, test, ref)
     if op.old is not MISSING and not op.sensitive:
@@ -204,7 +254,7 @@ def _action_in(item: dict[str, Any]) -> Action:
     )
 
 
-def _op_in(item: dict[str, Any]) -> Operation:
+def _op_in(item: dict[str, object]) -> Operation:
     if item["op"] not in ("add", "remove", "replace"):
         raise ValueError("operation " + repr(item["op"]))
     return Operation(
@@ -246,14 +296,14 @@ def resolve_secrets(saved: SavedPlan, resources: Iterable[Resource], key: PlanKe
 def _resolve_action(action: Action, resource: Resource | None, salt: str, key: PlanKey) -> Action:
     test = action.is_secret
 
-    def value_of(path: str, ref: Any) -> Any:
+    def value_of(path: str, ref: object) -> object:
         if not (isinstance(ref, Mapping) and set(ref) == {"$secret", "hash"}):
             raise PlanError(
                 f"The saved plan for {action.key} has no secret reference at {path}. {_REMAKE}"
             )
         return _secret_value(action.key, path, ref["hash"], resource, salt, key)
 
-    def hash_of(path: str, keyed: Any) -> Any:
+    def hash_of(path: str, keyed: object) -> object:
         return hash_secret(_secret_value(action.key, path, keyed, resource, salt, key), salt)
 
     body = None if action.body is None else swap(action.body, "", test, value_of)
@@ -267,8 +317,8 @@ def _resolve_action(action: Action, resource: Resource | None, salt: str, key: P
 
 
 def _secret_value(
-    key_name: str, path: str, keyed: Any, resource: Resource | None, salt: str, key: PlanKey
-) -> Any:
+    key_name: str, path: str, keyed: object, resource: Resource | None, salt: str, key: PlanKey
+) -> object:
     value = MISSING if resource is None else pointer.get(resource.spec, path)
     where = f"The secret at {path} of {key_name}"
     if value is MISSING:
@@ -286,7 +336,7 @@ def check_fresh(
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
-    live: Mapping[str, Mapping[str, Any]],
+    live: Mapping[str, Mapping[str, object]],
 ) -> None:
     """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed."""
     if manifests_fingerprint != saved.manifests_fingerprint:
@@ -303,7 +353,7 @@ def check_fresh(
             )
 
 
-def _what_changed(action: Action, doc: Mapping[str, Any] | None) -> str:
+def _what_changed(action: Action, doc: Mapping[str, object] | None) -> str:
     """A sentence naming the first planned path whose live value is not what the plan saw.
 
     Secret paths are skipped (the plan keeps no old value for them); values are never shown.

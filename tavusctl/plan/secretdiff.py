@@ -1,7 +1,7 @@
 """How the three-way diff judges secret fields, whose live value may be hidden.
 
 An API may return a secret in clear, masked (``****6789``) or not at all. What live shows is
-used for all it tells (:func:`tavusctl.secrets.compare_live`); where it tells nothing, the
+used for all it tells (:func:`tavusctl.core.secrets.compare_live`); where it tells nothing, the
 lockfile's salted hash decides. Pure: no I/O. See README, "How plan decides".
 """
 
@@ -25,16 +25,16 @@ class SecretView:
 
     def __init__(
         self,
-        want: Mapping[str, Any],
-        last: Mapping[str, Any],
-        live: Mapping[str, Any],
+        want: Mapping[str, object],
+        last: Mapping[str, object],
+        live: Mapping[str, object],
         salt: str,
         is_secret: IsSecret,
     ) -> None:
         self.want, self.last, self.live, self.salt = want, last, live, salt
         self.is_secret = is_secret
 
-    def differs(self, path: str, value: Any) -> bool:
+    def differs(self, path: str, value: object) -> bool:
         """Whether the desired secret ``value`` at ``path`` must be sent.
 
         In clear, or masked with visible ends that do not fit, live decides. Otherwise the
@@ -49,7 +49,7 @@ class SecretView:
             return True
         return got is MISSING and not pointer.exists(self.live, self.holder(path, self.want))
 
-    def drifted(self, path: str, last_hash: Any) -> bool:
+    def drifted(self, path: str, last_hash: object) -> bool:
         """Whether live shows a secret other than the one last applied: in clear with another
         hash, or masked with visible ends that do not fit it (known only while desired still
         holds that secret, the only place its value is known)."""
@@ -66,7 +66,8 @@ class SecretView:
         """Whether live lacks the last-applied secret ``path`` though the object holding it
         (see :meth:`holder`) is there, at a point no desired leaf touches: the server stores
         it and only hides it on read."""
-        tokens, node = pointer.split(path), self.live
+        tokens = pointer.split(path)
+        node: object = self.live
         depth = len(pointer.split(self.holder(path, self.last)))
         for i, token in enumerate(tokens):
             if not isinstance(node, Mapping):
@@ -77,7 +78,7 @@ class SecretView:
             node = node[token]
         return False
 
-    def holder(self, path: str, doc_leaves: Mapping[str, Any]) -> str:
+    def holder(self, path: str, doc_leaves: Mapping[str, object]) -> str:
         """The nearest ancestor of ``path`` whose content in ``doc_leaves`` is not only secrets.
 
         A server that hides secrets may drop an object that held nothing else (``headers``).
@@ -88,7 +89,7 @@ class SecretView:
         return parent
 
 
-def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
+def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, object]:
     """``live`` with :data:`HIDDEN` at each of ``paths`` (objects created), in a copy: the
     document as the server stores it, for verifying a patch that removes hidden secrets."""
     if not paths:
@@ -103,7 +104,7 @@ def with_hidden(live: Mapping[str, Any], paths: list[str]) -> Mapping[str, Any]:
     return doc
 
 
-def prune_unseen(doc: Any, live: Mapping[str, Any], paths: Sequence[str]) -> Any:
+def prune_unseen(doc: object, live: Mapping[str, object], paths: Sequence[str]) -> object:
     """``doc`` without the objects :func:`with_hidden` made for ``paths`` that are left empty.
 
     Live does not show them: whether a patch removes the hidden secret alone or its emptied

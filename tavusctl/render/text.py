@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
@@ -103,7 +103,7 @@ def action_lines(action: Action) -> list[Line]:
         for path, value in leaves(
             action.body, action.is_secret, action.resource_kind.server_owned
         ).items():
-            lines += _add_lines(path, _shown(action, path, value))
+            lines += add_lines(path, _shown(action, path, value))
     return lines
 
 
@@ -117,19 +117,19 @@ def _heading(action: Action) -> str:
     }[action.kind]
 
 
-def _shown(action: Action, path: str, value: Any) -> Any:
+def _shown(action: Action, path: str, value: object) -> object:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
     return swap(value, path, action.is_secret)
 
 
-def _op_values(action: Action, op: Operation) -> tuple[Any, Any]:
+def _op_values(action: Action, op: Operation) -> tuple[object, object]:
     """The new and old values of ``op`` as they may be shown."""
     return _safe(action, op, op.value), _safe(action, op, op.old)
 
 
-def _safe(action: Action, op: Operation, value: Any) -> Any:
+def _safe(action: Action, op: Operation, value: object) -> object:
     # A sensitive operation in which no secret position was found is hidden whole: the
     # secret came from somewhere the rules do not know.
     shown = _shown(action, op.path, value)
@@ -141,7 +141,7 @@ def _safe(action: Action, op: Operation, value: Any) -> Any:
 def _op_lines(action: Action, op: Operation) -> list[Line]:
     new, old = _op_values(action, op)
     if op.op == "add":
-        lines = _add_lines(op.path, new)
+        lines = add_lines(op.path, new)
     elif op.op == "remove":
         old = SENSITIVE if op.sensitive and old is MISSING else old  # hidden by the API
         lines = [Line("-", f"- {op.path}" + ("" if _long(old) else f": {_compact(old)}"), 1)]
@@ -154,13 +154,13 @@ def _op_lines(action: Action, op: Operation) -> list[Line]:
     return lines
 
 
-def _add_lines(path: str, value: Any) -> list[Line]:
+def add_lines(path: str, value: Any) -> list[Line]:
     if not _long(value):
         return [Line("+", f"+ {path}: {_compact(value)}", 1)]
     return [Line("+", f"+ {path}:", 1), *(Line("+", f"+ {t}", 2) for t in value.splitlines())]
 
 
-def _text_diff(old: Any, new: Any) -> list[Line]:
+def _text_diff(old: object, new: object) -> list[Line]:
     """A unified line diff of two texts (either may be a non-string, shown as JSON)."""
     before = old.splitlines() if isinstance(old, str) else [_compact(old)]
     after = new.splitlines() if isinstance(new, str) else [_compact(new)]
@@ -168,11 +168,11 @@ def _text_diff(old: Any, new: Any) -> list[Line]:
     return [Line(t[:1] if t[:1] in "+-" else "", t, 2) for t in diff]
 
 
-def _long(value: Any) -> bool:
+def _long(value: object) -> bool:
     return isinstance(value, str) and value != SENSITIVE and ("\n" in value or len(value) > 80)
 
 
-def _compact(value: Any) -> str:
+def _compact(value: object) -> str:
     if value is MISSING:
         return "(absent)"
     if value == SENSITIVE:
@@ -190,13 +190,42 @@ def render_json(plan: Plan, requests: int | None) -> str:
         "prune": plan.prune,
         "targets": list(plan.targets),
         "warnings": list(plan.warnings),
-        "actions": [_action_json(a) for a in plan.actions],
+        "actions": [action_json(a) for a in plan.actions],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _action_json(action: Action) -> dict[str, Any]:
-    out: dict[str, Any] = {
+class _ActionJson(TypedDict):
+    key: str
+    name: str
+    action: str
+    persona_id: str | None
+    sensitive_paths: list[str]
+
+
+class ActionJson(_ActionJson, total=False):
+    """One action of ``plan --format json`` (see ``schemas/plan.schema.json``)."""
+
+    body: object
+    operations: list[OperationJson]
+
+
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation of an update in ``plan --format json``; secrets shown as sensitive."""
+
+    value: object
+    old: object
+
+
+def action_json(action: Action) -> ActionJson:
+    out: ActionJson = {
         "key": action.key,
         "name": action.name,
         "action": action.kind.value,
@@ -210,14 +239,16 @@ def _action_json(action: Action) -> dict[str, Any]:
     return out
 
 
-def _op_json(action: Action, op: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _op_json(action: Action, op: Operation) -> OperationJson:
+    out: OperationJson = {
         "op": op.op,
         "path": op.path,
         "drift": op.drift,
         "sensitive": op.sensitive,
     }
-    for name, value in zip(("value", "old"), _op_values(action, op), strict=True):
-        if value is not MISSING:
-            out[name] = value
+    value, old = _op_values(action, op)
+    if value is not MISSING:
+        out["value"] = value
+    if old is not MISSING:
+        out["old"] = old
     return out

@@ -18,13 +18,32 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from tavusctl.core import jsontext
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
+
+
+class _EntryJson(TypedDict):
+    id: str | None
+    applied: Mapping[str, object]
+
+
+class EntryJson(_EntryJson, total=False):
+    """One resource in the file (``intent_at`` only while a create is pending)."""
+
+    intent_at: str
+
+
+class LockfileJson(TypedDict):
+    """The whole file."""
+
+    version: int
+    salt: str
+    resources: dict[str, EntryJson]
 
 
 @dataclass(frozen=True)
@@ -39,12 +58,12 @@ class LockEntry:
     """
 
     id: str | None
-    applied: Mapping[str, Any]
+    applied: Mapping[str, object]
     intent_at: str | None = None
     exclude: tuple[str, ...] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "applied": self.applied}
+    def to_json(self) -> EntryJson:
+        out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
         if self.exclude is not None:
@@ -65,7 +84,7 @@ class Lockfile:
     def without(self, key: str) -> Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LockfileJson:
         return {
             "version": VERSION,
             "salt": self.salt,
@@ -73,7 +92,7 @@ class Lockfile:
         }
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -219,7 +238,7 @@ def _when(text: str | None) -> datetime | None:
         return None
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: object, field: str) -> str | None:
     """``value`` if it is a string or null; anything else (a hand edit) is a malformed file."""
     if value is None or isinstance(value, str):
         return value

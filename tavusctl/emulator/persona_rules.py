@@ -116,7 +116,7 @@ def fill_defaults(doc: dict[str, Any], *, at_create: bool) -> None:
             flow.setdefault(name, value)
 
 
-def _reject_unknown(doc: Mapping[str, Any]) -> None:
+def _reject_unknown(doc: Mapping[str, object]) -> None:
     for key in doc:
         if key not in TOP_LEVEL:
             raise error(400, f"Unknown field: /{key}")
@@ -132,7 +132,7 @@ def _reject_unknown(doc: Mapping[str, Any]) -> None:
                 raise error(400, f"Unknown field: /layers/{layer}/{name}")
 
 
-def _check_types(doc: Mapping[str, Any]) -> None:
+def _check_types(doc: Mapping[str, object]) -> None:
     for name in STRINGS:
         if doc.get(name) is not None and not isinstance(doc[name], str):
             raise error(400, f"Invalid value at /{name}: must be a string")

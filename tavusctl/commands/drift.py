@@ -1,0 +1,43 @@
+"""``tavusctl drift``: report what changed on the account outside tavusctl; exit 2 if anything.
+
+It plans as ``plan`` does (the same loading, the same one-pass read of the account, the same
+planner) and keeps only the drift: dashboard edits of managed fields, recorded personas deleted
+out of band, and unmanaged personas with a manifest's ``persona_name``. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
+from tavusctl.commands.common import Console, Inputs, load, read_lock
+from tavusctl.core.errors import ExitCode
+from tavusctl.plan.drift import DriftReport, find_drift
+from tavusctl.plan.planner import make_plan
+from tavusctl.render import drift as render
+
+FORMATS = ("text", "json", "markdown")
+
+
+async def report(
+    client: TavusClient, inputs: Inputs, lock_path: Path, console: Console
+) -> DriftReport:
+    """The drift of the account against the lockfile and the manifests."""
+    resources = load(inputs, console)
+    lock, _ = read_lock(lock_path)
+    live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id is not None])
+    plan = make_plan(resources, lock, live.personas, targets=inputs.targets)
+    return find_drift(plan, resources, lock, live.personas)
+
+
+async def run(
+    client: TavusClient, inputs: Inputs, lock_path: Path, fmt: str, console: Console
+) -> ExitCode:
+    """Print the drift report in ``fmt``; exit 2 when there is drift, 0 when none."""
+    found = await report(client, inputs, lock_path, console)
+    shown = {"json": render.render_json, "markdown": render.render_markdown}.get(
+        fmt, render.render_text
+    )
+    console.out(shown(found))
+    return ExitCode.CHANGES if found.has_drift else ExitCode.OK
