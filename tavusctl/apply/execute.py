@@ -77,7 +77,7 @@ async def execute(
     now: Callable[[], str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     settle: float = 0.5,
-    known: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    known: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ApplyResult:
     """Carry out every changing action of ``plan`` and return what happened, per action.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import execute as executor
@@ -49,7 +48,7 @@ async def execute(
     lock: Lockfile,
     execution: Execution,
     console: Console,
-    live: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ExitCode:
     """Execute ``plan``, show progress on err and the summary on out. ``live`` is the account
     as the plan saw it (apply tells new personas from it; without it, apply lists)."""

@@ -33,9 +33,11 @@ class _EntryJson(TypedDict):
 
 
 class EntryJson(_EntryJson, total=False):
-    """One resource in the file (``intent_at`` only while a create is pending)."""
+    """One resource in the file (``intent_at`` and ``exclude`` only while a create is
+    pending)."""
 
     intent_at: str
+    exclude: list[str]
 
 
 class LockfileJson(TypedDict):
@@ -190,7 +192,7 @@ def parse(text: str, name: str) -> Lockfile:
     return Lockfile(salt=salt, entries=entries)
 
 
-def _json_document(text: str, name: str, fix: str) -> Any:
+def _json_document(text: str, name: str, fix: str) -> object:
     try:
         return jsontext.load(text)
     except json.JSONDecodeError as exc:
@@ -208,7 +210,7 @@ def _key(key: str) -> str:
     return key
 
 
-def _entry(key: str, item: Any) -> LockEntry:
+def _entry(key: str, item: object) -> LockEntry:
     if not isinstance(item, dict):
         raise TypeError(f"{key!r}, which must be an object")
     if not isinstance(item["applied"], dict):
