@@ -22,6 +22,8 @@ after such an attempt counts as deleted by us.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import importlib.util
 import ipaddress
 import re
@@ -115,6 +117,12 @@ class TavusClient:
     def api_key(self) -> str:
         """The key (to derive other keys from, e.g. a saved plan's; never to show)."""
         return self._key
+
+    def key_fingerprint(self, salt: str) -> str:
+        """A salted keyed hash of this client's API URL and key (never the key itself): what a
+        lockfile records to recognise its account."""
+        text = f"{self.base_url}\n{self._key}".encode()
+        return "hmac-sha256:" + hmac.new(salt.encode(), text, hashlib.sha256).hexdigest()
 
     async def __aenter__(self) -> TavusClient:
         return self
@@ -353,7 +361,8 @@ class TavusClient:
                     f"Could not reach the Tavus API at {shown_url(self.base_url)} for "
                     f"{call.subject} ({call.label}: {wire.describe(exc)}) after "
                     f"{self.retry.attempts} "
-                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
+                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again."
+                    + _timeout_hint(exc, self.timeout),
                     self._key,
                 )
             ) from None
@@ -362,6 +371,16 @@ class TavusClient:
 def call_label(request: httpx.Request) -> str:
     """``GET /v2/personas`` for a request (no query, no host: nothing secret)."""
     return f"{request.method} {request.url.path}"
+
+
+def _timeout_hint(exc: httpx.TransportError, timeout: float) -> str:
+    """For a timeout: how long each attempt waited and how to wait longer."""
+    if not isinstance(exc, httpx.TimeoutException):
+        return ""
+    return (
+        f" Each attempt waited {timeout:g} s for an answer; if the API is just slow, wait "
+        "longer with --timeout SECONDS (or TAVUSCTL_TIMEOUT)."
+    )
 
 
 def _remember_sniffio_is_missing() -> None:
@@ -395,6 +414,12 @@ def check_url(base_url: str, *, injected: bool = False) -> None:
             f"Refusing API URL {shown_url(base_url)!r}: it has a user name, password, query or "
             "fragment, which the Tavus API never takes (its key goes in TAVUS_API_KEY). Fix "
             "--api-url or TAVUS_API_URL to scheme, host and port only."
+        )
+    if url is not None and url.path.rstrip("/").lower().endswith("/v2"):
+        root = shown_url(base_url).rstrip("/")[: -len("/v2")]
+        raise ApiError(
+            f"Refusing API URL {shown_url(base_url)!r}: it must be the server's address without "
+            f"/v2 (tavusctl adds /v2/... itself), here {root!r}. Fix --api-url or TAVUS_API_URL."
         )
     if url is not None and url.scheme == "https" and url.host:
         return

@@ -23,6 +23,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_BYTES = 64 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
+# What an unset secret variable reads as when secrets are not needed (offline validate).
+UNRESOLVED = "(secret not resolved)"
+
 # ``$${``, a reference, or a ``${`` never closed (an error: it would be sent as written).
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -68,6 +71,7 @@ class Context:
     field: str
     secret: bool
     seen: Scrubber
+    unset_secrets: set[str] | None = None  # offline: collect unset secret variables here
     budget: Budget = dataclasses.field(default_factory=Budget)
 
 
@@ -133,6 +137,9 @@ def _env(name: str, ctx: Context) -> str:
             f"and stored in the lockfile in clear. If it holds none, rename the variable to "
             f"{ENV_PREFIX}{name}."
         )
+    if name not in ctx.environ and ctx.secret and ctx.unset_secrets is not None:
+        ctx.unset_secrets.add(name)
+        return UNRESOLVED
     if name not in ctx.environ:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
@@ -192,7 +199,13 @@ def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "
             "such as ${file:prompts/persona.md}."
         )
-    target = (ctx.folder / relative).resolve()
+    try:
+        target = (ctx.folder / relative).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: RuntimeError up to 3.12, OSError after
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} is a symlink that points "
+            "back at itself (a loop). Point it at a real file, or name the file directly."
+        ) from None
     root = ctx.root.resolve()
     if not target.is_relative_to(root):
         raise ReferenceProblem(

@@ -1,8 +1,14 @@
 """``tavus.lock``: the memory of what tavusctl applied.
 
-JSON, pretty-printed with sorted keys. For each resource (``Persona/<name>``): the Tavus id and
-the spec as last applied, secret values replaced by salted hashes. Written atomically
-(temporary file, fsync, rename); guarded by an exclusive file lock while an apply runs.
+JSON, pretty-printed with sorted keys. For each resource (``Persona/<name>``): the Tavus id, the
+spec as last applied (secret values replaced by salted hashes) and the manifest file it was
+applied from (relative to the lockfile's folder); for the whole file, the account it belongs to
+(API URL and a salted fingerprint of the key, never the key). Written atomically (temporary
+file, fsync, rename); guarded by an exclusive lock while a run changes it (:func:`exclusive`),
+held on a file outside the working tree.
+
+Version 1 throughout: ``account`` and ``file`` are optional, so older lockfiles load unchanged
+and an older tavusctl reads a newer lockfile (it ignores both).
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
 import secrets as _random
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -33,19 +41,29 @@ class _EntryJson(TypedDict):
 
 
 class EntryJson(_EntryJson, total=False):
-    """One resource in the file (``intent_at`` and ``exclude`` only while a create is
-    pending)."""
+    """One resource in the file (``intent_at`` and ``exclude`` only while a create is pending;
+    ``file`` once applied by a tavusctl that records it)."""
 
     intent_at: str
     exclude: list[str]
+    file: str
 
 
-class LockfileJson(TypedDict):
-    """The whole file."""
+class AccountJson(TypedDict):
+    api_url: str
+    key_fingerprint: str
 
+
+class _LockfileJson(TypedDict):
     version: int
     salt: str
     resources: dict[str, EntryJson]
+
+
+class LockfileJson(_LockfileJson, total=False):
+    """The whole file (``account`` once written by a tavusctl that records it)."""
+
+    account: AccountJson
 
 
 @dataclass(frozen=True)
@@ -54,15 +72,14 @@ class LockEntry:
 
     ``id`` is ``None`` while only the intent to create is recorded (written just before the
     POST, so that a run killed between the POST and the record can adopt what it created).
-    ``intent_at`` is the ISO 8601 time of that intent (by this machine's clock). ``exclude``
-    lists the personas on the account that already looked like this one before the intent: they
-    can never be what the create made (``None`` in intents written before tavusctl kept it).
+    ``intent_at`` is the ISO 8601 time of that intent.
     """
 
     id: str | None
     applied: Mapping[str, object]
     intent_at: str | None = None
-    exclude: tuple[str, ...] | None = None
+    file: str | None = None  # the manifest it was last applied from, relative to the lockfile
+    exclude: tuple[str, ...] | None = None  # lookalikes that existed before a pending create
 
     def to_json(self) -> EntryJson:
         out: EntryJson = {"id": self.id, "applied": self.applied}
@@ -70,7 +87,20 @@ class LockEntry:
             out["intent_at"] = self.intent_at
         if self.exclude is not None:
             out["exclude"] = list(self.exclude)
+        if self.file is not None:
+            out["file"] = self.file
         return out
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account a lockfile belongs to: the API URL and a salted fingerprint of the key."""
+
+    api_url: str
+    key_fingerprint: str
+
+    def to_json(self) -> AccountJson:
+        return {"api_url": self.api_url, "key_fingerprint": self.key_fingerprint}
 
 
 @dataclass(frozen=True)
@@ -79,6 +109,7 @@ class Lockfile:
 
     salt: str = field(default_factory=lambda: _random.token_hex(16))
     entries: Mapping[str, LockEntry] = field(default_factory=dict)
+    account: Account | None = None
 
     def with_entry(self, key: str, entry: LockEntry) -> Lockfile:
         return replace(self, entries={**self.entries, key: entry})
@@ -87,11 +118,14 @@ class Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
     def to_json(self) -> LockfileJson:
-        return {
+        out: LockfileJson = {
             "version": VERSION,
             "salt": self.salt,
             "resources": {k: e.to_json() for k, e in self.entries.items()},
         }
+        if self.account is not None:
+            out["account"] = self.account.to_json()
+        return out
 
 
 def _json(value: object) -> str:
@@ -135,10 +169,14 @@ def dumps(lock: Lockfile) -> str:
     """
     lines = _entry_texts.lines(lock.entries)
     tail = f'"salt": {_json(lock.salt)},\n  "version": {VERSION}\n}}\n'
+    head = "{\n"
+    if lock.account is not None:
+        account = _json(lock.account.to_json()).replace("\n", "\n  ")
+        head += f'  "account": {account},\n'
     if not lines:
-        return '{\n  "resources": {},\n  ' + tail
+        return head + '  "resources": {},\n  ' + tail
     # One join of all the pieces: each copy of a multi-megabyte string costs page faults.
-    parts = ['{\n  "resources": {\n']
+    parts = [head + '  "resources": {\n']
     for line in lines:
         parts += (line, ",\n")
     parts[-1] = "\n  },\n  "
@@ -162,15 +200,30 @@ def read_with_text(path: Path) -> tuple[Lockfile, str]:
     return parse(text, str(path)), text
 
 
-# ``Kind/name``: the key of a resource (the name as a manifest's metadata.name).
-_KEY = re.compile(r"[A-Z][A-Za-z]*/[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+# Never "move it aside": a lockfile started afresh creates every persona a second time.
+RECOVER = (
+    "It was left untouched. Restore it from git (`git checkout -- {name}`, or from the branch "
+    "or CI run that last applied); if it is lost, adopt the personas again with "
+    "`tavusctl import --by-name`."
+)
+
+_MARKERS = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)", re.MULTILINE)
 
 
 def parse(text: str, name: str) -> Lockfile:
-    """Parse lockfile text; ``name`` is used in error messages. Anything but a lockfile as
-    tavusctl writes it (a number too long to read, a key twice, nesting too deep, a value of the
-    wrong type) is a :class:`LockfileError`."""
-    fix = "It was left untouched; restore it from git or move it aside to start afresh."
+    """Parse lockfile text; ``name`` is used in error messages."""
+    fix = RECOVER.format(name=name)
+    marker = _MARKERS.search(text)
+    if marker is not None:
+        line = text.count("\n", 0, marker.start()) + 1
+        raise LockfileError(
+            f"Lockfile {name} holds git merge conflict markers (<<<<<<<, =======, >>>>>>>; the "
+            f"first at line {line}): two branches both changed it. Do not edit ids by hand: "
+            f"abort the merge (`git merge --abort`), set up tavusctl's merge driver (README, "
+            f"'Keeping state safe': `git config merge.tavusctl.driver 'tavusctl state "
+            f"merge-driver %O %A %B'` and `{name} merge=tavusctl` in .gitattributes) and merge "
+            "again; it merges the entries and names any persona both branches created."
+        )
     data = _json_document(text, name, fix)
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(data, dict) or type(version) is not int:
@@ -178,7 +231,7 @@ def parse(text: str, name: str) -> Lockfile:
     if version != VERSION:
         raise LockfileError(
             f"Lockfile {name} is version {version}, but this tavusctl understands "
-            f"version {VERSION} only. Upgrade tavusctl. {fix}"
+            f"version {VERSION} only. Upgrade tavusctl. It was left untouched."
         )
     try:
         salt, resources = data["salt"], data["resources"]
@@ -187,12 +240,16 @@ def parse(text: str, name: str) -> Lockfile:
         if not isinstance(resources, dict):
             raise TypeError("'resources', which must be an object")
         entries = {_key(key): _entry(key, item) for key, item in resources.items()}
-    except (KeyError, TypeError) as exc:
+        account = data.get("account")
+        bound = None if account is None else Account(**{k: str(account[k]) for k in _ACCOUNT})
+        return Lockfile(salt=salt, entries=entries, account=bound)
+    except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
-    return Lockfile(salt=salt, entries=entries)
 
 
 def _json_document(text: str, name: str, fix: str) -> object:
+    """Strictly parsed (see :mod:`tavusctl.core.jsontext`): a key written twice, nesting
+    deeper than any lockfile, a number of thousands of digits are errors, not tracebacks."""
     try:
         return jsontext.load(text)
     except json.JSONDecodeError as exc:
@@ -202,6 +259,10 @@ def _json_document(text: str, name: str, fix: str) -> object:
         ) from None
     except jsontext.BadJson as exc:
         raise LockfileError(f"Lockfile {name} cannot be read: {exc}. {fix}") from None
+
+
+# ``Kind/name``: the key of a resource (the name as a manifest's metadata.name).
+_KEY = re.compile(r"[A-Z][A-Za-z]*/[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 
 
 def _key(key: str) -> str:
@@ -224,11 +285,12 @@ def _entry(key: str, item: object) -> LockEntry:
         id=_text(item["id"], "id"),
         applied=item["applied"],
         intent_at=_text(item.get("intent_at"), "intent_at"),
+        file=_text(item.get("file"), "file"),
         exclude=None if exclude is None else tuple(exclude),
     )
     if entry.id is None and _when(entry.intent_at) is None:
-        # A pending create is adopted only among personas created after its intent: without a
-        # readable time it could take a persona of any age (another lockfile's, say).
+        # A pending create is adopted only among objects created after its intent: without a
+        # readable time it could take one of any age (another lockfile's, say).
         raise TypeError(f"'intent_at' of the pending create {key!r}, which must be an ISO time")
     return entry
 
@@ -238,6 +300,9 @@ def _when(text: str | None) -> datetime | None:
         return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+_ACCOUNT = ("api_url", "key_fingerprint")
 
 
 def _text(value: object, field: str) -> str | None:
@@ -261,17 +326,37 @@ def write(path: Path, lock: Lockfile) -> None:
         ) from None
 
 
+def guard_path(path: Path) -> Path:
+    """The file :func:`exclusive` locks for ``path``: in the temporary folder, named after the
+    lockfile's absolute path, so that nothing in the working tree changes on every run.
+
+    The lockfile itself cannot be locked: it is replaced (renamed over) on every write, and a
+    lock on the replaced file guards nothing.
+    """
+    real = path.resolve()  # two links to one lockfile share one lock
+    digest = hashlib.sha256(str(real).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / f"tavusctl-locks-{os.getuid()}"
+    return folder / f"{real.name}-{digest}.lock"
+
+
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` for the body; fail fast if another run holds it."""
-    real = Path(os.path.realpath(path))  # two links to one lockfile share one lock
-    guard = real.with_name(real.name + ".lock")
+    """Hold an exclusive lock for the lockfile ``path`` for the body; fail fast if another run
+    holds it. The lock is on :func:`guard_path` (outside the working tree), held with
+    ``flock``: released by the kernel when the process ends, however it ends."""
+    guard = guard_path(path)
+    if not path.parent.is_dir():
+        raise LockfileError(
+            f"Cannot lock {path}: its folder does not exist. Check that its folder exists and "
+            "is writable, or choose another place with --lockfile."
+        )
     try:
-        fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
+        guard.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise LockfileError(
-            f"Cannot lock {path}: {exc.strerror} ({guard}). Check that its folder exists and is "
-            "writable, or choose another place with --lockfile."
+            f"Cannot lock {path}: {exc.strerror} ({guard}). Check that the temporary folder "
+            "is writable (or set TMPDIR to one that is)."
         ) from None
     try:
         try:
