@@ -129,6 +129,19 @@ def test_global_options_work_after_the_command(ws: Workspace, emu: Emulator) -> 
     assert "POST /v2/personas" in result.stderr  # -vv: every request
 
 
+def test_global_options_work_after_subgroup_and_kit_commands(
+    ws: Workspace, applied: dict[str, str]
+) -> None:
+    ws.lock_path.rename(ws.root / "moved.lock")
+
+    listed = ws.run("state", "list", "--lockfile", "moved.lock")
+    drift = ws.run("drift", "manifests", "--lockfile", "moved.lock")
+
+    assert listed.code == 0, listed.output
+    assert applied["ann"] in listed.stdout
+    assert drift.code == 0, drift.output
+
+
 @pytest.mark.parametrize(
     "option", [["-out=saved.plan"], ["-o", "saved.plan"], ["-out", "saved.plan"]]
 )

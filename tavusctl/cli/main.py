@@ -82,8 +82,17 @@ def _fail(exc: TavusctlError) -> None:
 class TavusctlGroup(click.Group):
     """Turns user errors into one clean line on stderr and an exit code; never a traceback.
 
-    A command that returns an int exits with it (commands return an ``ExitCode``).
+    A command that returns an int exits with it (commands return an ``ExitCode``). Every
+    command added (here or in a subgroup, whenever it is registered) also takes the global
+    options after its name.
     """
+
+    group_class = type  # subgroups (state) are TavusctlGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, click.Group) and cmd.name != "emulator":
+            cmd.params.extend(_late_globals())  # emulator's --api-key means the keys it accepts
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -218,15 +227,6 @@ def _late_globals() -> list[click.Option]:
         click.Option(["-v", "--verbose"], count=True, default=0, **common),
         click.Option(["--timeout"], type=click.FloatRange(min=0.1), default=None, **common),
     ]
-
-
-def _accept_globals_after(command: click.Command) -> None:
-    """Let every (sub)command of ``command`` take the global options after its name."""
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            _accept_globals_after(sub)
-    elif command.name != "emulator":  # its --api-key means the keys it accepts
-        command.params.extend(_late_globals())
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -1013,7 +1013,3 @@ def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast
         c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
     )
     return int(_run(opts, job, parallelism))
-
-
-for _command in cli.commands.values():
-    _accept_globals_after(_command)

@@ -162,7 +162,8 @@ spec:
 """
 
 GITIGNORE = """\
-# tavusctl: the guard file a run holds while it writes the state (never commit it)
+# tavusctl: the guard file older tavusctl versions left beside the lockfile (runs now lock a
+# file in the temporary folder, outside the working tree); never commit it
 *.lock.lock
 """
 
