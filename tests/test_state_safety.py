@@ -189,6 +189,18 @@ def test_destroy_with_another_accounts_key_forgets_nothing(
     assert ws.lock_path.read_bytes() == before
 
 
+def test_drift_with_another_accounts_key_is_refused_not_reported_as_deletions(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    result = ws.run("drift", "manifests", TAVUS_API_KEY="tvs-other-account-key")
+
+    assert result.code == 1
+    assert "None of the 3 persona ids recorded in tavus.lock exist" in result.stderr
+    assert "last applied with a different API key" in result.stderr
+    assert "deleted" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 def test_allow_recreate_all_recreates_personas_really_deleted(
     ws: Workspace, emu: Emulator, applied: dict[str, str]
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
-from tavusctl.commands.common import Console, Inputs, load, read_lock
+from tavusctl.commands.common import Console, Inputs, bound, load, read_lock
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.drift import DriftReport, find_drift
 from tavusctl.plan.planner import make_plan
@@ -27,6 +27,8 @@ async def report(
     resources = load(inputs, console)
     lock, _ = read_lock(lock_path)
     live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id is not None])
+    # Another account's key would show every recorded persona as deleted: refuse, as plan does.
+    lock = bound(client, lock, live.personas, lock_path, allow=inputs.allow_recreate_all)
     plan = make_plan(resources, lock, live.personas, targets=inputs.targets)
     return find_drift(plan, resources, lock, live.personas)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from tavusctl.core.errors import UsageError
 
 MANIFEST = "manifest.schema.json"
-NAMES = (MANIFEST, "persona-spec.schema.json", "plan.schema.json")
+NAMES = (MANIFEST, "persona-spec.schema.json", "plan.schema.json", "project.schema.json")
 FOLDER = "schemas"
 
 

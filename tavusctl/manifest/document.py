@@ -35,6 +35,9 @@ class Options:
     environ: Mapping[str, str]
     seen: Scrubber  # secret values read go here, so that no output can echo them
     unset_secrets: set[str] | None = None  # offline: unset secret variables are noted here
+    environment: str | None = None  # the selected environment (metadata.environments, ${var:})
+    variables: Mapping[str, object] | None = None  # its vars; None when none is selected
+    variables_file: str = "tavusctl.yaml"
     budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
 
 
@@ -62,6 +65,8 @@ class DocumentLoader:
         if not self._is_manifest(value):
             return Loaded(None, self.found)
         self.is_secret: SecretRule = kinds.of(value["kind"]).secrets
+        if not self._applies(value):
+            return Loaded(None, self.found)
         allow_unknown = self.options.allow_unknown_fields or _annotated(value)
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
@@ -103,6 +108,15 @@ class DocumentLoader:
         )
         return False
 
+    def _applies(self, value: dict[str, object]) -> bool:
+        """Whether the manifest applies to the selected environment (metadata.environments)."""
+        metadata = value.get("metadata")
+        wanted = metadata.get("environments") if isinstance(metadata, dict) else None
+        env = self.options.environment
+        if not isinstance(wanted, list) or env is None:
+            return True
+        return env in wanted
+
     def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
@@ -135,7 +149,7 @@ class DocumentLoader:
             at_key=True,
         )
 
-    def _resolve_string(self, text: str, path: str) -> str:
+    def _resolve_string(self, text: str, path: str) -> object:
         spec_path = path.removeprefix("/spec")
         ctx = references.Context(
             root=self.source.root,
@@ -145,17 +159,20 @@ class DocumentLoader:
             secret=self.is_secret(spec_path),
             seen=self.options.seen,
             unset_secrets=self.options.unset_secrets,
+            variables=self.options.variables,
+            environment=self.options.environment,
+            variables_file=self.options.variables_file,
             budget=self.options.budget,
         )
         try:
-            resolved = references.resolve(text, ctx)
+            value, env_names = references.resolve_value(text, ctx)
         except references.ReferenceProblem as problem:
             self.failed.append(path)
             self._add(path, "error", str(problem))
             return text
-        if resolved.env_names and ctx.secret:
-            self.secrets[spec_path] = resolved.env_names[0]
-        return resolved.value
+        if env_names and ctx.secret:
+            self.secrets[spec_path] = env_names[0]
+        return value
 
     def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""

@@ -122,6 +122,11 @@ class _Error:
         )
 
 
+def translate(raw: ValidationError) -> Iterator[Finding]:
+    """One jsonschema error of any bundled schema (the project file's too), as findings."""
+    return _translate(raw, False)
+
+
 def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
     error = _Error.of(raw)
     tokens = error.tokens
