@@ -537,7 +537,8 @@ def test_a_saved_plan_is_refused_when_its_secret_changed_since_naming_the_variab
     result = ws.run("apply", "plan.json", **{SECRET_ENV: "another-secret-value-0000"})
 
     assert result.code == 1
-    assert "Persona/dan" in result.stderr
+    # The first persona whose secret it is: every persona records the secret's hash.
+    assert "Persona/ann" in result.stderr
     assert SECRET_ENV in result.stderr
     refused_and_untouched(ws, emu, before)
     assert "another-secret-value-0000" not in result.output

@@ -23,7 +23,7 @@ reported as warnings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tavusctl.api.client import TavusClient
@@ -80,17 +80,20 @@ async def execute(
     now: Callable[[], str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     settle: float = 0.5,
+    known: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ApplyResult:
     """Carry out every changing action of ``plan`` and return what happened, per action.
 
     ``lock`` is the state as read under ``store.hold()``, which the caller holds. If the state
-    could not be written, the result's ``state_error`` says why. ``settle`` is how long to wait after a create with an unknown outcome before listing
-    the account (the lost request may still be in flight).
+    could not be written, the result's ``state_error`` says why. ``settle`` is how long to wait
+    after a create with an unknown outcome before listing the account (the lost request may
+    still be in flight). ``known`` is the account as the plan saw it, by id: what a create may
+    never adopt is told from it (without it, the account is listed before the first create).
     """
     start = client.requests_made
     emit = on_event or (lambda _event: None)
     recorder = Recorder(store, record_matches(plan, store, lock, emit), coalesce=COALESCE)
-    creator = Creator(client, recorder, emit, now=now, settle=settle)
+    creator = Creator(client, recorder, emit, now=now, settle=settle, known=known)
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tavusctl import __version__
+from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
 from tavusctl.core.secrets import Scrubber
 
@@ -67,6 +68,8 @@ class GlobalOptions:
 
         return open_store(self.lockfile, self.state_url_env, self.workspace, SECRETS_READ)
 
+    deadline: float | None = None  # seconds the API part of a run may take in all
+
     @functools.cached_property
     def state(self) -> StateLocation:
         """Where the lockfile is, and how it was found (looked up once, when first needed):
@@ -88,9 +91,10 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """``click.echo`` with every secret value this process has read scrubbed out.
 
     The last line of defence: nothing should try to print a secret, but if a bug does, the
-    user sees ``(sensitive value)``. Every output of the CLI goes through here.
+    user sees ``(sensitive value)``. Every output of the CLI goes through here. Control
+    characters (a server's terminal escapes, say) are shown escaped, never acted on.
     """
-    click.echo(SECRETS_READ.scrub(str(message)), err=err, nl=nl)
+    click.echo(printable(SECRETS_READ.scrub(str(message))), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
@@ -187,7 +191,15 @@ def _pending(ctx: click.Context) -> str:
     default=30.0,
     show_default=True,
     envvar="TAVUSCTL_TIMEOUT",
-    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+    help="Seconds each API answer may take, first byte to last (env TAVUSCTL_TIMEOUT).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    envvar="TAVUSCTL_DEADLINE",
+    help="Seconds the whole run may spend on the API before it stops (env TAVUSCTL_DEADLINE; "
+    "default: no limit). What was done is recorded; run again to finish.",
 )
 @click.option(
     "--state-url-env",
@@ -227,6 +239,7 @@ def cli(
     state_url_env: str | None,
     workspace: str | None,
     lock_timeout: float,
+    deadline: float | None,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML.
 
@@ -251,6 +264,7 @@ def cli(
         state_url_env=state_url_env or None,
         workspace=workspace or None,
         lock_timeout=lock_timeout,
+        deadline=deadline,
     )
 
 
@@ -790,7 +804,14 @@ def _run(
 
     async def main() -> T:
         async with _client(opts, max_concurrency) as client:
-            return await job(client)
+            try:
+                return await asyncio.wait_for(job(client), opts.deadline)
+            except asyncio.TimeoutError:
+                raise UsageError(
+                    f"The run reached its deadline (--deadline {opts.deadline:g} s) and was "
+                    "stopped. Every write that was answered is recorded in the lockfile (a create "
+                    "in flight is adopted by the next run); run again to finish."
+                ) from None
 
     return asyncio.run(main())
 

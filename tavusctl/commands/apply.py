@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import execute as executor
@@ -38,7 +38,9 @@ async def run(
         record_matches(planned.plan, store, planned.lock, console, write=planned.rebound)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
-    return await execute(client, planned.plan, store, planned.lock, execution, console)
+    return await execute(
+        client, planned.plan, store, planned.lock, execution, console, planned.live
+    )
 
 
 async def execute(
@@ -48,8 +50,10 @@ async def execute(
     lock: Lockfile,
     execution: Execution,
     console: Console,
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ExitCode:
-    """Execute ``plan``, show progress on err and the summary on out."""
+    """Execute ``plan``, show progress on err and the summary on out. ``live`` is the account
+    as the plan saw it (apply tells new personas from it; without it, apply lists)."""
     result = await executor.execute(
         plan,
         client,
@@ -59,6 +63,7 @@ async def execute(
         preconditions=execution.preconditions,
         fail_fast=execution.fail_fast,
         on_event=lambda event: _progress(event, console),
+        known=live,
     )
     for warning in result.warnings:
         console.err(f"warning: {warning}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,8 @@ class Planned:
     lock_text: str
     requests: int
     rebound: bool = False  # the lockfile exists and its recorded account changed (key rotation)
+    # The account as the plan saw it: by kind name, then by id.
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] = field(default_factory=dict)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -99,7 +101,7 @@ async def prepare(
         resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
     )
     rebound = bool(text) and lock.account != account
-    return Planned(plan, resources, lock, text, live.requests, rebound)
+    return Planned(plan, resources, lock, text, live.requests, rebound, live.by_kind)
 
 
 def bound(

@@ -40,7 +40,7 @@ async def run(
     planned = await prepare(client, inputs, store, console, no_lockfile)
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
-        save(planned, inputs, output.plan_file, store)
+        save(planned, inputs, output.plan_file, store, client.api_key)
         console.err(
             f"Saved the plan to {output.plan_file}; apply it with: "
             f"tavusctl apply {output.plan_file}"
@@ -68,9 +68,9 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
     return render_text(planned.plan, color=color, requests=planned.requests)
 
 
-def save(planned: Planned, inputs: Inputs, path: Path, store: StateStore) -> None:
-    """Write the saved plan atomically (it holds no secret value)."""
-    saved_plan.write(path, planned, inputs, store)
+def save(planned: Planned, inputs: Inputs, path: Path, store: StateStore, api_key: str) -> None:
+    """Write the saved plan atomically (it holds no secret value; see saved_plan.write)."""
+    saved_plan.write(path, planned, inputs, store, api_key)
 
 
 def labels(planned: Planned) -> dict[str, Label]:

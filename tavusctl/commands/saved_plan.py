@@ -17,6 +17,7 @@ from tavusctl.commands.common import (
     load,
     relative_file,
 )
+from tavusctl.core import jsontext
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
@@ -34,16 +35,17 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
     return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
-def write(path: Path, planned: Planned, inputs: Inputs, store: StateStore) -> None:
-    """Write the saved plan for ``planned`` atomically; it holds no secret value."""
+def write(path: Path, planned: Planned, inputs: Inputs, store: StateStore, api_key: str) -> None:
+    """Write the saved plan for ``planned`` atomically; it holds no secret value, and its
+    hashes and mac are keyed with a key derived from ``api_key``."""
+    key = plan_file.PlanKey.derive(api_key, planned.plan.salt)
     text = plan_file.dumps(
         planned.plan,
-        manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, planned.plan.salt),
+        key,
+        manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, key.secret),
         lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
         inputs=_inputs_json(inputs, store),
-        manifest_fingerprints=plan_file.each_manifest_fingerprint(
-            planned.resources, planned.plan.salt
-        ),
+        manifest_fingerprints=plan_file.each_manifest_fingerprint(planned.resources, key.secret),
     )
     try:
         write_atomic(path, text)
@@ -54,8 +56,8 @@ def write(path: Path, planned: Planned, inputs: Inputs, store: StateStore) -> No
         ) from None
 
 
-def read(path: Path) -> plan_file.SavedPlan:
-    """Read a saved plan; unreadable is a clear error."""
+def read(path: Path, api_key: str) -> tuple[plan_file.SavedPlan, plan_file.PlanKey]:
+    """Read a saved plan and the key it was made with; unreadable or edited is a clear error."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -67,7 +69,18 @@ def read(path: Path) -> plan_file.SavedPlan:
         raise PlanError(
             f"Cannot read the plan file {path}: {exc.strerror or exc}. Check that it is readable."
         ) from None
-    return plan_file.loads(text, f"The plan file {path}")
+    key = plan_file.PlanKey.derive(api_key, _salt_of(text))
+    return plan_file.loads(text, key, f"The plan file {path}"), key
+
+
+def _salt_of(text: str) -> str:
+    """The salt a plan file names (to derive its key); checked with everything else by its mac."""
+    try:
+        doc = jsontext.load(text)
+    except ValueError:
+        return ""  # loads reports what is wrong with the file
+    salt = doc.get("salt") if isinstance(doc, dict) else None
+    return salt if isinstance(salt, str) else ""
 
 
 async def run(
@@ -81,7 +94,7 @@ async def run(
 
     The caller holds ``store.hold()``.
     """
-    saved = read(plan_path)
+    saved, key = read(plan_path, client.api_key)
     resources = load(_inputs(saved.inputs, store), console)
     lock, text = store.read_with_text()
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
@@ -96,19 +109,20 @@ async def run(
     lock = bound(client, lock, live.objects, store, allow=inputs.allow_recreate_all)
     rebound = lock.account != account
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
-    plan = plan_file.resolve_secrets(saved, resources)
+    plan = plan_file.resolve_secrets(saved, resources, key)
     plan_file.check_fresh(
         saved,
-        manifests_fingerprint=plan_file.manifests_fingerprint(resources, saved.plan.salt),
+        key,
+        manifests_fingerprint=plan_file.manifests_fingerprint(resources, key.secret),
         lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
-        manifests=plan_file.each_manifest_fingerprint(resources, saved.plan.salt),
+        manifests=plan_file.each_manifest_fingerprint(resources, key.secret),
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
         apply.record_matches(plan, store, lock, console, write=bool(text) and rebound)
         return ExitCode.OK
-    return await apply.execute(client, plan, store, lock, execution, console)
+    return await apply.execute(client, plan, store, lock, execution, console, live.by_kind)
 
 
 def _inputs_json(inputs: Inputs, store: StateStore) -> dict[str, object]:

@@ -66,10 +66,11 @@ def find(lock: Lockfile, name: str) -> str:
     key = key_of(name)
     if key in lock.entries:
         return key
-    known = sorted(name_of(k) for k in lock.entries)
-    if not known:
+    if not lock.entries:
         raise LockfileError(f"'{name}' is not in the lockfile: it records no resources yet.")
-    close = difflib.get_close_matches(name_of(key), known, n=1)
+    # Personas by name, other kinds by key: a suggestion must name something else than `name`.
+    known = sorted(name_of(k) if k.startswith(PERSONA.key("")) else k for k in lock.entries)
+    close = difflib.get_close_matches(name_of(key), [k for k in known if k != name], n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise LockfileError(f"'{name}' is not in the lockfile.{hint} Known names: {', '.join(known)}.")
 
