@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl.core.errors import StateError, StateLost
+from tavusctl.core.errors import LockfileError, StateError, StateLost
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
@@ -119,9 +119,12 @@ class LockfileStore(StateStore):
     def write(self, lock: Lockfile, keys: Collection[str] | None = None) -> None:
         try:
             lockfile.write(self.path, lock)
-        except OSError as exc:
+        except (OSError, LockfileError) as exc:
+            # lockfile.write turns the OSError into a LockfileError; the reason is the OSError's.
+            cause = exc if isinstance(exc, OSError) else exc.__context__
+            reason = (cause.strerror if isinstance(cause, OSError) else None) or exc
             raise StateLost(
-                f"Cannot write the lockfile {self.path}: {exc.strerror or exc}. Nothing more "
+                f"Cannot write the lockfile {self.path}: {reason}. Nothing more "
                 "was sent to Tavus; what was recorded before is in the lockfile. Free the disk "
                 "or fix its permissions, then run the command again."
             ) from None
