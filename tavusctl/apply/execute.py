@@ -98,10 +98,17 @@ async def execute(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )
     outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
+    await recorder.finish()
     warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
-        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start, lost
+        tuple(outcomes),
+        recorder.lock,
+        tuple(warnings),
+        client.requests_made - start,
+        lost,
+        recorder.writes,
+        recorder.longest_wait,
     )
 
 
