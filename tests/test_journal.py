@@ -162,3 +162,26 @@ def test_a_journal_of_a_newer_tavusctl_is_refused(tmp_path: Path) -> None:
     journal.path_for(path).write_text('{"tavusctl_journal": 2}\n')
     with pytest.raises(LockfileError, match="upgrade tavusctl"):
         lockfile.read(path)
+
+
+def test_a_journal_is_stale_once_tavus_lock_is_replaced_and_is_then_ignored_and_removed(
+    tmp_path: Path,
+) -> None:
+    """A killed CI run commits tavus.lock and its journal; the next run folds the journal in. A
+    journal that stays behind in git (or a tavus.lock restored from git on purpose) no longer
+    continues tavus.lock: it is never replayed over a newer state."""
+    path = tmp_path / "tavus.lock"
+    start(path, 3)
+    store = LockfileStore(path)
+    with store.hold():
+        store.record(Changes(SALT, None, {"Persona/p0": None}))
+    left = journal.path_for(path).read_bytes()
+    with store.hold():  # the next run folds it in
+        pass
+    assert "Persona/p0" not in lockfile.read(path).entries
+    restored = start(path, 5)  # a newer state, say, then the old journal comes back
+    journal.path_for(path).write_bytes(left)
+    assert lockfile.read(path) == restored
+    with store.hold():
+        assert not journal.path_for(path).exists()
+    assert lockfile.read(path) == restored

@@ -7,22 +7,26 @@ apply of N changes makes O(N) batches: O(N²) in all.
 
 A run killed mid-apply leaves the journal beside the lockfile. Every reader of the lockfile
 replays it (:func:`tavusctl.state.lockfile.read_with_text`), and the next run that takes the lock
-folds it into ``tavus.lock``. Replaying is idempotent (each line sets or removes whole entries),
-so a crash between writing the folded lockfile and removing the journal loses and duplicates
-nothing.
+folds it into ``tavus.lock`` and removes it. The journal names the lockfile it continues (a
+SHA-256 of its bytes when the journal began): once ``tavus.lock`` is rewritten (folded, or
+replaced on purpose, say restored from git) the journal is stale and ignored, so a crash between
+writing the folded lockfile and removing the journal neither loses nor repeats anything, and a
+journal committed by CI after a killed run and forgotten there is never replayed twice.
 
-Format: a header line ``{"tavusctl_journal": 1}``, then one line per batch:
-``{"salt": ..., "account": {...} or null, "set": {key: entry}, "drop": [key, ...]}`` (entries
-exactly as in the lockfile). Only complete lines count: a line torn by a crash was never
-reported, and is ignored.
+Format: a header line ``{"tavusctl_journal": 1, "base": "<sha256 hex, or empty: no lockfile>"}``,
+then one line per batch: ``{"salt": ..., "account": {...} or null, "set": {key: entry}, "drop":
+[key, ...]}`` (entries exactly as in the lockfile). Only complete lines count: a line torn by a
+crash was never reported, and is ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,23 @@ def path_for(lockfile: Path) -> Path:
     return real.with_name(real.name + ".journal")
 
 
+def digest(data: bytes | None) -> str:
+    """What a journal's ``base`` holds for a lockfile of these bytes (None: no lockfile)."""
+    return "" if data is None else hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A journal as read: the digest of the lockfile it continues, and its records."""
+
+    base: str
+    records: list[dict[str, Any]]
+
+    def continues(self, lockfile_bytes: bytes | None) -> bool:
+        """Whether it was written on top of exactly this lockfile (not yet folded into it)."""
+        return bool(self.records) and self.base == digest(lockfile_bytes)
+
+
 def _line(value: Mapping[str, Any]) -> bytes:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode("utf-8")
@@ -52,8 +73,10 @@ class Writer:
     nothing may follow it.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, base: str) -> None:
+        """A new journal at ``path`` (any old one is replaced: fold it first) continuing the
+        lockfile whose :func:`digest` is ``base``."""
+        self.path, self.base = path, base
         self._fd: int | None = None
         self._broken = False
 
@@ -62,14 +85,11 @@ class Writer:
             raise OSError(5, "an earlier write to the journal failed", str(self.path))
         data = _line(record)
         try:
-            created = False
+            created = self._fd is None
             if self._fd is None:
-                self._fd = os.open(
-                    self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600
-                )
-                created = os.fstat(self._fd).st_size == 0
-                if created:
-                    data = _line({_HEADER: VERSION}) + data
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+                self._fd = os.open(self.path, flags, 0o600)
+                data = _line({_HEADER: VERSION, "base": self.base}) + data
             view = memoryview(data)
             while view:
                 view = view[os.write(self._fd, view) :]
@@ -87,16 +107,14 @@ class Writer:
             self._fd = None
 
 
-def read(path: Path) -> list[dict[str, Any]] | None:
-    """The records of the journal at ``path`` (complete lines only), or None if there is none."""
+def read(path: Path) -> Journal | None:
+    """The journal at ``path`` (complete lines only), or None if there is none."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     lines = data.split(b"\n")[:-1]  # the last piece is empty or a torn line
-    if not lines:
-        return []
-    records = []
+    base, records = "", []
     for number, raw in enumerate(lines):
         try:
             record = json.loads(raw.decode("utf-8"))
@@ -113,9 +131,10 @@ def read(path: Path) -> list[dict[str, Any]] | None:
                     f"it is of version {version!r}; this tavusctl understands version "
                     f"{VERSION} only (upgrade tavusctl)"
                 )
+            base = str(record.get("base", ""))
             continue
         records.append(record)
-    return records
+    return Journal(base, records)
 
 
 def remove(path: Path) -> None:

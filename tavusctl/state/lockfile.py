@@ -203,24 +203,42 @@ def read_with_text(path: Path) -> tuple[Lockfile, str]:
     """Like :func:`read`, with the exact text parsed (``""`` when there is no file yet), read
     once so that the two always agree.
 
-    What the journal of an interrupted apply recorded (:mod:`tavusctl.state.journal`) is
-    replayed on top; the text is then the canonical text of the result.
+    What the journal of an interrupted apply recorded on top of this very file
+    (:mod:`tavusctl.state.journal`) is replayed; the text is then the canonical text of the
+    result.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data: bytes | None = path.read_bytes()
     except FileNotFoundError:
-        text = ""
-    except (OSError, UnicodeDecodeError) as exc:
+        data = None
+    except OSError as exc:
+        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+    try:
+        text = "" if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
     lock = parse(text, str(path)) if text else Lockfile()
-    records = _journal_records(path)
-    if not records:
+    found = _journal(path)
+    if found is None or not found.continues(data):
         return lock, text
-    lock = replay(lock, records, str(journal.path_for(path)))
+    lock = replay(lock, found.records, str(journal.path_for(path)))
     return lock, dumps(lock)
 
 
-def _journal_records(path: Path) -> list[dict[str, object]] | None:
+def has_journal(path: Path) -> bool:
+    """Whether a journal continuing ``path`` as it is now waits to be folded into it."""
+    found = _journal(path)
+    if found is None:
+        return False
+    try:
+        return found.continues(path.read_bytes())
+    except FileNotFoundError:
+        return found.continues(None)
+    except OSError as exc:
+        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+
+
+def _journal(path: Path) -> journal.Journal | None:
     where = journal.path_for(path)
     try:
         return journal.read(where)

@@ -129,8 +129,7 @@ class LockfileStore(StateStore):
     def _held(self, timeout: float) -> Iterator[None]:
         with lockfile.exclusive(self.path, timeout=timeout):
             try:
-                if journal.path_for(self.path).exists():  # left by a run that was killed
-                    self.write(lockfile.read(self.path))
+                self._fold()
                 yield
             finally:
                 for writer in self._journal:
@@ -175,7 +174,14 @@ class LockfileStore(StateStore):
         if not self._journal:
             if self.path.is_dir():  # it could never be written at the end: stop before any POST
                 raise self._lost(os.strerror(errno.EISDIR))
-            self._journal.append(journal.Writer(journal.path_for(self.path)))
+            self._fold()
+            try:
+                base = journal.digest(self.path.read_bytes())
+            except FileNotFoundError:
+                base = journal.digest(None)
+            except OSError as exc:
+                raise self._lost(exc.strerror or str(exc)) from None
+            self._journal.append(journal.Writer(journal.path_for(self.path), base))
         try:
             self._journal[0].append(changes.to_json())
         except OSError as exc:
@@ -189,6 +195,20 @@ class LockfileStore(StateStore):
     def settle(self, lock: Lockfile) -> None:
         if self._journal:
             self.write(lock)
+
+    def _fold(self) -> None:
+        """Fold a journal left by a run that was killed into ``tavus.lock`` (a stale one is
+        removed: ``tavus.lock`` was rewritten after it)."""
+        where = journal.path_for(self.path)
+        if not where.exists():
+            return
+        if lockfile.has_journal(self.path):
+            self.write(lockfile.read(self.path))
+            return
+        try:
+            journal.remove(where)
+        except OSError as exc:
+            raise self._lost(exc.strerror or str(exc)) from None
 
 
 @contextlib.contextmanager
