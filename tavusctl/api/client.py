@@ -106,6 +106,11 @@ class TavusClient:
             headers={"x-api-key": api_key, "accept": "application/json"},
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            # As many connections kept alive as requests in flight (the gate bounds those):
+            # httpx keeps 20 by default, so at --parallelism 32 most answers closed a connection
+            # and the next request opened a new one. No cap of its own on the pool: a request
+            # cancelled by its deadline may hold its connection a moment after leaving the gate.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_concurrency),
         )
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
