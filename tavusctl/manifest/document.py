@@ -39,6 +39,7 @@ class Options:
     variables: Mapping[str, object] | None = None  # its vars; None when none is selected
     variables_file: str = "tavusctl.yaml"
     budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
+    fast_schema: bool = False  # many documents: the compiled validator first (schema.check)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ class DocumentLoader:
                 self._add("/spec" + path, "error", _password_in_url(path))
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
-        for finding in schema.check(value, allow_unknown_fields=allow_unknown):
+        checked = schema.check(
+            value, allow_unknown_fields=allow_unknown, fast=self.options.fast_schema
+        )
+        for finding in checked:
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
         resource = self._resource(value, allow_unknown)

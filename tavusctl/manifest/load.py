@@ -15,7 +15,7 @@ from typing import Any
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import Scrubber
-from tavusctl.manifest import discover, yamlsource
+from tavusctl.manifest import discover, schema, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options
 from tavusctl.manifest.project import Environment
@@ -63,6 +63,7 @@ def load(
     """
     seen = Scrubber() if scrubber is None else scrubber
     unset: set[str] | None = set() if offline_secrets else None
+    sources = discover.find(paths or [Path(".")])
     options = Options(
         allow_unknown_fields,
         allow_plaintext_secrets,
@@ -72,12 +73,9 @@ def load(
         environment=environment.name if environment else None,
         variables=environment.vars if environment else None,
         variables_file=project_file,
+        fast_schema=len(sources) >= schema.FAST_FROM,
     )
-    loaded = [
-        item
-        for source in discover.find(paths or [Path(".")])
-        for item in _load_file(source, options)
-    ]
+    loaded = [item for source in sources for item in _load_file(source, options)]
     diagnostics = [d for item in loaded for d in item.diagnostics]
     diagnostics.extend(_duplicates(loaded))
     resources = tuple(item.resource for item in loaded if item.resource is not None)
