@@ -40,6 +40,7 @@ class Options:
     variables_file: str = "tavusctl.yaml"
     budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
     fast_schema: bool = False  # many documents: the compiled validator first (schema.check)
+    locations: bool = True  # give each resource the map of where each spec key was written
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,8 @@ class DocumentLoader:
             return None
         kind = kinds.of(value["kind"])
         spec, aliased = kind.in_own_words(value["spec"])
-        locations = _spec_locations(self.doc)
-        for alias in aliased:  # the value keeps pointing at the line it was written on
+        locations = _spec_locations(self.doc) if self.options.locations else {}
+        for alias in aliased if self.options.locations else ():  # the line it was written on
             locations.setdefault(
                 kind.aliases[alias], locations.get(alias, self.doc.value_location(""))
             )

@@ -52,6 +52,7 @@ def load(
     offline_secrets: bool = False,
     environment: Environment | None = None,
     project_file: str = "tavusctl.yaml",
+    locations: bool = True,
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
@@ -60,6 +61,8 @@ def load(
     fork's pull request has no secrets). ``environment`` (from the project file) gives
     ``${var:}`` its values and skips manifests whose ``metadata.environments`` leave it out.
     Raises ``ManifestError`` only when a path does not exist or a folder holds no manifests.
+    Without ``locations`` the resources carry no map of where each spec key was written (a
+    Location per key: most of a persona's memory once loaded).
     """
     seen = Scrubber() if scrubber is None else scrubber
     unset: set[str] | None = set() if offline_secrets else None
@@ -74,6 +77,7 @@ def load(
         variables=environment.vars if environment else None,
         variables_file=project_file,
         fast_schema=len(sources) >= schema.FAST_FROM,
+        locations=locations,
     )
     loaded = [item for source in sources for item in _load_file(source, options)]
     diagnostics = [d for item in loaded for d in item.diagnostics]
