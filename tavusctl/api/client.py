@@ -35,6 +35,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from tavusctl.api import transport as lean
 from tavusctl.api import wire
 from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 from tavusctl.api.throttle import Throttle
@@ -112,6 +113,8 @@ class TavusClient:
             # cancelled by its deadline may hold its connection a moment after leaving the gate.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_concurrency),
         )
+        if transport is None:
+            lean.lighten(self._http)
         self.requests_made = 0
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
         # Secrets seen in clear (the key; fetch adds those the API shows), for the output to hide.
