@@ -20,6 +20,7 @@ import click
 from tavusctl import __version__
 from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
+from tavusctl.core.project_root import PROJECT_FILE
 from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
@@ -775,7 +776,7 @@ def validate(
             allow_plaintext_secrets=allow_plaintext_secrets,
             scrubber=SECRETS_READ,
             environment=env,
-            project_file=proj.display if proj else project.PROJECT_FILE,
+            project_file=proj.display if proj else PROJECT_FILE,
             offline_secrets=True,
         )
         found_all.update(result.diagnostics)
