@@ -93,11 +93,14 @@ class Workspace:
 
         return PostgresStore(self.state_url, self.state_workspace)
 
-    def write(self, name: str, persona: dict[str, Any] | None = None) -> Path:
-        """Write the manifest of persona ``name`` (default spec: :func:`spec`)."""
+    def write(
+        self, name: str, persona: dict[str, Any] | None = None, kind: str = "Persona"
+    ) -> Path:
+        """Write ``manifests/NAME.yaml``: the ``kind`` named ``name`` (default: the persona
+        :func:`spec`)."""
         doc = {
             "apiVersion": "tavusctl/v1",
-            "kind": "Persona",
+            "kind": kind,
             "metadata": {"name": name},
             "spec": persona or spec(name),
         }
