@@ -102,7 +102,12 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
     result = tavusctl("schema", "--write", "schemas")
     assert result.code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert names == ["manifest.schema.json", "persona-spec.schema.json", "plan.schema.json"]
+    assert names == [
+        "guardrail-spec.schema.json",
+        "manifest.schema.json",
+        "persona-spec.schema.json",
+        "plan.schema.json",
+    ]
     printed = tavusctl("schema")
     assert json.loads(printed.stdout) == json.loads(
         (tmp_path / "schemas" / "manifest.schema.json").read_text()

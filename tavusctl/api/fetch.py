@@ -59,12 +59,22 @@ async def fetch_live(
     return LiveState({kind.name: docs}, client.requests_made - start)
 
 
-async def fetch_account(client: TavusClient, wanted: Mapping[str, Iterable[str]]) -> LiveState:
-    """Every kind's objects (see :func:`fetch_live`), concurrently. ``wanted`` maps a kind's
-    name to the ids to read even if its list does not show them."""
+async def fetch_account(
+    client: TavusClient, wanted: Mapping[str, Iterable[str]], mentioned: Iterable[str] = ()
+) -> LiveState:
+    """The objects of every kind in use (see :func:`fetch_live`), concurrently. ``wanted``
+    maps a kind's name to the ids to read even if its list does not show them (the ids the
+    state records); ``mentioned`` names the kinds the manifests declare. A kind neither
+    mentioned nor with a wanted id is not read at all: no request."""
     start = client.requests_made
+    ids = {name: list(found) for name, found in wanted.items()}
+    used = {name for name, found in ids.items() if found} | set(mentioned)
     states = await asyncio.gather(
-        *(fetch_live(client, wanted.get(name, ()), kind) for name, kind in KINDS.items())
+        *(
+            fetch_live(client, ids.get(name, ()), kind)
+            for name, kind in KINDS.items()
+            if name in used
+        )
     )
     by_kind = {name: docs for state in states for name, docs in state.by_kind.items()}
     return LiveState(by_kind, client.requests_made - start)

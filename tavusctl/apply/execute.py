@@ -33,7 +33,6 @@ from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
 from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
-from tavusctl.kinds import UpdateStyle
 from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -154,7 +153,7 @@ class _Runner:
         persona_id = _require_id(action)
         ops = action.operations
         try:
-            if action.resource_kind.update is UpdateStyle.JSON_BODY and ops:
+            if not action.resource_kind.update.is_patch and ops:
                 await self.client.update(action.resource_kind, persona_id, json_body(action))
             elif ops:
                 await self._patch(action, persona_id)

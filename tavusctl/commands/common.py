@@ -74,7 +74,7 @@ async def prepare(
     """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
     resources = load(inputs, console)
     lock, text = read_lock(lock_path)
-    live = await fetch_account(client, recorded_ids(lock))
+    live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     plan = make_plan(resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets)
     return Planned(plan, resources, lock, text, live.requests)
 

@@ -12,9 +12,15 @@ from importlib import resources
 from pathlib import Path
 
 from tavusctl.core.errors import UsageError
+from tavusctl.kinds import KINDS
 
 MANIFEST = "manifest.schema.json"
-NAMES = (MANIFEST, "persona-spec.schema.json", "plan.schema.json")
+# The manifest's, each kind's spec schema (the manifest's refers to them), the plan's.
+NAMES = (
+    MANIFEST,
+    *dict.fromkeys(k.spec_schema for k in KINDS.values() if k.spec_schema),
+    "plan.schema.json",
+)
 FOLDER = "schemas"
 
 

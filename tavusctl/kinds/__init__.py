@@ -6,11 +6,12 @@ Adding a kind is one step: describe it as a :class:`Kind` in a module of its own
 
 from __future__ import annotations
 
+from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 from tavusctl.kinds.persona import PERSONA
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA,)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, GUARDRAIL)}
 
 
 def of(name: str) -> Kind:
@@ -23,4 +24,4 @@ def of_key(key: str) -> Kind:
     return KINDS[key.split("/", 1)[0]]
 
 
-__all__ = ["KINDS", "PERSONA", "KeyOrder", "Kind", "UpdateStyle", "of", "of_key"]
+__all__ = ["GUARDRAIL", "KINDS", "PERSONA", "KeyOrder", "Kind", "UpdateStyle", "of", "of_key"]

@@ -18,6 +18,18 @@ class UpdateStyle(str, Enum):
 
     JSON_PATCH = "json-patch"  # PATCH with RFC 6902 operations, ``test`` preconditions first
     JSON_BODY = "json-body"  # PATCH with a JSON object: each top-level field given replaces
+    # PATCH with RFC 6902 operations on whole top-level fields (``add`` where live lacks one)
+    JSON_PATCH_FIELDS = "json-patch-fields"
+
+    @property
+    def whole_fields(self) -> bool:
+        """Whether an update sends whole top-level fields (not the leaves that changed)."""
+        return self is not UpdateStyle.JSON_PATCH
+
+    @property
+    def is_patch(self) -> bool:
+        """Whether an update is sent as RFC 6902 operations (``test`` preconditions first)."""
+        return self is not UpdateStyle.JSON_BODY
 
 
 @dataclass(frozen=True)

@@ -57,23 +57,31 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
-    manifest, spec = load_schema(MANIFEST_SCHEMA), load_schema(SPEC_SCHEMA)
+    names = (MANIFEST_SCHEMA, *sorted({k.spec_schema for k in KINDS.values() if k.spec_schema}))
+    schemas = [load_schema(name) for name in names]
     registry: Registry[Any] = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in (manifest, spec)
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
     )
-    return Draft202012Validator(manifest, registry=registry)
+    return Draft202012Validator(schemas[0], registry=registry)
 
 
 def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list[Finding]:
     """Every schema problem and deprecation in one manifest document."""
+    spec_name = _spec_schema(doc.get("kind"))
     findings: list[Finding] = []
     for error in _validator().iter_errors(doc):
-        findings.extend(_translate(error, allow_unknown_fields))
+        findings.extend(_translate(error, allow_unknown_fields, spec_name))
     spec = doc.get("spec")
     if isinstance(spec, dict):
-        findings.extend(_deprecations(spec, load_schema(SPEC_SCHEMA), "/spec"))
+        findings.extend(_deprecations(spec, load_schema(spec_name), "/spec", spec_name))
         findings.extend(_mode_rules(spec))
     return findings
+
+
+def _spec_schema(kind: Any) -> str:
+    """The spec schema of the manifest's kind (the persona's for an unknown kind)."""
+    found = KINDS.get(kind) if isinstance(kind, str) else None
+    return (found.spec_schema if found else None) or SPEC_SCHEMA
 
 
 NO_PROMPT_MODES = ("speech-to-speech", "echo")
@@ -122,12 +130,13 @@ class _Error:
         )
 
 
-def _translate(raw: ValidationError, allow_unknown: bool) -> Iterator[Finding]:
+def _translate(raw: ValidationError, allow_unknown: bool, spec_name: str) -> Iterator[Finding]:
     error = _Error.of(raw)
     tokens = error.tokens
     path = pointer.join(tokens)
     if error.keyword == "additionalProperties":
-        yield from _unknown_fields(error, tokens, allow_unknown and tokens[:1] == ["spec"])
+        allowed = allow_unknown and tokens[:1] == ["spec"]
+        yield from _unknown_fields(error, tokens, allowed, spec_name)
     elif error.keyword == "required":
         yield from _missing(error, tokens)
     elif (
@@ -151,7 +160,9 @@ def _growing_enum(error: _Error, tokens: list[object]) -> bool:
     )
 
 
-def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator[Finding]:
+def _unknown_fields(
+    error: _Error, tokens: list[Any], allowed: bool, spec_name: str
+) -> Iterator[Finding]:
     """Unknown keys; with ``allowed`` only the fields Tavus sets (never sent on create)."""
     known = sorted(error.schema.get("properties", {}))
     unknown = set(error.instance) - set(known)
@@ -159,10 +170,11 @@ def _unknown_fields(error: _Error, tokens: list[Any], allowed: bool) -> Iterator
         unknown &= set(READ_ONLY) if tokens == ["spec"] else set()
     for key in sorted(unknown):
         path = pointer.join([*tokens, key])
-        yield Finding(path, "error", _unknown_message(key, tokens, known), at_key=True)
+        message = _unknown_message(key, tokens, known, spec_name)
+        yield Finding(path, "error", message, at_key=True)
 
 
-def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
+def _unknown_message(key: str, tokens: list[Any], known: list[str], spec_name: str) -> str:
     where = field_name(tokens) or "the manifest"
     if tokens == ["spec"] and key in READ_ONLY:
         return (
@@ -170,7 +182,7 @@ def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
             "the persona id in tavus.lock (tavusctl import adopts an existing persona; "
             "tavusctl export writes manifests without the fields Tavus sets)."
         )
-    elsewhere = _field_index().get(key)
+    elsewhere = _field_index(spec_name).get(key)
     if tokens[:1] == ["spec"] and elsewhere:
         return f"Unknown field '{key}' in {where}; it belongs in {' or '.join(elsewhere)}."
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
@@ -181,18 +193,18 @@ def _unknown_message(key: str, tokens: list[Any], known: list[str]) -> str:
 
 
 @cache
-def _field_index() -> dict[str, list[str]]:
+def _field_index(spec_name: str) -> dict[str, list[str]]:
     """Where each spec field name is valid (objects only, not inside lists): for misplaced keys."""
     index: dict[str, list[str]] = {}
-    schema = load_schema(SPEC_SCHEMA)
-    pending: list[tuple[str, dict[str, object]]] = [("spec", schema)]
+    pending: list[tuple[str, dict[str, Any], str]] = [("spec", load_schema(spec_name), spec_name)]
     while pending:
-        where, node = pending.pop()
-        for key, sub in _deref(node, schema["$defs"]).get("properties", {}).items():
+        where, node, base = pending.pop()
+        node, base = _deref(node, base)
+        for key, sub in node.get("properties", {}).items():
             if sub.get("deprecated"):
                 continue  # never suggest a legacy place
             index.setdefault(key, []).append(where)
-            pending.append((f"{where}.{key}", sub))
+            pending.append((f"{where}.{key}", sub, base))
     return {key: sorted(places) for key, places in index.items()}
 
 
@@ -259,10 +271,9 @@ def _pattern_message(field: str, value: Any, schema: dict[str, Any]) -> str:
     return f"{field} '{value}' is not a valid {title}: it must match {schema['pattern']}{hint}."
 
 
-def _deprecations(doc: Any, schema: dict[str, Any], path: str) -> Iterator[Finding]:
+def _deprecations(doc: Any, schema: dict[str, Any], path: str, base: str) -> Iterator[Finding]:
     """Warn for every legacy field present (the spec schema marks them ``deprecated``)."""
-    defs = load_schema(SPEC_SCHEMA)["$defs"]
-    schema = _deref(schema, defs)
+    schema, base = _deref(schema, base)
     if isinstance(doc, dict):
         props = schema.get("properties", {})
         for key, value in doc.items():
@@ -270,13 +281,19 @@ def _deprecations(doc: Any, schema: dict[str, Any], path: str) -> Iterator[Findi
             child = f"{path}/{pointer.escape(key)}"
             if "deprecationMessage" in sub:
                 yield Finding(child, "warning", f"Legacy field: {sub['deprecationMessage']}", True)
-            yield from _deprecations(value, sub, child)
+            yield from _deprecations(value, sub, child, base)
     elif isinstance(doc, list) and "items" in schema:
         for index, item in enumerate(doc):
-            yield from _deprecations(item, schema["items"], f"{path}/{index}")
+            yield from _deprecations(item, schema["items"], f"{path}/{index}", base)
 
 
-def _deref(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
-        schema = defs[schema["$ref"].removeprefix("#/$defs/")]
-    return schema
+def _deref(schema: dict[str, Any], base: str) -> tuple[dict[str, Any], str]:
+    """Follow ``$ref`` within the bundled schemas (``#/$defs/x`` in ``base``, or
+    ``other.schema.json#/...``); the schema found and the file it is in."""
+    while isinstance(schema.get("$ref"), str):
+        target, _, fragment = schema["$ref"].partition("#")
+        found = pointer.get(load_schema(target or base), fragment, None)
+        if not isinstance(found, dict):
+            break
+        schema, base = found, target or base
+    return schema, base

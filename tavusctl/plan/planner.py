@@ -17,7 +17,7 @@ from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
-from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
+from tavusctl.kinds import PERSONA, Kind, of, of_key
 from tavusctl.plan.diff import three_way
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan, Verb
 from tavusctl.plan.redact import has_secret, hashed
@@ -133,7 +133,7 @@ def _update(
         name=resource.key,
         kind=kind,
     )
-    if kind.update is UpdateStyle.JSON_BODY:
+    if kind.update.whole_fields:
         ops = whole_fields(ops, resource.spec, doc, kind.secrets.marked(secret))
     return Action(
         kind=ActionKind.UPDATE if ops else ActionKind.NOOP,
@@ -153,8 +153,9 @@ def whole_fields(
     live: Mapping[str, object],
     is_secret: IsSecret,
 ) -> tuple[Operation, ...]:
-    """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
-    field an operation touches is sent whole (``remove`` if desired dropped it)."""
+    """``ops`` as whole top-level fields, for a kind whose update sends them (a plain JSON body,
+    or JSON Patch of top-level fields): every field an operation touches is sent whole
+    (``remove`` if desired dropped it, ``add`` if live lacks it)."""
     out: dict[str, Operation] = {}
     for op in ops:
         field = pointer.split(op.path)[0]
