@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
+from tavusctl.apply import order
 from tavusctl.apply.creating import Creator
 from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
@@ -90,7 +91,9 @@ async def execute(
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )
-    outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
+    changing = [a for a in plan.actions if a.kind.changes]
+    outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
+    outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
     warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
     return ApplyResult(
         tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start
@@ -116,6 +119,13 @@ class _Runner:
 
     async def run_all(self, actions: list[Action]) -> list[Outcome]:
         return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
+
+    async def run_waves(self, waves: list[list[Action]]) -> list[Outcome]:
+        """Each wave after the one before (see order.py), concurrently within a wave."""
+        outcomes: list[Outcome] = []
+        for wave in waves:
+            outcomes += await self.run_all(wave)
+        return outcomes
 
     async def _guarded(self, action: Action) -> Outcome:
         result = await self._gated(action)
@@ -143,6 +153,12 @@ class _Runner:
             return outcome
 
     async def _run(self, action: Action) -> Outcome | Staged:
+        if action.kind is not ActionKind.DELETE:
+            ids = {k: e.id for k, e in self.recorder.lock.entries.items() if e.id is not None}
+            missing = sorted(order.waiting_for(action) - set(ids))
+            if missing:
+                return _failed(action, _not_created(action, missing[0]))
+            action = order.fill(action, ids)
         if action.kind in (ActionKind.CREATE, ActionKind.RECREATE):
             return await self.creator.create(action)
         if action.kind is ActionKind.UPDATE:
@@ -272,6 +288,13 @@ def _gone_already(action: Action, persona_id: str, paths: list[str], status: int
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
         "most likely deleted outside tavusctl already. The other changes were applied and the "
         f"lockfile no longer records it; check the {noun} in the Tavus dashboard if in doubt."
+    )
+
+
+def _not_created(action: Action, key: str) -> str:
+    return (
+        f"{action.key} was not sent: it refers to {key}, which has no id yet (its create "
+        "failed or was not part of this apply). Fix that and run apply again."
     )
 
 

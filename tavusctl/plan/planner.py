@@ -7,12 +7,13 @@ returns one :class:`Action` per resource. ``apply`` executes a Plan and never di
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
 
-from tavusctl.core import pointer
+from tavusctl.core import pointer, refs
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import IsSecret
@@ -37,9 +38,10 @@ def make_plan(
     ``live`` maps an id to the live document (of any kind: ids differ across kinds). ``targets`` (names or keys) limits the
     plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
     """
-    resources = _by_key(desired)
+    resources = _resolved(_by_key(desired), lock, live)
     keys = _select(set(resources) | set(lock.entries), targets)
     actions = tuple(_action(k, resources.get(k), lock, live, prune) for k in sorted(keys))
+    _check_deletes(actions, resources)
     warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
     return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
 
@@ -54,6 +56,51 @@ def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:
             )
         out[resource.key] = resource
     return out
+
+
+def _resolved(
+    resources: dict[str, Resource], lock: Lockfile, live: Mapping[str, Mapping[str, object]]
+) -> dict[str, Resource]:
+    """Each spec with every ``${ref:Kind/name}`` replaced by the id the state records for it,
+    if that object is still there; a reference to one that apply creates stays as written
+    (shown as known after apply, filled in by apply)."""
+    ids = {
+        key: entry.id
+        for key, entry in lock.entries.items()
+        if entry.id is not None and entry.id in live
+    }
+    return {
+        key: dataclasses.replace(r, spec=_as_spec(refs.substitute(r.spec, ids.get)))
+        for key, r in resources.items()
+    }
+
+
+def _as_spec(value: object) -> dict[str, object]:
+    assert isinstance(value, dict), "a spec is an object"
+    return value
+
+
+def _check_deletes(actions: Sequence[Action], resources: Mapping[str, Resource]) -> None:
+    """A resource about to be deleted that a manifest still names (by reference or by its id)
+    cannot be deleted: a PlanError naming the referrer."""
+    for action in actions:
+        if action.kind is not ActionKind.DELETE:
+            continue
+        for resource in resources.values():
+            for path, value in pointer.leaves(resource.spec, lists=True):
+                if value == refs.written(action.key) or (
+                    action.persona_id is not None and value == action.persona_id
+                ):
+                    raise PlanError(_still_named(action, resource, path))
+
+
+def _still_named(action: Action, resource: Resource, path: str) -> str:
+    where = resource.locations.get(path, resource.location)
+    return (
+        f"{action.key} ({action.persona_id}) would be deleted, but {resource.key} still refers "
+        f"to it at spec{path.replace('/', '.')} ({where}). Remove the reference from "
+        f"{resource.key} first, or keep the manifest of {action.key}."
+    )
 
 
 def _select(keys: set[str], targets: Sequence[str]) -> set[str]:
