@@ -141,3 +141,17 @@ def test_each_kind_is_read_only_when_manifests_or_state_mention_it(
     emu.clear_requests()
     assert ws.run("plan", "manifests").code == 0
     assert sorted(reads(emu)) == ["/v2/guardrails", "/v2/personas"]  # recorded: read
+
+
+def test_drift_reads_guardrails_as_guardrails(ws: Workspace, emu: Emulator) -> None:
+    write_guardrail(ws, "no-pii")
+    assert ws.apply().code == 0
+    quiet = ws.run("drift", "manifests")
+    assert quiet.code == 0, quiet.output  # not "gone": it is read from /v2/guardrails
+    gid = ws.ids()["Guardrail/no-pii"]
+    edit = [{"op": "replace", "path": "/guardrail_prompt", "value": "Edited in the dashboard."}]
+    assert httpx.patch(
+        f"{emu.url}/v2/guardrails/{gid}", json=edit, headers={"x-api-key": emu.api_key}
+    ).is_success
+    drifted = ws.run("drift", "manifests")
+    assert drifted.code == 2 and "guardrail_prompt" in drifted.stdout, drifted.output

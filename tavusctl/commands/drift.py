@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
-from tavusctl.commands.common import Console, Inputs, load, read_lock
+from tavusctl.api.fetch import fetch_account
+from tavusctl.commands.common import Console, Inputs, load, read_lock, recorded_ids
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.drift import DriftReport, find_drift
 from tavusctl.plan.planner import make_plan
@@ -26,9 +26,9 @@ async def report(
     """The drift of the account against the lockfile and the manifests."""
     resources = load(inputs, console)
     lock, _ = read_lock(lock_path)
-    live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id is not None])
-    plan = make_plan(resources, lock, live.personas, targets=inputs.targets)
-    return find_drift(plan, resources, lock, live.personas)
+    live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
+    plan = make_plan(resources, lock, live.objects, targets=inputs.targets)
+    return find_drift(plan, resources, lock, live.objects)
 
 
 async def run(
