@@ -249,7 +249,7 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
 
 def wait_for_holder(ws: Workspace, proc: subprocess.Popen[str]) -> None:
     """Wait until ``proc`` holds the lockfile's lock (it writes its pid into the guard file)."""
-    guard = ws.lock_path.with_name(ws.lock_path.name + ".lock")
+    guard = lockfile.guard_path(ws.lock_path)
     deadline = time.monotonic() + 30
     while not (guard.exists() and guard.read_text().strip() == str(proc.pid)):
         assert proc.poll() is None, "the first apply ended before taking the lock"

@@ -501,7 +501,10 @@ def _apply_from_manifests_meanwhile(ws: Workspace) -> None:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (_edit_another_manifest, "manifests changed"),
+        (
+            _edit_another_manifest,
+            "Persona/cid (manifests/cid.yaml) changed since the plan was saved",
+        ),
         (_apply_from_manifests_meanwhile, "lockfile changed"),
     ],
 )

@@ -35,7 +35,7 @@ def test_destroy_of_an_empty_lockfile_has_no_changes() -> None:
 def test_rendered_destroy_plan_lists_each_persona_and_the_count() -> None:
     text = render_text(destroy_plan(lock(), LIVE), color=False, requests=None)
     assert "- Persona/a (p1) will be deleted" in text
-    assert "- Persona/b (p2) will be deleted" in text
+    assert '- Persona/b (p2, "B") will be deleted' in text
     assert "3 to delete" in text
 
 

@@ -92,7 +92,7 @@ def test_plain_http_to_a_non_loopback_host_is_refused(ws: Workspace, url: str) -
 
 
 def test_a_plan_file_that_cannot_be_written_is_a_clear_error(ws: Workspace) -> None:
-    ws.write("ann", spec("ann"))
+    ws.sync("ann", spec("ann"))  # a lockfile: no notice that none was found
     result = ws.plan("-o", "no-such-folder/out.plan")
     assert result.code == 1, result.output
     assert "Traceback" not in result.stderr

@@ -160,6 +160,7 @@ def test_json_output_validates_against_its_schema() -> None:
         "orphan": 1,
         "recreate": 1,
         "noop": 1,
+        "blocked": 0,
     }
     assert doc["actions"][1]["operations"] == [
         {

@@ -22,6 +22,8 @@ after such an attempt counts as deleted by us.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import importlib.util
 import ipaddress
 import sys
@@ -104,6 +106,12 @@ class TavusClient:
         # Secrets seen in clear (the key; fetch adds those the API shows), for the output to hide.
         self.scrubber = Scrubber() if scrubber is None else scrubber
         self.scrubber.add(api_key)
+
+    def key_fingerprint(self, salt: str) -> str:
+        """A salted keyed hash of this client's API URL and key (never the key itself): what a
+        lockfile records to recognise its account."""
+        text = f"{self.base_url}\n{self._key}".encode()
+        return "hmac-sha256:" + hmac.new(salt.encode(), text, hashlib.sha256).hexdigest()
 
     async def __aenter__(self) -> TavusClient:
         return self
@@ -293,10 +301,21 @@ class TavusClient:
                 wire.scrub(
                     f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
                     f"({call.label}: {wire.describe(exc)}) after {self.retry.attempts} "
-                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again.",
+                    "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again."
+                    + _timeout_hint(exc, self.timeout),
                     self._key,
                 )
             ) from None
+
+
+def _timeout_hint(exc: httpx.TransportError, timeout: float) -> str:
+    """For a timeout: how long each attempt waited and how to wait longer."""
+    if not isinstance(exc, httpx.TimeoutException):
+        return ""
+    return (
+        f" Each attempt waited {timeout:g} s for an answer; if the API is just slow, wait "
+        "longer with --timeout SECONDS (or TAVUSCTL_TIMEOUT)."
+    )
 
 
 def _remember_sniffio_is_missing() -> None:
@@ -324,6 +343,12 @@ def check_url(base_url: str, *, injected: bool = False) -> None:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):
         url = None
+    if url is not None and url.path.rstrip("/").lower().endswith("/v2"):
+        root = base_url.rstrip("/")[: -len("/v2")]
+        raise ApiError(
+            f"Refusing API URL {base_url!r}: it must be the server's address without /v2 "
+            f"(tavusctl adds /v2/... itself), here {root!r}. Fix --api-url or TAVUS_API_URL."
+        )
     if url is not None and url.scheme == "https" and url.host:
         return
     if url is not None and url.scheme == "http" and (injected or _is_loopback(url.host)):

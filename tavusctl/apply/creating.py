@@ -46,6 +46,7 @@ class Creator:
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
+        self.waited = False  # the wait for an interrupted run's creates was announced
 
     async def create(self, action: Action) -> Outcome:
         """Create the object of ``action`` (or adopt the one an earlier attempt created).
@@ -67,13 +68,13 @@ class Creator:
                 return resumed
         applied = action.applied or {}
         intent = self.now()
-        await self.recorder.put(action.key, LockEntry(None, applied, intent))
+        await self.recorder.put(action.key, LockEntry(None, applied, intent, action.file))
         try:
             persona_id, adopted = await self._post(action, _content(action), intent)
         except REFUSED:
             await self._restore(action.key, entry)  # nothing was created: forget the intent
             raise
-        await self.recorder.put(action.key, LockEntry(persona_id, applied))
+        await self.recorder.put(action.key, LockEntry(persona_id, applied, file=action.file))
         note = "adopted after an unknown outcome" if adopted else None
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
@@ -97,7 +98,7 @@ class Creator:
         found = await self._find(action.resource_kind, entry.applied, entry.intent_at, settle=False)
         if found is None:
             return None
-        await self.recorder.put(action.key, LockEntry(found, entry.applied))
+        await self.recorder.put(action.key, LockEntry(found, entry.applied, file=entry.file))
         self.emit(Event(action.key, "adopted", f"{found}, created by an interrupted run"))
         if dict(entry.applied) == dict(action.applied or {}):
             return Outcome(action.key, action.kind, "succeeded", found, "adopted")
@@ -120,14 +121,16 @@ class Creator:
         age = max((now - started).total_seconds(), 0.0)  # an intent "from the future": skew
         wait = self.client.timeout - age
         if wait > 0:
-            self.emit(
-                Event(
-                    key,
-                    "creating",
-                    f"waiting {wait:.1f} s for a create an "
-                    "interrupted run started to land, before looking for it",
+            if not self.waited:  # one line for every create the interrupted run left
+                self.waited = True
+                self.emit(
+                    Event(
+                        key,
+                        "creating",
+                        f"waiting {wait:.1f} s for the creates an interrupted run started to "
+                        "land, before looking for them (once for all of them)",
+                    )
                 )
-            )
             await asyncio.sleep(wait)
 
     async def _post(

@@ -34,7 +34,7 @@ from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
 from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
-from tavusctl.plan.model import Action, ActionKind, Plan
+from tavusctl.plan.model import Action, ActionKind, Plan, blocked_reason
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder
@@ -153,6 +153,8 @@ class _Runner:
             return outcome
 
     async def _run(self, action: Action) -> Outcome | Staged:
+        if action.blocked:
+            return _failed(action, blocked_reason(action))
         if action.kind is not ActionKind.DELETE:
             ids = {k: e.id for k, e in self.recorder.lock.entries.items() if e.id is not None}
             missing = sorted(order.waiting_for(action) - set(ids))
@@ -178,7 +180,8 @@ class _Runner:
         except NotFound:
             gone = f"{action.key} ({persona_id}) is gone from the account; run plan again."
             return _failed(action, gone)
-        change = self.recorder.stage(action.key, LockEntry(persona_id, action.applied or {}))
+        entry = LockEntry(persona_id, action.applied or {}, file=action.file)
+        change = self.recorder.stage(action.key, entry)
         event = Event(action.key, "updated", f"{len(ops)} operation(s) on {persona_id}")
         return Staged(Outcome(action.key, action.kind, "succeeded", persona_id), change, event)
 
@@ -226,20 +229,31 @@ def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
         and action.applied is not None
         and (entry := lock.entries.get(action.key)) is not None
         and entry.id == action.persona_id
-        and dict(entry.applied) != dict(action.applied)
+        and (
+            dict(entry.applied) != dict(action.applied)
+            or (action.file is not None and entry.file != action.file)
+        )
     )
 
 
 def record_matches(
-    plan: Plan, lock_path: Path, lock: Lockfile, emit: Callable[[Event], None]
+    plan: Plan,
+    lock_path: Path,
+    lock: Lockfile,
+    emit: Callable[[Event], None],
+    *,
+    write: bool = False,
 ) -> Lockfile:
-    """Record the spec of every :func:`unrecorded` action (one atomic write); the new lock."""
+    """Record the spec (and manifest file) of every :func:`unrecorded` action in one atomic
+    write, made also when ``write`` (the lockfile's account changed); the new lock."""
     stale = unrecorded(plan, lock)
+    caught_up = [a for a in stale if dict(lock.entries[a.key].applied) != dict(a.applied or {})]
     for action in stale:
-        lock = lock.with_entry(action.key, LockEntry(action.persona_id, action.applied or {}))
-    if stale:
+        entry = LockEntry(action.persona_id, action.applied or {}, file=action.file)
+        lock = lock.with_entry(action.key, entry)
+    if stale or write:
         lockfile.write(lock_path, lock)
-    for action in stale:
+    for action in caught_up:
         emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
     return lock
 

@@ -7,10 +7,11 @@ imported inside the commands so that ``tavusctl --version`` starts fast.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
+    from tavusctl.state.locate import StateLocation
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -38,14 +40,26 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class GlobalOptions:
-    """Options shared by every command."""
+    """Options shared by every command. ``lockfile_option`` is ``--lockfile`` as given; the
+    lockfile used is :attr:`state` (found upward when not given, see ``tavusctl.state.locate``)."""
 
     api_url: str
     api_key: str | None
-    lockfile: Path
+    lockfile_option: Path | None
     color: bool
     verbose: int
     timeout: float = 30.0
+
+    @functools.cached_property
+    def state(self) -> StateLocation:
+        """Where the lockfile is, and how it was found (looked up once, when first needed)."""
+        from tavusctl.state.locate import locate
+
+        return locate(self.lockfile_option, os.environ)
+
+    @property
+    def lockfile(self) -> Path:
+        return self.state.path
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
@@ -74,11 +88,32 @@ class TavusctlGroup(click.Group):
         except TavusctlError as exc:
             _fail(exc)
         except KeyboardInterrupt:
-            echo("Interrupted.", err=True)
+            echo(f"Interrupted.{_pending(ctx)}", err=True)
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         if isinstance(result, int) and result:
             raise SystemExit(result)
         return result
+
+
+def _pending(ctx: click.Context) -> str:
+    """After Ctrl-C: how many creates the lockfile holds as intents (their outcome unknown)."""
+    opts = ctx.obj
+    if not isinstance(opts, GlobalOptions) or "state" not in opts.__dict__:
+        return ""  # the lockfile was never looked for: nothing can be pending
+    try:
+        from tavusctl.state import lockfile
+
+        lock = lockfile.read(opts.lockfile)
+    except TavusctlError:
+        return ""
+    n = sum(1 for e in lock.entries.values() if e.id is None)
+    if not n:
+        return ""
+    return (
+        f" {n} create{'' if n == 1 else 's'} {'was' if n == 1 else 'were'} left pending in "
+        f"{opts.lockfile}: the next apply looks for {'it' if n == 1 else 'them'} on the "
+        "account before creating anything, so nothing is created twice."
+    )
 
 
 @click.group(cls=TavusctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,9 +134,9 @@ class TavusctlGroup(click.Group):
 @click.option(
     "--lockfile",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("tavus.lock"),
-    show_default=True,
-    help="Where tavusctl records what it applied.",
+    default=None,
+    help="Where tavusctl records what it applied (env TAVUSCTL_LOCKFILE; default: tavus.lock "
+    "found from here upward to the repository root, else ./tavus.lock).",
 )
 @click.option(
     "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
@@ -120,15 +155,64 @@ def cli(
     ctx: click.Context,
     api_url: str,
     api_key: str | None,
-    lockfile: Path,
+    lockfile: Path | None,
     no_color: bool,
     verbose: int,
     timeout: float,
 ) -> None:
-    """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML."""
+    """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML.
+
+    Global options may also follow the command (tavusctl plan -v --lockfile x.lock).
+    """
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     SECRETS_READ.add(api_key)
     ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+
+
+def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A global option given after the command: it overrides the one given before it."""
+    if value is None or value is False or value == 0 or not isinstance(ctx.obj, GlobalOptions):
+        return value
+    opts: GlobalOptions = ctx.obj
+    if param.name == "api_key":
+        SECRETS_READ.add(value)
+    name = str(param.name)
+    new: Any = value
+    if name == "api_url":
+        new = str(value).rstrip("/")
+    elif name == "no_color":
+        new = False
+    elif name == "verbose":
+        new = opts.verbose + value
+    field = {"lockfile": "lockfile_option", "no_color": "color"}.get(name, name)
+    changes = {field: new}
+    ctx.obj = replace(opts, **changes)
+    ctx.find_root().obj = ctx.obj  # what the group reports after Ctrl-C (see _pending)
+    return value
+
+
+def _late_globals() -> list[click.Option]:
+    """The global options, accepted after a command too (hidden from its --help)."""
+    common: dict[str, Any] = {"expose_value": False, "callback": _late_global, "hidden": True}
+    return [
+        click.Option(["--api-url"], default=None, **common),
+        click.Option(["--api-key"], default=None, **common),
+        click.Option(
+            ["--lockfile"], type=click.Path(dir_okay=False, path_type=Path), default=None, **common
+        ),
+        click.Option(["--no-color"], is_flag=True, default=False, **common),
+        click.Option(["-v", "--verbose"], count=True, default=0, **common),
+        click.Option(["--timeout"], type=click.FloatRange(min=0.1), default=None, **common),
+    ]
+
+
+def _accept_globals_after(command: click.Command) -> None:
+    """Let every (sub)command of ``command`` take the global options after its name."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_globals_after(sub)
+    elif command.name != "emulator":  # its --api-key means the keys it accepts
+        command.params.extend(_late_globals())
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -415,8 +499,17 @@ def validate(
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
         scrubber=SECRETS_READ,
+        offline_secrets=True,
     )
     echo(diagnostics.render(result.diagnostics, fmt), nl=False)
+    if result.unset_secrets:
+        names = ", ".join(result.unset_secrets)
+        echo(
+            f"Note: secrets were not resolved: {names} "
+            f"{'is' if len(result.unset_secrets) == 1 else 'are'} not set. validate does not "
+            "need them; plan and apply do.",
+            err=True,
+        )
     summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
     echo(summary, err=True)
     ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
@@ -469,6 +562,11 @@ def _console(opts: GlobalOptions) -> Console:
 # --- plan and apply ------------------------------------------------------------------------
 
 
+def _no_lockfile(opts: GlobalOptions) -> str | None:
+    """What to say before a plan made without a lockfile: how to find the project's."""
+    return None if opts.state.exists else opts.state.missing_notice()
+
+
 def _manifest_options(fn: F) -> F:
     """Options shared by plan and apply: what to load and what to plan."""
     for option in reversed(
@@ -501,6 +599,18 @@ def _manifest_options(fn: F) -> F:
                 is_flag=True,
                 help="Accept secrets written in manifests instead of ${env:NAME}.",
             ),
+            click.option(
+                "--allow-duplicate-names",
+                is_flag=True,
+                help="Create personas even when an unmanaged persona of the same persona_name "
+                "exists (by default such a create is blocked: import it instead).",
+            ),
+            click.option(
+                "--allow-recreate-all",
+                is_flag=True,
+                help="Plan even when none of the lockfile's personas exists on the account "
+                "(they were all deleted): every one is created again.",
+            ),
         ]
     ):
         fn = option(fn)
@@ -513,16 +623,27 @@ def _inputs(
     targets: tuple[str, ...],
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool = False,
+    allow_recreate_all: bool = False,
 ) -> Inputs:
     from tavusctl.commands.common import Inputs
 
-    return Inputs(paths, allow_unknown_fields, allow_plaintext_secrets, prune, tuple(targets))
+    return Inputs(
+        paths,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        prune,
+        tuple(targets),
+        allow_duplicate_names,
+        allow_recreate_all,
+    )
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
+    "-out",
     "--out",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -553,14 +674,28 @@ def plan(
     parallelism: int,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool,
+    allow_recreate_all: bool,
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
-    job = lambda c: command.run(c, inputs, opts.lockfile, output, _console(opts))  # noqa: E731
+    inputs = _inputs(
+        paths,
+        prune,
+        targets,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        allow_duplicate_names,
+        allow_recreate_all,
+    )
+
+    async def job(client: TavusClient) -> int:
+        notice = _no_lockfile(opts)
+        return await command.run(client, inputs, opts.lockfile, output, _console(opts), notice)
+
     return int(_run(opts, job, parallelism))
 
 
@@ -587,6 +722,8 @@ def apply(
     parallelism: int,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    allow_duplicate_names: bool,
+    allow_recreate_all: bool,
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -602,14 +739,49 @@ def apply(
 
     console = _console(opts)
     execution = command.Execution(parallelism, not no_preconditions, fail_fast)
+    ok = partial(approve, verb="apply", auto_approve=auto_approve)
+    inputs = _inputs(
+        paths,
+        prune,
+        targets,
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        allow_duplicate_names,
+        allow_recreate_all,
+    )
+    from_plan = saved.names_a_plan(paths)
+    if from_plan:
+        _refuse_plan_options(paths[0], inputs)
+
+    async def job(client: TavusClient) -> int:
+        if from_plan:
+            return await saved.run(client, paths[0], opts.lockfile, execution, console)
+        notice = _no_lockfile(opts)
+        return await command.run(client, inputs, opts.lockfile, execution, ok, console, notice)
+
     with lockfile.exclusive(opts.lockfile):
-        if saved.names_a_plan(paths):
-            job = lambda c: saved.run(c, paths[0], opts.lockfile, execution, console)  # noqa: E731
-        else:
-            ok = partial(approve, verb="apply", auto_approve=auto_approve)
-            inputs = _inputs(paths, prune, targets, allow_unknown_fields, allow_plaintext_secrets)
-            job = lambda c: command.run(c, inputs, opts.lockfile, execution, ok, console)  # noqa: E731
         return int(_run(opts, job, parallelism))
+
+
+_PLAN_OPTIONS = {
+    "targets": "--target",
+    "prune": "--prune",
+    "allow_unknown_fields": "--allow-unknown-fields",
+    "allow_plaintext_secrets": "--allow-plaintext-secrets",
+    "allow_duplicate_names": "--allow-duplicate-names",
+    "allow_recreate_all": "--allow-recreate-all",
+}
+
+
+def _refuse_plan_options(plan_file: Path, inputs: Inputs) -> None:
+    """A saved plan is applied exactly as made: options that would change it are an error."""
+    given = [flag for name, flag in _PLAN_OPTIONS.items() if getattr(inputs, name)]
+    if given:
+        raise UsageError(
+            f"{given[0]} cannot be used with a saved plan ({plan_file}): it is applied exactly "
+            f"as it was made. Make a new plan with `tavusctl plan {given[0]} ... -o FILE`, or "
+            "apply the manifests instead."
+        )
 
 
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
@@ -666,36 +838,92 @@ def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
     echo(state_mod.move(opts.lockfile, old, new))
 
 
+@state.command("merge-driver")
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("ours", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("theirs", type=click.Path(dir_okay=False, path_type=Path))
+def state_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
+    """git merge driver: merge lockfile THEIRS into OURS (%A, written) against BASE (%O).
+
+    \b
+    Set up once per clone, and in .gitattributes:
+      git config merge.tavusctl.driver 'tavusctl state merge-driver %O %A %B'
+      echo 'tavus.lock merge=tavusctl' >> .gitattributes
+    Exit 0 when merged cleanly; 1 when both branches recorded different personas for one name
+    (both ids are named; ours is kept).
+    """
+    from tavusctl.commands import state as state_mod
+
+    clean, lines = state_mod.merge_driver(base, ours, theirs)
+    for line in lines:
+        echo(line, err=True)
+    return int(ExitCode.OK if clean else ExitCode.ERROR)
+
+
 @cli.command("import")
-@click.argument("name", shell_complete=_complete_names)
-@click.argument("persona_id")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "args",
+    nargs=-1,
+    metavar="NAME PERSONA_ID [PATH]... | --by-name [PATH]...",
+    shell_complete=_complete_names,
+)
+@click.option(
+    "--by-name",
+    is_flag=True,
+    help="Adopt, for every manifest without a lockfile entry, the one unmanaged persona with "
+    "its persona_name (recovers a lost lockfile).",
+)
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
 @click.pass_obj
 def import_(
     opts: GlobalOptions,
     /,
-    name: str,
-    persona_id: str,
-    paths: tuple[Path, ...],
+    args: tuple[str, ...],
+    by_name: bool,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
-) -> None:
+) -> int:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
     As in Terraform, the manifest comes first: one in PATHS (default: .) must declare NAME.
+    With --by-name, every manifest in PATHS without a lockfile entry adopts the one unmanaged
+    persona of its persona_name (two or more: refused for that manifest, naming them).
     """
-    from tavusctl.commands.lifecycle import import_persona
+    from tavusctl.commands import lifecycle
     from tavusctl.manifest.load import load_or_raise
 
+    if not by_name and len(args) < 2:
+        raise UsageError(
+            "import needs NAME and PERSONA_ID (tavusctl import interviewer p1234abcd), or "
+            "--by-name to adopt every unmanaged persona whose persona_name a manifest has."
+        )
+    paths = [Path(a) for a in (args if by_name else args[2:])]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"Path '{path}' does not exist.")
+    if not by_name:
+        lifecycle.check_persona_id(args[1])
     resources = load_or_raise(
-        list(paths),
+        paths,
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
         scrubber=SECRETS_READ,
     ).resources
-    echo(_run(opts, lambda c: import_persona(c, opts.lockfile, name, persona_id, resources)))
+    if by_name:
+        clean, lines = _run(
+            opts, lambda c: lifecycle.import_by_name(c, opts.lockfile, resources, tuple(paths))
+        )
+        for line in lines:
+            echo(line)
+        return int(ExitCode.OK if clean else ExitCode.ERROR)
+    name, persona_id = args[0], args[1]
+    echo(
+        _run(
+            opts, lambda c: lifecycle.import_persona(c, opts.lockfile, name, persona_id, resources)
+        )
+    )
+    return int(ExitCode.OK)
 
 
 @cli.command("export")
@@ -764,3 +992,7 @@ def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast
         c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
     )
     return int(_run(opts, job, parallelism))
+
+
+for _command in cli.commands.values():
+    _accept_globals_after(_command)

@@ -25,15 +25,17 @@ async def run(
     execution: Execution,
     approve: Approve,
     console: Console,
+    no_lockfile: str | None = None,
 ) -> ExitCode:
     """Plan against the account, show the plan, ask, then execute it.
 
     The caller holds ``lockfile.exclusive(lock_path)`` for the whole run, planning included.
+    ``no_lockfile``: see :func:`prepare`.
     """
-    planned = await prepare(client, inputs, lock_path, console)
+    planned = await prepare(client, inputs, lock_path, console, no_lockfile)
     console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
     if not planned.plan.has_changes:
-        record_matches(planned.plan, lock_path, planned.lock, console)
+        record_matches(planned.plan, lock_path, planned.lock, console, write=planned.rebound)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
     return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
@@ -64,9 +66,13 @@ async def execute(
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
-def record_matches(plan: Plan, lock_path: Path, lock: Lockfile, console: Console) -> None:
-    """With nothing to change, still record specs the account already has (see executor)."""
-    executor.record_matches(plan, lock_path, lock, lambda event: _progress(event, console))
+def record_matches(
+    plan: Plan, lock_path: Path, lock: Lockfile, console: Console, *, write: bool = False
+) -> None:
+    """With nothing to change, still record specs (and manifest files) the account already
+    has (see executor), and the account when ``write`` (it changed: a rotated key)."""
+    emit = lambda event: _progress(event, console)  # noqa: E731
+    executor.record_matches(plan, lock_path, lock, emit, write=write)
 
 
 def _progress(event: Event, console: Console) -> None:
@@ -78,19 +84,34 @@ def _progress(event: Event, console: Console) -> None:
 def summary(result: ApplyResult) -> str:
     """The closing lines of an apply: counts, then each failure with its reason."""
     done = result.having("succeeded")
-    counts = {kind: sum(1 for o in done if o.kind.value == kind) for kind in _KINDS}
+    adopted = [o for o in done if (o.reason or "").startswith("adopted")]
+    made = [o for o in done if o not in adopted]
+    counts = {kind: sum(1 for o in made if o.kind.value == kind) for kind in _KINDS}
     text = ", ".join(f"{n} {_PAST[k]}" for k, n in counts.items())
+    if adopted:
+        text += f", {len(adopted)} adopted (created by an earlier run whose result was lost)"
+    failed = result.having("failed")
+    if failed:
+        first = failed[0]
+        more = f" and {len(failed) - 1} more (below)" if len(failed) > 1 else ""
+        text += f", {len(failed)} failed: {first.key} ({_short(first.reason)}){more}"
+    n = result.requests
     lines = [
         f"Apply {'complete' if result.ok else 'incomplete'}: {text}. "
-        f"({result.requests} API requests)"
+        f"({n} API request{'' if n == 1 else 's'})"
     ]
-    for outcome in result.having("failed"):
+    for outcome in failed:
         lines.append(f"  failed: {outcome.key}: {outcome.reason}")
     for outcome in result.having("skipped"):
         lines.append(f"  skipped: {outcome.key}: {outcome.reason or 'not attempted'}")
     if not result.ok:
         lines.append("Run apply again to finish: what succeeded is recorded in the lockfile.")
     return "\n".join(lines) + "\n"
+
+
+def _short(reason: str | None, limit: int = 80) -> str:
+    text = (reason or "no reason given").split(". ")[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _KINDS = ("create", "recreate", "update", "delete")

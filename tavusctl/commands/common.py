@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
 from tavusctl.plan.model import Plan
-from tavusctl.plan.planner import make_plan
+from tavusctl.plan.planner import Scope, make_plan
 from tavusctl.state import lockfile
-from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.account import bind, check_bound
+from tavusctl.state.lockfile import Account, Lockfile
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Inputs:
     allow_plaintext_secrets: bool = False
     prune: bool = False
     targets: tuple[str, ...] = ()
+    allow_duplicate_names: bool = False
+    allow_recreate_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Planned:
     lock: Lockfile
     lock_text: str
     requests: int
+    rebound: bool = False  # the lockfile exists and its recorded account changed (key rotation)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -69,14 +74,84 @@ def read_lock(path: Path) -> tuple[Lockfile, str]:
 
 
 async def prepare(
-    client: TavusClient, inputs: Inputs, lock_path: Path, console: Console
+    client: TavusClient,
+    inputs: Inputs,
+    lock_path: Path,
+    console: Console,
+    no_lockfile: str | None = None,
 ) -> Planned:
-    """Load manifests and lockfile, read the account in one concurrent pass, and plan."""
+    """Load manifests and lockfile, read the account in one concurrent pass, and plan.
+
+    ``no_lockfile`` is said (on err) when there is no lockfile, once the manifests loaded.
+    Refuses (before planning) a lockfile none of whose ids is on the account, unless
+    ``allow_recreate_all``; the lock returned records the account read (see ``state.account``).
+    """
     resources = load(inputs, console)
     lock, text = read_lock(lock_path)
+    if not text and no_lockfile:
+        console.err(no_lockfile)
     live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
-    plan = make_plan(resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets)
-    return Planned(plan, resources, lock, text, live.requests)
+    account = lock.account
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
+    scope = scope_of(inputs, resources, lock, lock_path)
+    plan = make_plan(
+        resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
+    )
+    rebound = bool(text) and lock.account != account
+    return Planned(plan, resources, lock, text, live.requests, rebound)
+
+
+def bound(
+    client: TavusClient,
+    lock: Lockfile,
+    live: Container[str],
+    lock_path: Path,
+    *,
+    allow: bool = False,
+    destroying: bool = False,
+) -> Lockfile:
+    """``lock`` bound to the client's account; refused if none of its ids is there."""
+    current = account_of(client, lock.salt)
+    if not allow:
+        check_bound(lock, live, current, str(lock_path), destroying=destroying)
+    return bind(lock, current)
+
+
+def account_of(client: TavusClient, salt: str) -> Account:
+    """The account ``client`` reaches, as a lockfile salted with ``salt`` records it."""
+    return Account(client.base_url, client.key_fingerprint(salt))
+
+
+def relative_file(path: Path, lock_path: Path) -> str:
+    """A manifest's path as the lockfile records it: relative to the lockfile's folder."""
+    return _relative(path, lock_path.absolute().parent.resolve())
+
+
+def scope_of(
+    inputs: Inputs, resources: Sequence[Resource], lock: Lockfile, lock_path: Path
+) -> Scope:
+    """What the PATHs given cover: each manifest's file relative to the lockfile's folder, and
+    the lockfile entries whose recorded file is under a PATH (only those can be orphans or be
+    pruned). An entry recorded without a file (an older lockfile) is covered only by a PATH
+    that holds the lockfile's whole folder."""
+    home = lock_path.absolute().parent.resolve()
+    given = [p.absolute().resolve() for p in (inputs.paths or (Path("."),))]
+    files = {r.key: _relative(Path(r.location.file), home) for r in resources}
+
+    def covered(file: str | None) -> bool:
+        where = home if file is None else (home / file).resolve()
+        return any(p == where or p in where.parents for p in given)
+
+    entries = frozenset(k for k, e in lock.entries.items() if covered(e.file))
+    allowed = {r.key for r in resources if r.allow_duplicate_name}
+    if inputs.allow_duplicate_names:
+        allowed.add("*")
+    return Scope(files=files, entries=entries, duplicates_allowed=frozenset(allowed))
+
+
+def _relative(path: Path, home: Path) -> str:
+    """``path`` relative to ``home`` (``..`` when outside it), with forward slashes."""
+    return Path(os.path.relpath(path.absolute().resolve(), home)).as_posix()
 
 
 def recorded_ids(lock: Lockfile) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
 from tavusctl.apply.execute import Options, execute
 from tavusctl.apply.outcome import ApplyResult, Event
-from tavusctl.commands.common import Console, recorded_ids
+from tavusctl.commands.common import Console, bound, recorded_ids
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.model import Action, Plan
 from tavusctl.plan.planner import make_plan
@@ -66,6 +66,7 @@ async def destroy(
             console.out(NOTHING)
             return ExitCode.OK
         live = await fetch_account(client, recorded_ids(lock))
+        lock = bound(client, lock, live.objects, lock_path, destroying=True)
         plan = destroy_plan(lock, live.objects)
         console.out(render_text(plan, color=console.color, requests=live.requests))
         approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")

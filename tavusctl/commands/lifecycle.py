@@ -6,12 +6,15 @@ made under :func:`lockfile.exclusive`, so they never race an apply.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tavusctl.api.client import TavusClient
+from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
+from tavusctl.commands.common import account_of, relative_file
 from tavusctl.core.errors import (
     ApiError,
     InvalidRequest,
@@ -24,6 +27,7 @@ from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA
 from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
+from tavusctl.state.account import bind
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 
@@ -58,14 +62,93 @@ async def import_persona(
         lock = lockfile.read(lock_path)
         _check_free(lock, resource.key, persona_id)
         live = await _get_user_persona(client, persona_id)
-        client.scrubber.add_shown(live, PERSONA.secrets)
-        spec = project(from_live.spec_of(live), dict(resource.spec))
-        applied, masked = from_live.applied_from_live(spec, lock.salt)
-        lockfile.write(lock_path, lock.with_entry(resource.key, LockEntry(persona_id, applied)))
+        entry, masked = _adopted(client, resource, persona_id, live, lock.salt, lock_path)
+        lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
+        lockfile.write(lock_path, lock)
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
         f"Imported persona {persona_id} as {resource.key}.{after} "
         "Run 'tavusctl plan' to see how it differs from the manifest."
+    )
+
+
+def _adopted(
+    client: TavusClient,
+    resource: Resource,
+    persona_id: str,
+    live: Mapping[str, object],
+    salt: str,
+    lock_path: Path,
+) -> tuple[LockEntry, bool]:
+    """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
+    manifest declares it, as last-applied; and whether a secret came back masked."""
+    client.scrubber.add_shown(live, PERSONA.secrets)
+    spec = project(from_live.spec_of(live), dict(resource.spec))
+    applied, masked = from_live.applied_from_live(spec, salt)
+    file = relative_file(Path(resource.location.file), lock_path)
+    return LockEntry(persona_id, applied, file=file), bool(masked)
+
+
+PERSONA_ID = re.compile(r"p[a-z0-9][a-z0-9-]*")
+
+
+def check_persona_id(persona_id: str) -> None:
+    """Refuse what cannot be a persona id before asking the API about it."""
+    if not PERSONA_ID.fullmatch(persona_id):
+        raise UsageError(
+            f"{persona_id!r} is not a persona id: they look like 'p1a2b3c4d5e6' ('p' then "
+            "lowercase letters and digits). Find it in the Tavus dashboard, with `tavusctl "
+            "export`, or let `tavusctl import --by-name` find it by its persona_name."
+        )
+
+
+async def import_by_name(
+    client: TavusClient, lock_path: Path, resources: Sequence[Resource], paths: Sequence[Path]
+) -> tuple[bool, list[str]]:
+    """Adopt, for every manifest without a lockfile entry, the one unmanaged live persona with
+    its ``persona_name``. Returns (no manifest was refused, one line per manifest considered).
+    """
+    with lockfile.exclusive(lock_path):
+        lock = lockfile.read(lock_path)
+        live = (await fetch_live(client)).personas
+        managed = {e.id for e in lock.entries.values() if e.id}
+        lines: list[str] = []
+        clean = True
+        for resource in sorted(resources, key=lambda r: r.key):
+            entry = lock.entries.get(resource.key)
+            if resource.kind != PERSONA.name or (entry is not None and entry.id is not None):
+                continue
+            name = resource.spec.get("persona_name")
+            found = sorted(
+                pid
+                for pid, doc in live.items()
+                if pid not in managed and name and doc.get("persona_name") == name
+            )
+            if len(found) != 1:
+                clean = clean and not found
+                lines.append(_not_adopted(resource, name, found))
+                continue
+            adopted, _ = _adopted(client, resource, found[0], live[found[0]], lock.salt, lock_path)
+            lock = lock.with_entry(resource.key, adopted)
+            managed.add(found[0])
+            lines.append(f"Imported persona {found[0]} as {resource.key} (by its persona_name).")
+        if any(line.startswith("Imported") for line in lines):
+            lockfile.write(lock_path, bind(lock, account_of(client, lock.salt)))
+    if not lines:
+        lines.append("Every manifest already has a lockfile entry: nothing to import.")
+    return clean, lines
+
+
+def _not_adopted(resource: Resource, name: Any, found: Sequence[str]) -> str:
+    if not found:
+        return (
+            f"{resource.key}: no unmanaged persona has the persona_name {name!r}; apply will "
+            "create it."
+        )
+    return (
+        f"{resource.key}: not imported: {len(found)} unmanaged personas have the persona_name "
+        f"{name!r}: {', '.join(found)}. Import the right one with `tavusctl import "
+        f"{resource.name} ID`."
     )
 
 
@@ -152,6 +235,15 @@ async def start_conversation(
     try:
         reply = await client.create_conversation(body)
     except ApiError as exc:
+        gone = isinstance(exc, InvalidRequest | NotFound) and CONCURRENCY not in exc.message
+        if gone and await client.get_persona(persona_id) is None:
+            raise NotFound(
+                f"{key} ({persona_id}) is gone from the Tavus account: it was deleted outside "
+                f"tavusctl (the API answered HTTP {exc.status}). Run `tavusctl apply` to create "
+                f"it again (plan shows it as a recreate), or `tavusctl state rm "
+                f"{state.name_of(key)}` to stop managing it.",
+                status=exc.status,
+            ) from None
         raise _conversation_refused(exc, key, replica_id) from None
     url = reply.get("conversation_url")
     if not isinstance(url, str):

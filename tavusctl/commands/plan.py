@@ -25,17 +25,32 @@ class Output:
 
 
 async def run(
-    client: TavusClient, inputs: Inputs, lock_path: Path, output: Output, console: Console
+    client: TavusClient,
+    inputs: Inputs,
+    lock_path: Path,
+    output: Output,
+    console: Console,
+    no_lockfile: str | None = None,
 ) -> ExitCode:
-    """Plan, print the plan, save it if asked; exit 2 on changes with ``detailed_exitcode``."""
-    planned = await prepare(client, inputs, lock_path, console)
+    """Plan, print the plan, save it if asked; exit 2 on changes with ``detailed_exitcode``,
+    1 when a create is blocked. ``no_lockfile``: see :func:`prepare`."""
+    planned = await prepare(client, inputs, lock_path, console, no_lockfile)
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
-        save(planned, inputs, output.plan_file)
+        save(planned, inputs, output.plan_file, lock_path)
         console.err(
             f"Saved the plan to {output.plan_file}; apply it with: "
             f"tavusctl apply {output.plan_file}"
         )
+    blocked = planned.plan.blocked
+    if blocked:
+        names = ", ".join(a.key for a in blocked)
+        console.err(
+            f"Error: {len(blocked)} create{'' if len(blocked) == 1 else 's'} blocked ({names}): "
+            "an unmanaged persona with the same persona_name exists (see the plan). Import it "
+            "(`tavusctl import --by-name`) or allow the duplicate (--allow-duplicate-names)."
+        )
+        return ExitCode.ERROR
     if output.detailed_exitcode and planned.plan.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
@@ -50,9 +65,9 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
     return render_text(planned.plan, color=color, requests=planned.requests)
 
 
-def save(planned: Planned, inputs: Inputs, path: Path) -> None:
+def save(planned: Planned, inputs: Inputs, path: Path, lock_path: Path) -> None:
     """Write the saved plan atomically (it holds no secret value)."""
-    saved_plan.write(path, planned, inputs)
+    saved_plan.write(path, planned, inputs, lock_path)
 
 
 def labels(planned: Planned) -> dict[str, Label]:

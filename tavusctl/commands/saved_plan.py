@@ -9,7 +9,15 @@ from typing import Any
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
 from tavusctl.commands import apply
-from tavusctl.commands.common import Console, Inputs, Planned, load, read_lock
+from tavusctl.commands.common import (
+    Console,
+    Inputs,
+    Planned,
+    bound,
+    load,
+    read_lock,
+    relative_file,
+)
 from tavusctl.core.errors import ExitCode, PlanError
 from tavusctl.core.files import write_atomic
 from tavusctl.manifest.discover import SUFFIXES
@@ -26,13 +34,16 @@ def names_a_plan(paths: tuple[Path, ...]) -> bool:
     return len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SUFFIXES
 
 
-def write(path: Path, planned: Planned, inputs: Inputs) -> None:
+def write(path: Path, planned: Planned, inputs: Inputs, lock_path: Path) -> None:
     """Write the saved plan for ``planned`` atomically; it holds no secret value."""
     text = plan_file.dumps(
         planned.plan,
         manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, planned.plan.salt),
         lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
-        inputs=_inputs_json(inputs),
+        inputs=_inputs_json(inputs, lock_path),
+        manifest_fingerprints=plan_file.each_manifest_fingerprint(
+            planned.resources, planned.plan.salt
+        ),
     )
     try:
         write_atomic(path, text)
@@ -71,7 +82,7 @@ async def run(
     The caller holds ``lockfile.exclusive(lock_path)``.
     """
     saved = read(plan_path)
-    resources = load(_inputs(saved.inputs), console)
+    resources = load(_inputs(saved.inputs, lock_path), console)
     lock, text = read_lock(lock_path)
     if not text:  # no lockfile yet: keep the plan's salt, its hashes use it
         lock = Lockfile(salt=saved.plan.salt)
@@ -80,6 +91,10 @@ async def run(
         if action.persona_id and action.kind.changes:
             wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
     live = await fetch_account(client, wanted)
+    inputs = _inputs(saved.inputs, lock_path)
+    account = lock.account
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
+    rebound = lock.account != account
     # Secrets first: a rotated one is named by its variable, not as "the manifests changed".
     plan = plan_file.resolve_secrets(saved, resources)
     plan_file.check_fresh(
@@ -87,29 +102,53 @@ async def run(
         manifests_fingerprint=plan_file.manifests_fingerprint(resources, saved.plan.salt),
         lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
+        manifests=plan_file.each_manifest_fingerprint(resources, saved.plan.salt),
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:
-        apply.record_matches(plan, lock_path, lock, console)
+        apply.record_matches(plan, lock_path, lock, console, write=bool(text) and rebound)
         return ExitCode.OK
     return await apply.execute(client, plan, lock_path, lock, execution, console)
 
 
-def _inputs_json(inputs: Inputs) -> dict[str, object]:
+def _inputs_json(inputs: Inputs, lock_path: Path) -> dict[str, object]:
+    """The inputs as JSON; the paths also relative to the lockfile's folder (``project_paths``),
+    so that the plan can be applied from any folder of the project."""
     out = dataclasses.asdict(inputs)
     out["paths"] = [str(p) for p in inputs.paths]
+    out["project_paths"] = [relative_file(p, lock_path) for p in inputs.paths or (Path("."),)]
     out["targets"] = list(inputs.targets)
     return out
 
 
-def _inputs(data: Any) -> Inputs:
+def _paths(data: Any, lock_path: Path) -> tuple[Path, ...]:
+    """Where the manifests are: by the project's lockfile when it is here, else as given."""
+    given = tuple(Path(p) for p in data["paths"])
+    if "project_paths" in data and lock_path.exists():
+        home = lock_path.absolute().parent
+        found = tuple(home / p for p in data["project_paths"])
+        if all(p.exists() for p in found):
+            return found
+    missing = [str(p) for p in given or (Path("."),) if not p.exists()]
+    if missing:
+        raise PlanError(
+            f"The plan was made from {', '.join(missing)}, which is not here (paths are relative "
+            "to the folder the plan was made in, and no lockfile of its project was found from "
+            "here). Apply it from that folder or from inside its project."
+        )
+    return given
+
+
+def _inputs(data: Any, lock_path: Path) -> Inputs:
     try:
         return Inputs(
-            paths=tuple(Path(p) for p in data["paths"]),
+            paths=_paths(data, lock_path),
             allow_unknown_fields=bool(data["allow_unknown_fields"]),
             allow_plaintext_secrets=bool(data["allow_plaintext_secrets"]),
             prune=bool(data["prune"]),
             targets=tuple(str(t) for t in data["targets"]),
+            allow_duplicate_names=bool(data.get("allow_duplicate_names", False)),
+            allow_recreate_all=bool(data.get("allow_recreate_all", False)),
         )
     except (KeyError, TypeError) as exc:
         raise PlanError(

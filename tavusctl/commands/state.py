@@ -18,6 +18,7 @@ from tavusctl.core.secrets import SENSITIVE, is_hash
 from tavusctl.kinds import PERSONA
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.merge import merge
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 PENDING = "(create pending)"
@@ -125,3 +126,30 @@ def move(path: Path, old: str, new: str) -> str:
         entry = lock.entries[old_key]
         lockfile.write(path, lock.without(old_key).with_entry(new_key, entry))
     return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."
+
+
+def merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[bool, list[str]]:
+    """git's merge driver for lockfiles: merge ``theirs`` into ``ours`` (written in place) with
+    ``base`` as the common ancestor. Returns (clean, lines to show on stderr)."""
+    merged = merge(
+        _side(base, "the common ancestor"),
+        *(_side(path, what) or Lockfile() for path, what in ((ours, "ours"), (theirs, "theirs"))),
+    )
+    lockfile.write(ours, merged.lock)
+    lines = [f"tavusctl: {note}" for note in merged.notes]
+    lines += [f"tavusctl: conflict: {conflict}" for conflict in merged.conflicts]
+    if merged.conflicts:
+        lines.append(
+            "tavusctl: the lockfile was merged keeping ours for each conflict above; resolve "
+            "each as it says, then `git add` the lockfile."
+        )
+    return not merged.conflicts, lines
+
+
+def _side(path: Path, what: str) -> Lockfile | None:
+    """One version given to the merge driver; an empty file (no such version) is None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LockfileError(f"Cannot read {what} ({path}) to merge: {exc.strerror}.") from None
+    return lockfile.parse(text, f"{path} ({what})") if text.strip() else None

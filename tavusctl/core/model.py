@@ -37,6 +37,7 @@ class Resource:
     locations: Mapping[str, Location] = field(default_factory=dict)
     secrets: Mapping[str, str | None] = field(default_factory=dict)
     allow_unknown_fields: bool = False
+    allow_duplicate_name: bool = False  # may share a live persona's persona_name (annotation)
 
     @property
     def key(self) -> str:

@@ -21,6 +21,7 @@ from tavusctl.manifest.diagnostics import Diagnostic, Severity
 
 API_VERSION = "tavusctl/v1"
 ALLOW_UNKNOWN_ANNOTATION = "tavusctl.io/allow-unknown-fields"
+ALLOW_DUPLICATE_ANNOTATION = "tavusctl.io/allow-duplicate-name"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Options:
     allow_plaintext_secrets: bool
     environ: Mapping[str, str]
     seen: Scrubber  # secret values read go here, so that no output can echo them
+    unset_secrets: set[str] | None = None  # offline: unset secret variables are noted here
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class DocumentLoader:
             field=field_name(pointer.split(path)),
             secret=self.is_secret(spec_path),
             seen=self.options.seen,
+            unset_secrets=self.options.unset_secrets,
         )
         try:
             resolved = references.resolve(text, ctx)
@@ -198,13 +201,14 @@ class DocumentLoader:
             locations=_spec_locations(self.doc),
             secrets=dict(self.secrets),
             allow_unknown_fields=allow_unknown,
+            allow_duplicate_name=_annotated(value, ALLOW_DUPLICATE_ANNOTATION),
         )
 
 
-def _annotated(value: dict[str, object]) -> bool:
+def _annotated(value: dict[str, object], annotation: str = ALLOW_UNKNOWN_ANNOTATION) -> bool:
     metadata = value.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return isinstance(annotations, dict) and annotations.get(ALLOW_UNKNOWN_ANNOTATION) == "true"
+    return isinstance(annotations, dict) and annotations.get(annotation) == "true"
 
 
 def _non_finite(node: object, path: str) -> Iterator[str]:

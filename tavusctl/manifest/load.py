@@ -29,6 +29,7 @@ class LoadResult:
 
     resources: tuple[Resource, ...]
     diagnostics: tuple[Diagnostic, ...]
+    unset_secrets: tuple[str, ...] = ()  # with offline_secrets: secret variables not set
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -48,14 +49,18 @@ def load(
     allow_plaintext_secrets: bool = False,
     environ: Mapping[str, str] = os.environ,
     scrubber: Scrubber | None = None,
+    offline_secrets: bool = False,
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
-    Every secret value read is added to ``scrubber``. Raises ``ManifestError`` only when a path
-    does not exist or a folder holds no manifests.
+    Every secret value read is added to ``scrubber``. With ``offline_secrets`` (validate), a
+    secret field reading an unset variable is no error: it is listed in ``unset_secrets`` (a
+    fork's pull request has no secrets). Raises ``ManifestError`` only when a path does not
+    exist or a folder holds no manifests.
     """
     seen = Scrubber() if scrubber is None else scrubber
-    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen)
+    unset: set[str] | None = set() if offline_secrets else None
+    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen, unset)
     loaded = [
         item
         for source in discover.find(paths or [Path(".")])
@@ -67,7 +72,7 @@ def load(
     resources = tuple(item.resource for item in loaded if item.resource is not None)
     if any(d.severity == "error" for d in diagnostics):
         resources = tuple(r for r in resources if r.name not in _duplicate_names(loaded))
-    return LoadResult(resources, tuple(sorted(diagnostics)))
+    return LoadResult(resources, tuple(sorted(diagnostics)), tuple(sorted(unset or ())))
 
 
 def load_or_raise(paths: Sequence[Path], **options: Any) -> LoadResult:

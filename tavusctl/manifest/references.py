@@ -19,6 +19,9 @@ from tavusctl.core.secrets import Scrubber
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
+# What an unset secret variable reads as when secrets are not needed (offline validate).
+UNRESOLVED = "(secret not resolved)"
+
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -42,6 +45,7 @@ class Context:
     field: str
     secret: bool
     seen: Scrubber
+    unset_secrets: set[str] | None = None  # offline: collect unset secret variables here
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ def _env(name: str, ctx: Context) -> str:
             f"manifest cannot copy other environment values into plan output. Rename the "
             f"variable to {ENV_PREFIX}{name}."
         )
+    if name not in ctx.environ and ctx.secret and ctx.unset_secrets is not None:
+        ctx.unset_secrets.add(name)
+        return UNRESOLVED
     if name not in ctx.environ:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
@@ -141,7 +148,13 @@ def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "
             "such as ${file:prompts/persona.md}."
         )
-    target = (ctx.folder / relative).resolve()
+    try:
+        target = (ctx.folder / relative).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: RuntimeError up to 3.12, OSError after
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but {_shown(relative, ctx)} is a symlink that points "
+            "back at itself (a loop). Point it at a real file, or name the file directly."
+        ) from None
     root = ctx.root.resolve()
     if not target.is_relative_to(root):
         raise ReferenceProblem(

@@ -71,6 +71,10 @@ class Action:
     - ``live_fingerprint``: a hash of the live document the plan saw (``None`` if none), so a
       saved plan can be refused when the persona changed since.
     - ``sensitive_paths``: pointers (within ``body``/spec) of secret fields.
+    - ``file``: the manifest file (relative to the lockfile's folder) the lockfile records.
+    - ``persona_name``: the resource's display name, to show beside a delete.
+    - ``twins``: for a create, the unmanaged live resources with the same display name: the
+      create is blocked (apply creates nothing for it); they should be imported instead.
     """
 
     kind: ActionKind
@@ -82,6 +86,14 @@ class Action:
     applied: Mapping[str, Any] | None = None
     live_fingerprint: str | None = None
     sensitive_paths: frozenset[str] = frozenset()
+    file: str | None = None
+    persona_name: str | None = None
+    twins: tuple[str, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """A create that must not run: a resource of its name exists, unmanaged."""
+        return bool(self.twins)
 
     @property
     def resource_kind(self) -> Kind:
@@ -112,9 +124,29 @@ class Plan:
     def has_changes(self) -> bool:
         return any(a.kind.changes for a in self.actions)
 
+    @property
+    def blocked(self) -> tuple[Action, ...]:
+        """The creates that are blocked by an unmanaged twin (see ``Action.twins``)."""
+        return tuple(a for a in self.actions if a.blocked)
+
     def counts(self) -> dict[ActionKind, int]:
         """How many actions of each kind."""
         out = dict.fromkeys(ActionKind, 0)
         for action in self.actions:
             out[action.kind] += 1
         return out
+
+
+def blocked_reason(action: Action) -> str:
+    """Why a blocked create is not run, and what to do instead."""
+    ids = ", ".join(action.twins)
+    first = action.twins[0]
+    what = "an unmanaged persona" if len(action.twins) == 1 else "unmanaged personas"
+    field_name = action.resource_kind.name_field
+    return (
+        f"not created: {what} with this {field_name} exists: {ids}. Adopt it with "
+        f"`tavusctl import {action.name} {first}` (or all such at once: `tavusctl import "
+        "--by-name`); to create another persona of the same name, pass "
+        "--allow-duplicate-names or annotate the manifest with "
+        '`tavusctl.io/allow-duplicate-name: "true"`.'
+    )

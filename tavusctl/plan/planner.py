@@ -7,11 +7,11 @@ returns one :class:`Action` per resource. ``apply`` executes a Plan and never di
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from tavusctl.core import pointer, refs
 from tavusctl.core.errors import PlanError
@@ -32,18 +32,48 @@ def make_plan(
     *,
     prune: bool = False,
     targets: Sequence[str] = (),
+    scope: Scope | None = None,
 ) -> Plan:
     """Decide one action per resource from the manifests, the lockfile and live objects.
 
-    ``live`` maps an id to the live document (of any kind: ids differ across kinds). ``targets`` (names or keys) limits the
-    plan; an unknown target is a :class:`PlanError`. Pure: no I/O.
+    ``live`` maps an id to the live document (of any kind: ids differ across kinds).
+    ``targets`` (names or keys) limits the plan; an unknown target is a :class:`PlanError`.
+    ``scope`` says which lockfile entries the manifests given cover and where each manifest
+    lives (default: every entry). Pure: no I/O.
     """
+    scope = scope or Scope()
     resources = _resolved(_by_key(desired), lock, live)
-    keys = _select(set(resources) | set(lock.entries), targets)
-    actions = tuple(_action(k, resources.get(k), lock, live, prune) for k in sorted(keys))
+    covered = {k for k in lock.entries if scope.covers(k)}
+    keys = _select(set(resources) | covered, targets)
+    actions = tuple(
+        _with_twins(_action(k, resources.get(k), lock, live, prune, scope), lock, live, scope)
+        for k in sorted(keys)
+    )
     _check_deletes(actions, resources)
     warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
     return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the manifests given to a plan cover (computed where paths are known).
+
+    ``files``: each desired resource's manifest file, relative to the lockfile's folder.
+    ``entries``: the lockfile keys whose recorded manifest file is under the PATHs given
+    (``None``: all). An entry outside is no part of the plan: neither orphan nor delete.
+    ``duplicates_allowed``: keys whose create may share a live resource's display name
+    (``--allow-duplicate-names`` or the manifest's annotation; ``"*"`` for every key).
+    """
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    entries: frozenset[str] | None = None
+    duplicates_allowed: frozenset[str] = frozenset()
+
+    def covers(self, key: str) -> bool:
+        return self.entries is None or key in self.entries
+
+    def allows_duplicate(self, key: str) -> bool:
+        return "*" in self.duplicates_allowed or key in self.duplicates_allowed
 
 
 def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:
@@ -70,7 +100,7 @@ def _resolved(
         if entry.id is not None and entry.id in live
     }
     return {
-        key: dataclasses.replace(r, spec=_as_spec(refs.substitute(r.spec, ids.get)))
+        key: replace(r, spec=_as_spec(refs.substitute(r.spec, ids.get)))
         for key, r in resources.items()
     }
 
@@ -124,15 +154,43 @@ def _action(
     lock: Lockfile,
     live: Mapping[str, Mapping[str, object]],
     prune: bool,
+    scope: Scope,
 ) -> Action:
     entry = lock.entries.get(key)
     if resource is None:
         return _gone_from_manifests(key, _require(entry), live, prune, lock.salt)
+    file = scope.files.get(key)
     if entry is None or entry.id is None:
-        return _new(ActionKind.CREATE, resource, lock.salt)
+        return replace(_new(ActionKind.CREATE, resource, lock.salt), file=file)
     if entry.id not in live:
-        return _new(ActionKind.RECREATE, resource, lock.salt, entry.id)
-    return _update(resource, entry, entry.id, live[entry.id], lock.salt)
+        return replace(_new(ActionKind.RECREATE, resource, lock.salt, entry.id), file=file)
+    return replace(_update(resource, entry, entry.id, live[entry.id], lock.salt), file=file)
+
+
+def _with_twins(
+    action: Action, lock: Lockfile, live: Mapping[str, Mapping[str, object]], scope: Scope
+) -> Action:
+    """Block a create when an unmanaged live resource has its display name (``persona_name``).
+
+    Such a persona is most likely this very one, created by a run whose lockfile was lost (a
+    CI run that never committed it, a checkout that dropped it, another folder): creating it
+    again would make a duplicate. Not for a create whose intent is recorded: apply adopts
+    what the interrupted run created.
+    """
+    entry = lock.entries.get(action.key)
+    if action.kind not in (ActionKind.CREATE, ActionKind.RECREATE) or action.body is None:
+        return action
+    if (entry is not None and entry.id is None) or scope.allows_duplicate(action.key):
+        return action
+    field_name = action.resource_kind.name_field
+    name = action.body.get(field_name)
+    if not isinstance(name, str) or not name:
+        return action
+    managed = {e.id for e in lock.entries.values() if e.id}
+    twins = sorted(
+        pid for pid, doc in live.items() if pid not in managed and doc.get(field_name) == name
+    )
+    return replace(action, twins=tuple(twins)) if twins else action
 
 
 def _require(entry: LockEntry | None) -> LockEntry:
@@ -144,12 +202,16 @@ def _gone_from_manifests(
     key: str, entry: LockEntry, live: Mapping[str, Mapping[str, object]], prune: bool, salt: str
 ) -> Action:
     doc = live.get(entry.id) if entry.id else None
+    field_name = of_key(key).name_field
+    shown = (doc or {}).get(field_name, entry.applied.get(field_name))
     return Action(
         kind=ActionKind.DELETE if prune else ActionKind.ORPHAN,
         key=key,
         name=key.split("/", 1)[-1],
         persona_id=entry.id,
         live_fingerprint=None if doc is None else live_fingerprint(doc, salt, of_key(key)),
+        file=entry.file,
+        persona_name=shown if isinstance(shown, str) else None,
     )
 
 

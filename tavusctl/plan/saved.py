@@ -55,15 +55,21 @@ class ActionJson(TypedDict):
     applied: Mapping[str, object] | None
     live_fingerprint: str | None
     sensitive_paths: list[str]
+    file: str | None
+    persona_name: str | None
+    twins: list[str]
 
 
 class PlanFileJson(TypedDict):
-    """A plan file (``plan -o FILE``)."""
+    """A plan file (``plan -o FILE``). ``manifest_fingerprints`` (each manifest's, by key) names
+    what changed; ``file``, ``persona_name`` and ``twins`` of actions may be absent in files
+    written before them."""
 
     format_version: str
     inputs: dict[str, object]
     manifests_fingerprint: str
     lockfile_fingerprint: str
+    manifest_fingerprints: dict[str, str]
     salt: str
     prune: bool
     targets: list[str]
@@ -81,9 +87,8 @@ class SavedPlan:
     plan: Plan
     manifests_fingerprint: str
     lockfile_fingerprint: str
-    inputs: Mapping[str, object] = field(
-        default_factory=dict
-    )  # what the manifests were loaded from
+    inputs: Mapping[str, object] = field(default_factory=dict)  # what manifests were loaded
+    manifest_fingerprints: Mapping[str, str] = field(default_factory=dict)  # per resource key
 
 
 def fingerprint(text: str) -> str:
@@ -101,12 +106,18 @@ def manifests_fingerprint(resources: Iterable[Resource], salt: str) -> str:
     return fingerprint(json.dumps(state, sort_keys=True, ensure_ascii=False, default=repr))
 
 
+def each_manifest_fingerprint(resources: Iterable[Resource], salt: str) -> dict[str, str]:
+    """:func:`manifests_fingerprint` of each resource alone, by key: names what changed."""
+    return {r.key: manifests_fingerprint([r], salt) for r in resources}
+
+
 def dumps(
     plan: Plan,
     *,
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
     inputs: Mapping[str, object] | None = None,
+    manifest_fingerprints: Mapping[str, str] | None = None,
 ) -> str:
     """The text of a saved plan. It holds no secret value.
 
@@ -117,6 +128,7 @@ def dumps(
         "inputs": dict(inputs or {}),
         "manifests_fingerprint": manifests_fingerprint,
         "lockfile_fingerprint": lockfile_fingerprint,
+        "manifest_fingerprints": dict(manifest_fingerprints or {}),
         "salt": plan.salt,
         "prune": plan.prune,
         "targets": list(plan.targets),
@@ -141,6 +153,9 @@ def _action_out(action: Action) -> ActionJson:
         "applied": action.applied,
         "live_fingerprint": action.live_fingerprint,
         "sensitive_paths": sorted(action.sensitive_paths),
+        "file": action.file,
+        "persona_name": action.persona_name,
+        "twins": list(action.twins),
     }
 
 
@@ -187,7 +202,10 @@ def _saved(doc: dict[str, Any]) -> SavedPlan:
         salt=str(doc["salt"]),
     )
     fingerprints = str(doc["manifests_fingerprint"]), str(doc["lockfile_fingerprint"])
-    return SavedPlan(plan, *fingerprints, inputs=dict(doc.get("inputs", {})))
+    each = {str(k): str(v) for k, v in dict(doc.get("manifest_fingerprints", {})).items()}
+    return SavedPlan(
+        plan, *fingerprints, inputs=dict(doc.get("inputs", {})), manifest_fingerprints=each
+    )
 
 
 def _action_in(item: dict[str, Any]) -> Action:
@@ -201,6 +219,9 @@ def _action_in(item: dict[str, Any]) -> Action:
         applied=item["applied"],
         live_fingerprint=item["live_fingerprint"],
         sensitive_paths=frozenset(item["sensitive_paths"]),
+        file=item.get("file"),
+        persona_name=item.get("persona_name"),
+        twins=tuple(str(t) for t in item.get("twins", ())),
     )
 
 
@@ -264,10 +285,13 @@ def check_fresh(
     manifests_fingerprint: str,
     lockfile_fingerprint: str,
     live: Mapping[str, Mapping[str, object]],
+    manifests: Mapping[str, str] | None = None,
 ) -> None:
-    """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed."""
+    """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed.
+
+    ``manifests`` (each manifest's fingerprint now) lets the message name what changed."""
     if manifests_fingerprint != saved.manifests_fingerprint:
-        raise PlanError(f"The manifests changed since the plan was saved. {_REMAKE}")
+        raise PlanError(f"{_changed_manifests(saved, manifests or {})} {_REMAKE}")
     if lockfile_fingerprint != saved.lockfile_fingerprint:
         raise PlanError(f"The lockfile changed since the plan was saved. {_REMAKE}")
     for action in saved.plan.actions:
@@ -278,6 +302,25 @@ def check_fresh(
                 f"{action.key} ({action.persona_id}) changed on the account since the plan was "
                 f"saved. {_what_changed(action, doc)} {_REMAKE}"
             )
+
+
+def _changed_manifests(saved: SavedPlan, now: Mapping[str, str]) -> str:
+    """A sentence naming the manifests that changed since the plan was saved, with their files."""
+    before = saved.manifest_fingerprints
+    keys = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if not before or not keys:
+        return "The manifests changed since the plan was saved."
+    files = {a.key: a.file for a in saved.plan.actions if a.file}
+
+    def named(key: str) -> str:
+        where = f" ({files[key]})" if key in files else ""
+        what = "is new" if key not in before else "is gone" if key not in now else "changed"
+        return f"{key}{where} {what}"
+
+    shown = ", ".join(named(k) for k in keys[:3]) + (
+        f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    )
+    return f"{shown} since the plan was saved."
 
 
 def _what_changed(action: Action, doc: Mapping[str, object] | None) -> str:

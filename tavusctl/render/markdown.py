@@ -101,7 +101,8 @@ def _row(action: Action, label: Label) -> str:
     display = f" {_cell(label.display)}" if label.display else ""
     file = _code(label.file)
     return (
-        f"| `{action.name}`{display} | {file} | {action.kind.value} | {_code(action.persona_id)} "
+        f"| `{action.name}`{display} | {file} | {action.kind.value}{' (blocked)' if action.blocked else ''} "
+        f"| {_code(action.persona_id)} "
         f"| {_what(action, label)} |\n"
     )
 
@@ -116,6 +117,8 @@ def _code(text: str | None) -> str:
 
 
 def _what(action: Action, label: Label) -> str:
+    if action.blocked:
+        return "not created: unmanaged persona of this name: " + ", ".join(action.twins)
     if action.kind is ActionKind.UPDATE:
         drift = sum(op.drift for op in action.operations)
         text = _count(len(action.operations), "operation")

@@ -15,13 +15,13 @@ from tavusctl.core import refs
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, Plan, blocked_reason
 from tavusctl.plan.redact import swap
 
 FORMAT_VERSION = "1"
 NO_CHANGES = "No changes. Live personas match the manifests."
 DRIFT = "(drift: changed outside tavusctl)"
-_COLORS = {"+": "32", "-": "31", "~": "33", "-/+": "35", "#": "1"}
+_COLORS = {"+": "32", "-": "31", "~": "33", "-/+": "35", "#": "1", "!": "31"}
 _SIGNS = {
     ActionKind.CREATE: "+",
     ActionKind.UPDATE: "~",
@@ -65,6 +65,9 @@ def _indent(line: Line) -> str:
 def summary(plan: Plan, requests: int | None) -> str:
     """``Plan: 1 to create, ...`` or the no-changes sentence, with the request count."""
     counts = plan.counts()
+    blocked = len(plan.blocked)
+    for action in plan.blocked:
+        counts[action.kind] -= 1
     text = NO_CHANGES
     if plan.has_changes:
         text = "Plan: " + ", ".join(
@@ -76,7 +79,7 @@ def summary(plan: Plan, requests: int | None) -> str:
                 ActionKind.RECREATE,
             )
         )
-        text += "."
+        text += f", {blocked} blocked (see above)." if blocked else "."
     if requests is not None:
         text += f" ({requests} API request{'' if requests == 1 else 's'})"
     return text
@@ -86,7 +89,7 @@ def notes(plan: Plan) -> Iterator[str]:
     for action in plan.actions:
         if action.kind is ActionKind.ORPHAN:
             yield (
-                f"Note: {action.key} ({action.persona_id or 'no id'}) is in the lockfile but has no "
+                f"Note: {action.key} ({_who(action)}) is in the lockfile but has no "
                 "manifest; it is left alone. Use --prune to delete it."
             )
     for warning in plan.warnings:
@@ -95,6 +98,11 @@ def notes(plan: Plan) -> Iterator[str]:
 
 def action_lines(action: Action) -> list[Line]:
     """The heading and detail lines of one changing action."""
+    if action.blocked:
+        return [
+            Line("!", f"! {action.key} will not be created"),
+            Line("!", blocked_reason(action), 1),
+        ]
     sign = _SIGNS[action.kind]
     lines = [Line(sign, f"{sign} {action.key}{_heading(action)}")]
     if action.kind is ActionKind.UPDATE:
@@ -113,9 +121,15 @@ def _heading(action: Action) -> str:
     return {
         ActionKind.CREATE: " will be created",
         ActionKind.UPDATE: f" ({pid}) will be updated in place",
-        ActionKind.DELETE: f" ({pid or 'no id'}) will be deleted",
+        ActionKind.DELETE: f" ({_who(action)}) will be deleted",
         ActionKind.RECREATE: f" ({pid} is gone from the account) will be created again",
     }[action.kind]
+
+
+def _who(action: Action) -> str:
+    """The id and, when known, the persona_name of a recorded persona: ``p1, "Helpdesk"``."""
+    name = f", {json.dumps(action.persona_name, ensure_ascii=False)}" if action.persona_name else ""
+    return f"{action.persona_id or 'no id'}{name}"
 
 
 def _shown(action: Action, path: str, value: object) -> object:
@@ -186,7 +200,10 @@ def render_json(plan: Plan, requests: int | None) -> str:
     doc = {
         "format_version": FORMAT_VERSION,
         "has_changes": plan.has_changes,
-        "summary": {kind.value: n for kind, n in plan.counts().items()},
+        "summary": {
+            **{kind.value: n for kind, n in plan.counts().items()},
+            "blocked": len(plan.blocked),
+        },
         "requests": requests,
         "prune": plan.prune,
         "targets": list(plan.targets),
@@ -209,6 +226,10 @@ class ActionJson(_ActionJson, total=False):
 
     body: object
     operations: list[OperationJson]
+    persona_name: str  # delete and orphan
+    file: str  # the manifest file, relative to the lockfile's folder
+    blocked_by: list[str]  # a blocked create: the unmanaged twins
+    error: str  # why it is blocked
 
 
 class _OperationJson(TypedDict):
@@ -233,6 +254,13 @@ def action_json(action: Action) -> ActionJson:
         "persona_id": action.persona_id,
         "sensitive_paths": sorted(action.sensitive_paths),
     }
+    if action.persona_name is not None:
+        out["persona_name"] = action.persona_name
+    if action.file is not None:
+        out["file"] = action.file
+    if action.blocked:
+        out["blocked_by"] = list(action.twins)
+        out["error"] = blocked_reason(action)
     if action.body is not None:
         out["body"] = _shown(action, "", action.body)
     if action.kind is ActionKind.UPDATE:

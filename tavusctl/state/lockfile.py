@@ -1,8 +1,14 @@
 """``tavus.lock``: the memory of what tavusctl applied.
 
-JSON, pretty-printed with sorted keys. For each resource (``Persona/<name>``): the Tavus id and
-the spec as last applied, secret values replaced by salted hashes. Written atomically
-(temporary file, fsync, rename); guarded by an exclusive file lock while an apply runs.
+JSON, pretty-printed with sorted keys. For each resource (``Persona/<name>``): the Tavus id, the
+spec as last applied (secret values replaced by salted hashes) and the manifest file it was
+applied from (relative to the lockfile's folder); for the whole file, the account it belongs to
+(API URL and a salted fingerprint of the key, never the key). Written atomically (temporary
+file, fsync, rename); guarded by an exclusive lock while a run changes it (:func:`exclusive`),
+held on a file outside the working tree.
+
+Version 1 throughout: ``account`` and ``file`` are optional, so older lockfiles load unchanged
+and an older tavusctl reads a newer lockfile (it ignores both).
 """
 
 from __future__ import annotations
@@ -10,9 +16,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import re
 import secrets as _random
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,17 +39,28 @@ class _EntryJson(TypedDict):
 
 
 class EntryJson(_EntryJson, total=False):
-    """One resource in the file (``intent_at`` only while a create is pending)."""
+    """One resource in the file (``intent_at`` only while a create is pending; ``file`` once
+    applied by a tavusctl that records it)."""
 
     intent_at: str
+    file: str
 
 
-class LockfileJson(TypedDict):
-    """The whole file."""
+class AccountJson(TypedDict):
+    api_url: str
+    key_fingerprint: str
 
+
+class _LockfileJson(TypedDict):
     version: int
     salt: str
     resources: dict[str, EntryJson]
+
+
+class LockfileJson(_LockfileJson, total=False):
+    """The whole file (``account`` once written by a tavusctl that records it)."""
+
+    account: AccountJson
 
 
 @dataclass(frozen=True)
@@ -55,12 +75,26 @@ class LockEntry:
     id: str | None
     applied: Mapping[str, object]
     intent_at: str | None = None
+    file: str | None = None  # the manifest it was last applied from, relative to the lockfile
 
     def to_json(self) -> EntryJson:
         out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
+        if self.file is not None:
+            out["file"] = self.file
         return out
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account a lockfile belongs to: the API URL and a salted fingerprint of the key."""
+
+    api_url: str
+    key_fingerprint: str
+
+    def to_json(self) -> AccountJson:
+        return {"api_url": self.api_url, "key_fingerprint": self.key_fingerprint}
 
 
 @dataclass(frozen=True)
@@ -69,6 +103,7 @@ class Lockfile:
 
     salt: str = field(default_factory=lambda: _random.token_hex(16))
     entries: Mapping[str, LockEntry] = field(default_factory=dict)
+    account: Account | None = None
 
     def with_entry(self, key: str, entry: LockEntry) -> Lockfile:
         return replace(self, entries={**self.entries, key: entry})
@@ -77,11 +112,14 @@ class Lockfile:
         return replace(self, entries={k: v for k, v in self.entries.items() if k != key})
 
     def to_json(self) -> LockfileJson:
-        return {
+        out: LockfileJson = {
             "version": VERSION,
             "salt": self.salt,
             "resources": {k: e.to_json() for k, e in self.entries.items()},
         }
+        if self.account is not None:
+            out["account"] = self.account.to_json()
+        return out
 
 
 def _json(value: object) -> str:
@@ -125,10 +163,14 @@ def dumps(lock: Lockfile) -> str:
     """
     lines = _entry_texts.lines(lock.entries)
     tail = f'"salt": {_json(lock.salt)},\n  "version": {VERSION}\n}}\n'
+    head = "{\n"
+    if lock.account is not None:
+        account = _json(lock.account.to_json()).replace("\n", "\n  ")
+        head += f'  "account": {account},\n'
     if not lines:
-        return '{\n  "resources": {},\n  ' + tail
+        return head + '  "resources": {},\n  ' + tail
     # One join of all the pieces: each copy of a multi-megabyte string costs page faults.
-    parts = ['{\n  "resources": {\n']
+    parts = [head + '  "resources": {\n']
     for line in lines:
         parts += (line, ",\n")
     parts[-1] = "\n  },\n  "
@@ -152,9 +194,30 @@ def read_with_text(path: Path) -> tuple[Lockfile, str]:
     return parse(text, str(path)), text
 
 
+# Never "move it aside": a lockfile started afresh creates every persona a second time.
+RECOVER = (
+    "It was left untouched. Restore it from git (`git checkout -- {name}`, or from the branch "
+    "or CI run that last applied); if it is lost, adopt the personas again with "
+    "`tavusctl import --by-name`."
+)
+
+_MARKERS = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)", re.MULTILINE)
+
+
 def parse(text: str, name: str) -> Lockfile:
     """Parse lockfile text; ``name`` is used in error messages."""
-    fix = "It was left untouched; restore it from git or move it aside to start afresh."
+    fix = RECOVER.format(name=name)
+    marker = _MARKERS.search(text)
+    if marker is not None:
+        line = text.count("\n", 0, marker.start()) + 1
+        raise LockfileError(
+            f"Lockfile {name} holds git merge conflict markers (<<<<<<<, =======, >>>>>>>; the "
+            f"first at line {line}): two branches both changed it. Do not edit ids by hand: "
+            f"abort the merge (`git merge --abort`), set up tavusctl's merge driver (README, "
+            f"'Keeping state safe': `git config merge.tavusctl.driver 'tavusctl state "
+            f"merge-driver %O %A %B'` and `{name} merge=tavusctl` in .gitattributes) and merge "
+            "again; it merges the entries and names any persona both branches created."
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -167,7 +230,7 @@ def parse(text: str, name: str) -> Lockfile:
     if data["version"] != VERSION:
         raise LockfileError(
             f"Lockfile {name} is version {data['version']}, but this tavusctl understands "
-            f"version {VERSION} only. Upgrade tavusctl. {fix}"
+            f"version {VERSION} only. Upgrade tavusctl. It was left untouched."
         )
     try:
         entries = {
@@ -175,12 +238,18 @@ def parse(text: str, name: str) -> Lockfile:
                 id=_text(item["id"], "id"),
                 applied=dict(item["applied"]),
                 intent_at=_text(item.get("intent_at"), "intent_at"),
+                file=_text(item.get("file"), "file"),
             )
             for key, item in data["resources"].items()
         }
-        return Lockfile(salt=str(data["salt"]), entries=entries)
+        account = data.get("account")
+        bound = None if account is None else Account(**{k: str(account[k]) for k in _ACCOUNT})
+        return Lockfile(salt=str(data["salt"]), entries=entries, account=bound)
     except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
+
+
+_ACCOUNT = ("api_url", "key_fingerprint")
 
 
 def _text(value: object, field: str) -> str | None:
@@ -195,16 +264,37 @@ def write(path: Path, lock: Lockfile) -> None:
     write_atomic(path, dumps(lock))
 
 
+def guard_path(path: Path) -> Path:
+    """The file :func:`exclusive` locks for ``path``: in the temporary folder, named after the
+    lockfile's absolute path, so that nothing in the working tree changes on every run.
+
+    The lockfile itself cannot be locked: it is replaced (renamed over) on every write, and a
+    lock on the replaced file guards nothing.
+    """
+    where = str(path.resolve())
+    digest = hashlib.sha256(where.encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / f"tavusctl-locks-{os.getuid()}"
+    return folder / f"{path.name}-{digest}.lock"
+
+
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` for the body; fail fast if another run holds it."""
-    guard = path.with_name(path.name + ".lock")
+    """Hold an exclusive lock for the lockfile ``path`` for the body; fail fast if another run
+    holds it. The lock is on :func:`guard_path` (outside the working tree), held with
+    ``flock``: released by the kernel when the process ends, however it ends."""
+    guard = guard_path(path)
+    if not path.parent.is_dir():
+        raise LockfileError(
+            f"Cannot lock {path}: its folder does not exist. Check that its folder exists and "
+            "is writable, or choose another place with --lockfile."
+        )
     try:
-        fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o644)
+        guard.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(guard, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise LockfileError(
-            f"Cannot lock {path}: {exc.strerror} ({guard}). Check that its folder exists and is "
-            "writable, or choose another place with --lockfile."
+            f"Cannot lock {path}: {exc.strerror} ({guard}). Check that the temporary folder "
+            "is writable (or set TMPDIR to one that is)."
         ) from None
     try:
         try:

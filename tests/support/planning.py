@@ -108,7 +108,7 @@ class Workspace:
 
     def record(self, name: str, persona_id: str, body: Mapping[str, Any]) -> None:
         """Record ``name`` in the lockfile as applied with ``body`` (secrets hashed)."""
-        self._remember(name, persona_id, body)
+        self._remember(name, persona_id, body, f"manifests/{name}.yaml")
         self._save_lock()
 
     def sync_many(self, bodies: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -121,13 +121,16 @@ class Workspace:
         answer = self.emulator.admin.post(f"{self.emulator.url}/_emulator/seed", json=seed)
         ids = dict(zip(bodies, answer.json()["persona_ids"], strict=True))
         for name, body in bodies.items():
-            self._remember(name, ids[name], body)
+            self._remember(name, ids[name], body, "manifests/many.yaml")
         self._save_lock()
         return ids
 
-    def _remember(self, name: str, persona_id: str, body: Mapping[str, Any]) -> None:
+    def _remember(
+        self, name: str, persona_id: str, body: Mapping[str, Any], file: str | None = None
+    ) -> None:
+        """Record ``name`` as an apply from ``file`` (relative to the lockfile) would."""
         applied = hashed(resolved(body, self.env), SALT)
-        self.entries[f"Persona/{name}"] = LockEntry(persona_id, applied)
+        self.entries[f"Persona/{name}"] = LockEntry(persona_id, applied, file=file)
 
     def _save_lock(self) -> None:
         lockfile.write(self.lock_path, Lockfile(salt=SALT, entries=dict(self.entries)))

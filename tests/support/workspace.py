@@ -78,9 +78,13 @@ class Workspace:
         path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
         return path
 
-    def run(self, *args: str, input: str | None = None, **env: str) -> Result:
-        """Run ``tavusctl ARGS`` in ``root``; the result is kept for :meth:`leaks`."""
-        result = run_cli(*args, cwd=self.root, env={**self.env, **env}, input=input)
+    def run(
+        self, *args: str, input: str | None = None, cwd_sub: str | None = None, **env: str
+    ) -> Result:
+        """Run ``tavusctl ARGS`` in ``root`` (or its subfolder ``cwd_sub``); the result is kept
+        for :meth:`leaks`."""
+        cwd = self.root / cwd_sub if cwd_sub else self.root
+        result = run_cli(*args, cwd=cwd, env={**self.env, **env}, input=input)
         self.results.append(result)
         return result
 
@@ -96,9 +100,9 @@ class Workspace:
             text=True,
         )
 
-    def apply(self, *args: str) -> Result:
+    def apply(self, *args: str, **env: str) -> Result:
         """``tavusctl apply manifests --auto-approve ARGS``."""
-        return self.run("apply", "manifests", "--auto-approve", *args)
+        return self.run("apply", "manifests", "--auto-approve", *args, **env)
 
     def plan_json(self, *args: str) -> dict[str, Any]:
         """``tavusctl plan manifests --format json ARGS``, parsed; plan must succeed."""
