@@ -105,6 +105,7 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
     assert names == [
         "guardrail-spec.schema.json",
         "manifest.schema.json",
+        "objectives-spec.schema.json",
         "persona-spec.schema.json",
         "plan.schema.json",
     ]

@@ -39,6 +39,9 @@ class Collection:
     validate: Validator
     defaults: dict[str, object]
     server_fields: tuple[str, ...]
+    name_field: str = "name"
+    id_prefix: str | None = None  # ids are prefix + 11 hex (None: a UUID)
+    validate_route: bool = False  # POST /v2/{name}/validate checks a body, stores nothing
 
 
 def _empty(value: object) -> bool:
@@ -79,7 +82,8 @@ def create(
     doc = _without_empty({**col.defaults, **copy.deepcopy(body)})
     col.validate(doc, cfg.unknown_fields == "reject")
     now = store.clock.now(cfg.timestamps)
-    ident = store.new_uuid()
+    taken = _objects(acct, col)
+    ident = store.new_uuid() if col.id_prefix is None else store.new_id(col.id_prefix, taken)
     stored = {col.id_field: ident, **doc, "owner_id": 1, "created_at": now, "updated_at": now}
     _objects(acct, col)[ident] = stored
     store.changed()
@@ -102,7 +106,7 @@ def listing(
         items = []
     wanted = req.query.get("name_or_uuid", "")
     if wanted:
-        items = [o for o in items if wanted in (o.get(col.id_field), o.get(f"{col.noun}_name"))]
+        items = [o for o in items if wanted in (o.get(col.id_field), o.get(col.name_field))]
     tags = {t for t in req.query.get("tags", "").split(",") if t}
     if tags:
         items = [o for o in items if tags & set(_strings(o.get("tags")))]
@@ -181,6 +185,15 @@ def delete(
     return Response(204)
 
 
+def check(col: Collection, cfg: EmulatorConfig, req: Request, ident: str) -> Response:
+    """``POST /v2/{name}/validate``: 200 if the body would be accepted, else its 400."""
+    if not col.validate_route or ident != "validate":
+        raise error(404, "Not found")
+    body = {k: v for k, v in _body(req).items() if k not in col.server_fields}
+    col.validate(_without_empty({**col.defaults, **body}), cfg.unknown_fields == "reject")
+    return Response(200, {"valid": True})
+
+
 def routes(col: Collection) -> dict[tuple[str, int, str], Handler]:
     """The route table of one collection (see routes.COLLECTIONS)."""
 
@@ -205,9 +218,14 @@ def routes(col: Collection) -> dict[tuple[str, int, str], Handler]:
     ) -> Response:
         return delete(col, store, cfg, acct, req, i)
 
+    def on_check(
+        store: Store, cfg: EmulatorConfig, acct: Account, req: Request, i: str
+    ) -> Response:
+        return check(col, cfg, req, i)
+
     return {
         ("GET", 0, ""): on_list, ("POST", 0, ""): on_create, ("GET", 1, ""): on_get,
-        ("PATCH", 1, ""): on_patch, ("DELETE", 1, ""): on_delete,
+        ("PATCH", 1, ""): on_patch, ("DELETE", 1, ""): on_delete, ("POST", 1, ""): on_check,
     }  # fmt: skip
 
 
@@ -258,6 +276,77 @@ GUARDRAILS = Collection(
     validate=validate_guardrail,
     defaults={"modality": "verbal", "app_message": True},
     server_fields=SERVER_FIELDS,
+    name_field="guardrail_name",
 )
 
-COLLECTIONS = (GUARDRAILS,)
+
+# Objectives: still a set (tavus-api-2026.md "Objectives").
+
+OBJECTIVE_FIELDS = {
+    "objective_name", "objective_prompt", "confirmation_mode", "output_variables", "modality",
+    "next_conditional_objectives", "next_required_objective", "callback_url", "tool_call",
+}  # fmt: skip
+
+
+def validate_objectives(doc: dict[str, Any], strict: bool) -> None:
+    """400 for a set the server refuses: its shape, then the references between items."""
+    unknown = sorted(set(doc) - {"name", "data", "allow_loops"})
+    if strict and unknown:
+        raise _bad_set(f"unknown field {unknown[0]}")
+    if not isinstance(doc.get("name", ""), str) or len(doc.get("name", "")) > 100:
+        raise _bad_set("name must be a string of at most 100 characters")
+    data = doc.get("data")
+    if not isinstance(data, list) or not 1 <= len(data) <= 50:
+        raise _bad_set("data must hold 1 to 50 objectives")
+    for item in data:
+        _check_objective(item, strict)
+    names = [item["objective_name"] for item in data]
+    if len(set(names)) != len(names):
+        raise _bad_set("duplicate objective_name in set")
+    for item in data:
+        targets = [
+            item.get("next_required_objective"),
+            *item.get("next_conditional_objectives", {}),
+        ]
+        for target in (t for t in targets if t is not None):
+            if target == item["objective_name"] or target not in names:
+                raise _bad_set(f"objective {item['objective_name']} references {target}")
+        if item.get("next_required_objective") and item.get("next_conditional_objectives"):
+            raise _bad_set("next_required_objective and next_conditional_objectives together")
+
+
+def _check_objective(item: object, strict: bool) -> None:
+    if not isinstance(item, dict):
+        raise _bad_set("each objective must be an object")
+    if strict and set(item) - OBJECTIVE_FIELDS:
+        raise _bad_set(f"unknown field {sorted(set(item) - OBJECTIVE_FIELDS)[0]}")
+    name = item.get("objective_name")
+    if not isinstance(name, str) or not GUARDRAIL_NAME.fullmatch(name):
+        raise _bad_set("objective_name: 1 to 100 of A-Z, a-z, 0-9 and _")
+    prompt = item.get("objective_prompt")
+    if not isinstance(prompt, str) or len(prompt) > 10_000:
+        raise _bad_set("objective_prompt is required (at most 10,000 characters)")
+    if item.get("confirmation_mode", "auto") not in ("auto", "manual"):
+        raise _bad_set("confirmation_mode must be auto or manual")
+    if item.get("modality", "verbal") not in MODALITIES:
+        raise _bad_set("modality must be verbal, visual or audio")
+    if not isinstance(item.get("next_conditional_objectives", {}), dict):
+        raise _bad_set("next_conditional_objectives must be an object")
+
+
+def _bad_set(why: str) -> HttpError:
+    return error(400, f"Invalid objectives: {why}")
+
+
+OBJECTIVES = Collection(
+    name="objectives",
+    noun="objectives",
+    id_field="objectives_id",
+    validate=validate_objectives,
+    defaults={"allow_loops": False},
+    server_fields=("objectives_id", "owner_id", "created_at", "updated_at"),
+    id_prefix="o",
+    validate_route=True,
+)
+
+COLLECTIONS = (GUARDRAILS, OBJECTIVES)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
+from tavusctl.kinds.objectives import OBJECTIVES
 from tavusctl.kinds.persona import PERSONA
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, GUARDRAIL)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, GUARDRAIL, OBJECTIVES)}
 
 
 def of(name: str) -> Kind:
@@ -24,4 +25,14 @@ def of_key(key: str) -> Kind:
     return KINDS[key.split("/", 1)[0]]
 
 
-__all__ = ["GUARDRAIL", "KINDS", "PERSONA", "KeyOrder", "Kind", "UpdateStyle", "of", "of_key"]
+__all__ = [
+    "GUARDRAIL",
+    "KINDS",
+    "OBJECTIVES",
+    "PERSONA",
+    "KeyOrder",
+    "Kind",
+    "UpdateStyle",
+    "of",
+    "of_key",
+]

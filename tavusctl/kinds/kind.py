@@ -6,7 +6,7 @@ a resource for everything that differs between kinds; none of them names a kind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -78,6 +78,8 @@ class Kind:
     list_params: Mapping[str, str] = field(default_factory=dict)
     spec_schema: str | None = None
     key_order: KeyOrder = field(default_factory=KeyOrder)
+    # Checks between fields that a JSON Schema cannot say: (spec pointer, sentence) each.
+    rules: Callable[[Mapping[str, object]], Iterator[tuple[str, str]]] | None = None
 
     @property
     def plural(self) -> str:
