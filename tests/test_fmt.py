@@ -186,3 +186,14 @@ def test_fmt_refuses_a_file_it_would_lose_a_comment_of(tavusctl: Run, tmp_path: 
     result = tavusctl("fmt")
     assert result.code == 1 and "losing or moving the comment '# end'" in result.stderr
     assert (tmp_path / "p.yaml").read_text() == text
+
+
+def test_fmt_keeps_the_values_of_generated_realistic_manifests(tmp_path: Path) -> None:
+    """The benchmark's personas: every layer, 2-10 KB prompts, references, echo mode."""
+    from bench import personas
+
+    personas.write(tmp_path, personas.generate(40))
+    files = sorted(tmp_path.glob("*.yaml"))
+    assert len(files) == 40
+    for path in files:
+        assert_kept(path.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tavusctl.state import lockfile
-from tests.support.actions import JobRun, Runner
+from tests.support.actions import JobRun, Runner, load
 from tests.support.emulator import Emulator
 from tests.support.planning import manifest_text, spec
 
@@ -187,3 +187,23 @@ def test_the_runner_refuses_an_expression_inside_a_script(repo: Repo, tmp_path: 
     workflow.write_text(text.replace('body="$RUNNER_TEMP', 'body="${{ runner.temp }}'))
     with pytest.raises(AssertionError, match="an expression inside a script"):
         repo.runner.run_job(workflow, "plan")
+
+
+@pytest.mark.slow
+def test_the_actions_install_step_installs_tavusctl_from_the_actions_checkout(
+    tmp_path: Path,
+) -> None:
+    """The one step the workflow tests skip, run for real: a virtualenv with tavusctl from this
+    repository, put on PATH for the steps after."""
+    action = load(ROOT / "action.yml")
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "install")
+    github_path = tmp_path / "github_path"
+    github_path.write_text("")
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(github_path),
+           "ACTION_PATH": str(ROOT)}  # fmt: skip
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                          env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (bin_dir,) = github_path.read_text().split()
+    version = subprocess.run([f"{bin_dir}/tavusctl", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("tavusctl, version")
