@@ -16,6 +16,7 @@ from tavusctl.commands.common import (
     bound,
     load,
     read_lock,
+    recorded_ids,
     relative_file,
 )
 from tavusctl.core.errors import ExitCode, PlanError
@@ -90,7 +91,9 @@ async def run(
     for action in saved.plan.actions:
         if action.persona_id and action.kind.changes:
             wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
-    live = await fetch_account(client, wanted)
+    # The kinds plan read: those the manifests declare or the lockfile records (the account
+    # binding needs the recorded ids that are live).
+    live = await fetch_account(client, wanted, {*recorded_ids(lock), *(r.kind for r in resources)})
     inputs = _inputs(saved.inputs, lock_path)
     account = lock.account
     lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
