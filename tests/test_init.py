@@ -35,7 +35,8 @@ def test_init_then_validate_plan_and_apply_work_with_no_edit(
 def test_init_writes_the_project_file_schemas_and_editor_settings_that_fit_together(
     tavusctl: Run, tmp_path: Path
 ) -> None:
-    assert tavusctl("init").code == 0
+    created = tavusctl("init")
+    assert created.code == 0
     project = yaml.safe_load((tmp_path / "tavusctl.yaml").read_text())
     assert project == {"apiVersion": "tavusctl/v1", "kind": "Project",
                        "manifests": ["personas"], "state": "tavus.lock"}  # fmt: skip
@@ -47,6 +48,8 @@ def test_init_writes_the_project_file_schemas_and_editor_settings_that_fit_toget
     settings = json.loads((tmp_path / ".vscode" / "settings.json").read_text())
     assert (tmp_path / next(iter(settings["yaml.schemas"]))).is_file()
     assert "*.lock.lock" in (tmp_path / ".gitignore").read_text()
+    assert "tavus.lock merge=tavusctl" in (tmp_path / ".gitattributes").read_text()
+    assert "git config merge.tavusctl.driver" in created.stdout
     hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
     assert [h["id"] for h in hooks["repos"][0]["hooks"]] == ["tavusctl-validate", "tavusctl-fmt"]
     workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
@@ -87,6 +90,8 @@ def test_init_declares_environments_each_with_its_key_and_state(
         "staging": {"api_key_env": "TAVUS_API_KEY_STAGING", "state": "state/staging.lock", "vars": {}},
         "prod": {"api_key_env": "TAVUS_API_KEY_PROD", "state": "state/prod.lock", "vars": {}},
     }  # fmt: skip
+    attributes = (tmp_path / ".gitattributes").read_text()
+    assert "state/staging.lock merge=tavusctl\nstate/prod.lock merge=tavusctl\n" in attributes
     plan = (tmp_path / ".github/workflows/tavusctl-plan.yml").read_text()
     assert "environment: [staging, prod]" in plan
     assert "TAVUS_API_KEY_PROD: ${{ secrets.TAVUS_API_KEY_PROD }}" in plan
@@ -108,6 +113,7 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
         "objectives-spec.schema.json",
         "persona-spec.schema.json",
         "plan.schema.json",
+        "project.schema.json",
     ]
     printed = tavusctl("schema")
     assert json.loads(printed.stdout) == json.loads(

@@ -186,7 +186,7 @@ CASES = {
         {"a.yaml": persona("  system_prompt: Hi ${name}\n")},
         [
             "a.yaml:6:18: spec.system_prompt contains the unknown reference '${name}'. Use "
-            "${env:NAME} or ${file:relative/path}, or write $${ for a literal ${."
+            "${env:NAME}, ${var:NAME} or ${file:relative/path}, or write $${ for a literal ${."
         ],
     ),
     "literal secret": (

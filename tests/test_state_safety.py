@@ -129,6 +129,19 @@ def test_global_options_work_after_the_command(ws: Workspace, emu: Emulator) -> 
     assert "POST /v2/personas" in result.stderr  # -vv: every request
 
 
+def test_global_options_work_after_subgroup_and_kit_commands(
+    ws: Workspace, applied: dict[str, str]
+) -> None:
+    ws.lock_path.rename(ws.root / "moved.lock")
+
+    listed = ws.run("state", "list", "--lockfile", "moved.lock")
+    drift = ws.run("drift", "manifests", "--lockfile", "moved.lock")
+
+    assert listed.code == 0, listed.output
+    assert applied["ann"] in listed.stdout
+    assert drift.code == 0, drift.output
+
+
 @pytest.mark.parametrize(
     "option", [["-out=saved.plan"], ["-o", "saved.plan"], ["-out", "saved.plan"]]
 )
@@ -174,6 +187,18 @@ def test_destroy_with_another_accounts_key_forgets_nothing(
     assert result.code == 1
     assert "Destroying now would delete nothing" in result.stderr
     assert ws.lock_path.read_bytes() == before
+
+
+def test_drift_with_another_accounts_key_is_refused_not_reported_as_deletions(
+    ws: Workspace, emu: Emulator, applied: dict[str, str]
+) -> None:
+    result = ws.run("drift", "manifests", TAVUS_API_KEY="tvs-other-account-key")
+
+    assert result.code == 1
+    assert "None of the 3 persona ids recorded in tavus.lock exist" in result.stderr
+    assert "last applied with a different API key" in result.stderr
+    assert "deleted" not in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_allow_recreate_all_recreates_personas_really_deleted(

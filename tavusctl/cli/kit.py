@@ -14,8 +14,10 @@ from tavusctl.cli.main import (
     GlobalOptions,
     _complete_names,
     _console,
+    _env_option,
     _inputs,
     _run,
+    _selected,
     cli,
     echo,
 )
@@ -41,6 +43,7 @@ from tavusctl.cli.main import (
 )
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@_env_option
 @click.pass_obj
 def drift(
     opts: GlobalOptions,
@@ -50,6 +53,7 @@ def drift(
     targets: tuple[str, ...],
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Report what changed on the account outside tavusctl: fields edited in the dashboard,
     managed personas deleted, unmanaged personas with a manifest's persona_name.
@@ -58,7 +62,8 @@ def drift(
     """
     from tavusctl.commands import drift as command
 
-    inputs = _inputs(paths, False, targets, allow_unknown_fields, allow_plaintext_secrets)
+    opts = _selected(opts, envs)
+    inputs = _inputs(opts, paths, False, targets, allow_unknown_fields, allow_plaintext_secrets)
     job = lambda c: command.run(c, inputs, opts.lockfile, fmt, _console(opts))  # noqa: E731
     return int(_run(opts, job))
 

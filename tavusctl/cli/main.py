@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from tavusctl.api.client import TavusClient
     from tavusctl.commands.common import Console, Inputs
+    from tavusctl.manifest.diagnostics import Diagnostic
+    from tavusctl.manifest.project import Environment, Project
     from tavusctl.state.locate import StateLocation
 
 DEFAULT_API_URL = "https://tavusapi.com"
@@ -49,12 +51,21 @@ class GlobalOptions:
     color: bool
     verbose: int
     timeout: float = 30.0
+    envs: tuple[str, ...] = ()  # --env before the command (or TAVUSCTL_ENV)
+    given: frozenset[str] = frozenset()  # global options given on the command line
+    environment: Environment | None = None  # the one selected (see _selected)
+    project: Project | None = None  # tavusctl.yaml, when found
 
     @functools.cached_property
     def state(self) -> StateLocation:
-        """Where the lockfile is, and how it was found (looked up once, when first needed)."""
-        from tavusctl.state.locate import locate
+        """Where the lockfile is, and how it was found (looked up once, when first needed):
+        ``--lockfile``, else the selected environment's state, else ``locate``."""
+        from tavusctl.state.locate import StateLocation, locate
 
+        env = self.environment
+        path = env.state.path if env is not None and env.state is not None else None
+        if self.lockfile_option is None and env is not None and path is not None:
+            return StateLocation(path, f"environment {env.name}")
         return locate(self.lockfile_option, os.environ)
 
     @property
@@ -79,8 +90,17 @@ def _fail(exc: TavusctlError) -> None:
 class TavusctlGroup(click.Group):
     """Turns user errors into one clean line on stderr and an exit code; never a traceback.
 
-    A command that returns an int exits with it (commands return an ``ExitCode``).
+    A command that returns an int exits with it (commands return an ``ExitCode``). Every
+    command added (here or in a subgroup, whenever it is registered) also takes the global
+    options after its name.
     """
+
+    group_class = type  # subgroups (state) are TavusctlGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, click.Group) and cmd.name != "emulator":
+            cmd.params.extend(_late_globals())  # emulator's --api-key means the keys it accepts
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -139,6 +159,14 @@ def _pending(ctx: click.Context) -> str:
     "found from here upward to the repository root, else ./tavus.lock).",
 )
 @click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="NAME",
+    envvar="TAVUSCTL_ENV",
+    help="The environment of tavusctl.yaml to use (env TAVUSCTL_ENV); also after the command.",
+)
+@click.option(
     "--no-color", is_flag=True, help="Never colour output (default: colour on a terminal)."
 )
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
@@ -156,6 +184,7 @@ def cli(
     api_url: str,
     api_key: str | None,
     lockfile: Path | None,
+    envs: tuple[str, ...],
     no_color: bool,
     verbose: int,
     timeout: float,
@@ -166,7 +195,159 @@ def cli(
     """
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     SECRETS_READ.add(api_key)
-    ctx.obj = GlobalOptions(api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout)
+    given = frozenset(
+        name
+        for name in ("api_url", "api_key", "lockfile")
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    )
+    ctx.obj = GlobalOptions(
+        api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout, envs, given
+    )
+
+
+# --- environments (tavusctl.yaml) ----------------------------------------------------------
+
+
+def _env_option(fn: F) -> F:
+    """``--env NAME`` after the command (repeatable where the command plans several)."""
+    return click.option(
+        "--env",
+        "envs",
+        multiple=True,
+        metavar="NAME",
+        help="The environment of tavusctl.yaml to use (env TAVUSCTL_ENV).",
+    )(fn)
+
+
+def _project() -> Project | None:
+    """``tavusctl.yaml`` found from the current folder upward, read (errors located)."""
+    from tavusctl.manifest import project
+
+    found = project.find(Path.cwd())
+    return None if found is None else project.read_or_raise(found, _shown(found))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _selected(opts: GlobalOptions, envs: tuple[str, ...] = ()) -> GlobalOptions:
+    """The options for exactly one environment (``--env`` after the command wins): its key,
+    API URL and state. Without a project file, or one without environments, ``opts`` with the
+    project's defaults; ``--env`` then is an error."""
+    names = envs or opts.envs
+    proj = _project()
+    if proj is None:
+        if names:
+            raise UsageError(
+                f"--env {names[0]} was given, but no tavusctl.yaml was found from here up to "
+                "the repository root. Run tavusctl inside the project, or drop --env."
+            )
+        return opts
+    if len(names) > 1:
+        raise UsageError(
+            f"This command works on one environment, but {len(names)} were given "
+            f"(--env {' --env '.join(names)}). Name one; only plan and diff take several."
+        )
+    env = proj.environment(names[0] if names else None)
+    return _for(opts, proj, env)
+
+
+def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalOptions:
+    """``opts`` for ``env`` of ``proj`` (options given on the command line win)."""
+    if env is None:
+        return replace(opts, project=proj)  # its state: tavusctl.state.locate
+    state = env.state
+    if state is not None and opts.lockfile_option is None:
+        if state.path is None:
+            raise UsageError(
+                f"The state of environment {env.name} is kept in {state.describe()}, which "
+                "this tavusctl cannot read yet; use a lockfile path."
+            )
+        _folder_for(state.path)
+    key = opts.api_key
+    if "api_key" not in opts.given:
+        key = os.environ.get(env.api_key_env) or None
+        SECRETS_READ.add(key)
+    url = opts.api_url
+    if "api_url" not in opts.given and env.api_url:
+        url = env.api_url.rstrip("/")
+    chosen = replace(opts, api_url=url, api_key=key, environment=env, project=proj)
+    _check_state(chosen, env.name)
+    return chosen
+
+
+def _check_state(opts: GlobalOptions, environment: str) -> None:
+    """Refuse a state recorded for another environment (before any request or write)."""
+    from tavusctl.state import lockfile
+    from tavusctl.state.account import check_environment
+
+    if opts.lockfile.exists():
+        check_environment(lockfile.read(opts.lockfile), environment, str(opts.lockfile))
+
+
+def _folder_for(lock: Path) -> None:
+    """Create the folder of a state the project file names (state/prod.lock), when missing."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot create {lock.parent} for the state {lock}: {exc.strerror or exc}. "
+            "Create it, or fix the state path in tavusctl.yaml."
+        ) from None
+
+
+def _selected_many(
+    opts: GlobalOptions, names: tuple[str, ...], all_envs: bool
+) -> list[GlobalOptions]:
+    """The options of each environment named (every one with ``all_envs``)."""
+    proj = _project()
+    if proj is None or not proj.environments:
+        raise UsageError(
+            "Several environments were asked for, but no tavusctl.yaml with environments was "
+            "found from here up to the repository root."
+        )
+    if len(set(names)) != len(names):
+        raise UsageError("An environment is named twice with --env; name each once.")
+    chosen = tuple(proj.environments) if all_envs else names
+    return [_for(opts, proj, proj.environment(name)) for name in chosen]
+
+
+def _plan_many(
+    made: list[tuple[GlobalOptions, Inputs]], output: Any, console: Console, parallelism: int
+) -> int:
+    """Plan several environments, reading their accounts concurrently; one report."""
+    import asyncio
+
+    from tavusctl.commands import plan as command
+    from tavusctl.commands.common import prepare
+    from tavusctl.core.errors import ExitCode, TavusctlError
+
+    async def one(opts: GlobalOptions, inputs: Inputs) -> tuple[str, Any]:
+        name = opts.environment.name if opts.environment else "default"
+        try:
+            async with _client(opts, parallelism) as client:
+                return name, await prepare(client, inputs, opts.lockfile, console)
+        except TavusctlError as exc:
+            raise type(exc)(f"Environment {name}: {exc.message}") from None
+
+    async def main() -> list[tuple[str, Any]]:
+        return list(await asyncio.gather(*(one(o, i) for o, i in made)))
+
+    plans = asyncio.run(main())
+    console.out(command.show_many(plans, output.fmt, console.color))
+    changes = any(p.plan.has_changes for _, p in plans)
+    return int(ExitCode.CHANGES if output.detailed_exitcode and changes else ExitCode.OK)
+
+
+def _manifest_paths(opts: GlobalOptions, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The PATHs given, else the project file's ``manifests``, else none (the current folder)."""
+    if paths or opts.project is None:
+        return paths
+    return tuple(Path(os.path.relpath(p)) for p in opts.project.manifests)
 
 
 def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -185,7 +366,7 @@ def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     elif name == "verbose":
         new = opts.verbose + value
     field = {"lockfile": "lockfile_option", "no_color": "color"}.get(name, name)
-    changes = {field: new}
+    changes: dict[str, Any] = {field: new, "given": opts.given | {name}}
     ctx.obj = replace(opts, **changes)
     ctx.find_root().obj = ctx.obj  # what the group reports after Ctrl-C (see _pending)
     return value
@@ -204,15 +385,6 @@ def _late_globals() -> list[click.Option]:
         click.Option(["-v", "--verbose"], count=True, default=0, **common),
         click.Option(["--timeout"], type=click.FloatRange(min=0.1), default=None, **common),
     ]
-
-
-def _accept_globals_after(command: click.Command) -> None:
-    """Let every (sub)command of ``command`` take the global options after its name."""
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            _accept_globals_after(sub)
-    elif command.name != "emulator":  # its --api-key means the keys it accepts
-        command.params.extend(_late_globals())
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -477,6 +649,7 @@ def main() -> None:
     is_flag=True,
     help="Accept secrets written in manifests instead of read with ${env:NAME}.",
 )
+@_env_option
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -485,34 +658,54 @@ def validate(
     strict: bool,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> None:
     """Check manifests offline: envelope, schema, references, secrets, names.
 
     PATH is a manifest file or a folder searched recursively for *.yaml and *.yml (default: .).
     Every problem is reported, sorted, as file:line:col: message. Exit 0 when valid, 1 when not.
+    tavusctl.yaml is checked too; with environments and no --env, the manifests are checked
+    for every environment (each ${var:} defined wherever its manifest applies).
     """
-    from tavusctl.manifest import diagnostics
+    from tavusctl.manifest import diagnostics, project
     from tavusctl.manifest import load as manifest
 
-    result = manifest.load(
-        paths,
-        allow_unknown_fields=allow_unknown_fields,
-        allow_plaintext_secrets=allow_plaintext_secrets,
-        scrubber=SECRETS_READ,
-        offline_secrets=True,
-    )
-    echo(diagnostics.render(result.diagnostics, fmt), nl=False)
-    if result.unset_secrets:
-        names = ", ".join(result.unset_secrets)
+    found = project.find(Path.cwd())
+    proj, problems = (None, []) if found is None else project.read(found, _shown(found))
+    if proj is not None and not paths:
+        paths = tuple(Path(os.path.relpath(p)) for p in proj.manifests)
+    names = envs or ctx.obj.envs
+    environments: list[Environment | None] = [None]
+    if proj is not None and (proj.environments or names):
+        chosen = names or tuple(proj.environments)
+        environments = [proj.environment(name) for name in chosen]
+    found_all: set[Diagnostic] = set(problems)
+    unset: set[str] = set()
+    count = 0
+    for env in environments:
+        result = manifest.load(
+            paths,
+            allow_unknown_fields=allow_unknown_fields,
+            allow_plaintext_secrets=allow_plaintext_secrets,
+            scrubber=SECRETS_READ,
+            environment=env,
+            project_file=proj.display if proj else project.PROJECT_FILE,
+            offline_secrets=True,
+        )
+        found_all.update(result.diagnostics)
+        unset.update(result.unset_secrets)
+        count = max(count, len(result.resources))
+    every = sorted(found_all)
+    echo(diagnostics.render(every, fmt), nl=False)
+    if unset:
         echo(
-            f"Note: secrets were not resolved: {names} "
-            f"{'is' if len(result.unset_secrets) == 1 else 'are'} not set. validate does not "
+            f"Note: secrets were not resolved: {', '.join(sorted(unset))} "
+            f"{'is' if len(unset) == 1 else 'are'} not set. validate does not "
             "need them; plan and apply do.",
             err=True,
         )
-    summary = diagnostics.summary(result.diagnostics, len(result.resources), strict=strict)
-    echo(summary, err=True)
-    ctx.exit(int(diagnostics.exit_code(result.diagnostics, strict=strict)))
+    echo(diagnostics.summary(every, count, strict=strict), err=True)
+    ctx.exit(int(diagnostics.exit_code(every, strict=strict)))
 
 
 def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
@@ -521,6 +714,12 @@ def _client(opts: GlobalOptions, max_concurrency: int = 16) -> TavusClient:
     from tavusctl.api.wire import check_key
 
     if not opts.api_key:
+        if opts.environment is not None:
+            name, var = opts.environment.name, opts.environment.api_key_env
+            raise UsageError(
+                f"No API key for environment {name}: set {var} (in CI, one secret per "
+                "environment) or pass --api-key."
+            )
         raise UsageError("No API key: set TAVUS_API_KEY or pass --api-key.")
     check_key(opts.api_key)
     log = (lambda line: echo(line, err=True)) if opts.verbose >= 2 else None
@@ -572,6 +771,13 @@ def _manifest_options(fn: F) -> F:
     for option in reversed(
         [
             click.option(
+                "--env",
+                "envs",
+                multiple=True,
+                metavar="NAME",
+                help="The environment of tavusctl.yaml (env TAVUSCTL_ENV); plan takes several.",
+            ),
+            click.option(
                 "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
             ),
             click.option(
@@ -618,6 +824,7 @@ def _manifest_options(fn: F) -> F:
 
 
 def _inputs(
+    opts: GlobalOptions,
     paths: tuple[Path, ...],
     prune: bool,
     targets: tuple[str, ...],
@@ -629,13 +836,14 @@ def _inputs(
     from tavusctl.commands.common import Inputs
 
     return Inputs(
-        paths,
+        _manifest_paths(opts, paths),
         allow_unknown_fields,
         allow_plaintext_secrets,
         prune,
         tuple(targets),
         allow_duplicate_names,
         allow_recreate_all,
+        opts.environment,
     )
 
 
@@ -660,6 +868,9 @@ def _inputs(
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
 )
+@click.option(
+    "--all-envs", is_flag=True, help="Plan every environment of tavusctl.yaml, in one report."
+)
 @_manifest_options
 @click.pass_obj
 def plan(
@@ -669,6 +880,7 @@ def plan(
     plan_file: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    all_envs: bool,
     prune: bool,
     targets: tuple[str, ...],
     parallelism: int,
@@ -676,21 +888,30 @@ def plan(
     allow_plaintext_secrets: bool,
     allow_duplicate_names: bool,
     allow_recreate_all: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Show what apply would change on the Tavus account: a three-way diff of manifests,
     lockfile and live personas. PATH: manifest files or folders (default: .)."""
     from tavusctl.commands import plan as command
 
     output = command.Output(fmt, plan_file, detailed_exitcode)
-    inputs = _inputs(
-        paths,
-        prune,
-        targets,
+    flags = (
         allow_unknown_fields,
         allow_plaintext_secrets,
         allow_duplicate_names,
         allow_recreate_all,
     )
+    names = envs or opts.envs
+    if all_envs or len(names) > 1:
+        many = _selected_many(opts, names, all_envs)
+        if plan_file is not None:
+            raise UsageError(
+                "--out saves the plan of one environment; name one --env to save a plan."
+            )
+        made = [(o, _inputs(o, paths, prune, targets, *flags)) for o in many]
+        return int(_plan_many(made, output, _console(opts), parallelism))
+    opts = _selected(opts, envs)
+    inputs = _inputs(opts, paths, prune, targets, *flags)
 
     async def job(client: TavusClient) -> int:
         notice = _no_lockfile(opts)
@@ -724,6 +945,7 @@ def apply(
     allow_plaintext_secrets: bool,
     allow_duplicate_names: bool,
     allow_recreate_all: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Make the Tavus account match the manifests: plan, confirm, write.
 
@@ -737,10 +959,12 @@ def apply(
     from tavusctl.commands import saved_plan as saved
     from tavusctl.state import lockfile
 
+    opts = _selected(opts, envs)
     console = _console(opts)
     execution = command.Execution(parallelism, not no_preconditions, fail_fast)
     ok = partial(approve, verb="apply", auto_approve=auto_approve)
     inputs = _inputs(
+        opts,
         paths,
         prune,
         targets,
@@ -784,6 +1008,41 @@ def _refuse_plan_options(plan_file: Path, inputs: Inputs) -> None:
         )
 
 
+@cli.command("diff")
+@_env_option
+@click.pass_obj
+def diff(opts: GlobalOptions, envs: tuple[str, ...]) -> int:
+    """Compare what two environments hold live (--env A --env B): each managed resource read
+    from each account through each state. Exit 0 when they agree, 2 when they differ."""
+    import asyncio
+
+    from tavusctl.commands import promote
+    from tavusctl.core.errors import ExitCode
+    from tavusctl.state import lockfile
+
+    names = envs or opts.envs
+    if len(names) != 2:
+        raise UsageError(
+            "diff compares two environments: name them, e.g. tavusctl diff --env staging "
+            f"--env prod ({len(names)} given)."
+        )
+    sides = _selected_many(opts, names, False)
+
+    async def one(o: GlobalOptions) -> promote.Side:
+        name = o.environment.name if o.environment else "default"
+        async with _client(o) as client:
+            return await promote.read(client, name, lockfile.read(o.lockfile))
+
+    async def both() -> list[promote.Side]:
+        return list(await asyncio.gather(*(one(o) for o in sides)))
+
+    a, b = asyncio.run(both())
+    lines, differ = promote.compare(a, b)
+    for line in lines:
+        echo(line)
+    return int(ExitCode.CHANGES if differ else ExitCode.OK)
+
+
 # --- lifecycle: state, import, export, conversation, destroy -------------------------------
 
 
@@ -793,9 +1052,11 @@ def state() -> None:
 
 
 @state.command("list")
+@_env_option
 @click.pass_obj
-def state_list(opts: GlobalOptions) -> None:
+def state_list(opts: GlobalOptions, envs: tuple[str, ...]) -> None:
     """List every managed resource and its persona id."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
     from tavusctl.state import lockfile
 
@@ -808,9 +1069,11 @@ def state_list(opts: GlobalOptions) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
+@_env_option
 @click.pass_obj
-def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
+def state_show(opts: GlobalOptions, name: str, fmt: str, envs: tuple[str, ...]) -> None:
     """Show the spec last applied to NAME; secrets are never shown."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
     from tavusctl.state import lockfile
 
@@ -819,9 +1082,11 @@ def state_show(opts: GlobalOptions, name: str, fmt: str) -> None:
 
 @state.command("rm")
 @click.argument("name", shell_complete=_complete_names)
+@_env_option
 @click.pass_obj
-def state_rm(opts: GlobalOptions, name: str) -> None:
+def state_rm(opts: GlobalOptions, name: str, envs: tuple[str, ...]) -> None:
     """Forget NAME; its persona stays on the Tavus account, unmanaged."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     echo(state_mod.remove(opts.lockfile, name))
@@ -830,9 +1095,11 @@ def state_rm(opts: GlobalOptions, name: str) -> None:
 @state.command("mv")
 @click.argument("old", shell_complete=_complete_names)
 @click.argument("new")
+@_env_option
 @click.pass_obj
-def state_mv(opts: GlobalOptions, old: str, new: str) -> None:
+def state_mv(opts: GlobalOptions, old: str, new: str, envs: tuple[str, ...]) -> None:
     """Rename OLD to NEW, keeping its persona (rename the manifest's metadata.name too)."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     echo(state_mod.move(opts.lockfile, old, new))
@@ -875,6 +1142,7 @@ def state_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
 )
 @click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
 @click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@_env_option
 @click.pass_obj
 def import_(
     opts: GlobalOptions,
@@ -883,6 +1151,7 @@ def import_(
     by_name: bool,
     allow_unknown_fields: bool,
     allow_plaintext_secrets: bool,
+    envs: tuple[str, ...],
 ) -> int:
     """Adopt the existing persona PERSONA_ID as NAME, without recreating it.
 
@@ -893,12 +1162,14 @@ def import_(
     from tavusctl.commands import lifecycle
     from tavusctl.manifest.load import load_or_raise
 
+    opts = _selected(opts, envs)
     if not by_name and len(args) < 2:
         raise UsageError(
             "import needs NAME and PERSONA_ID (tavusctl import interviewer p1234abcd), or "
             "--by-name to adopt every unmanaged persona whose persona_name a manifest has."
         )
     paths = [Path(a) for a in (args if by_name else args[2:])]
+    paths = paths or list(_manifest_paths(opts, ()))
     for path in paths:
         if not path.exists():
             raise UsageError(f"Path '{path}' does not exist.")
@@ -909,6 +1180,7 @@ def import_(
         allow_unknown_fields=allow_unknown_fields,
         allow_plaintext_secrets=allow_plaintext_secrets,
         scrubber=SECRETS_READ,
+        environment=opts.environment,
     ).resources
     if by_name:
         clean, lines = _run(
@@ -935,8 +1207,11 @@ def import_(
     help="Folder to write the manifests into.",
 )
 @click.argument("persona_ids", nargs=-1)
+@_env_option
 @click.pass_obj
-def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> None:
+def export_(
+    opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...], envs: tuple[str, ...]
+) -> None:
     """Write manifests from live personas (default: every user persona) and manage them.
 
     Secrets become ${env:...} references (the variables to set are listed); an existing file
@@ -944,6 +1219,7 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
     """
     from tavusctl.commands.export import export_personas
 
+    opts = _selected(opts, envs)
     result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
     for line in result.lines():
         echo(line)
@@ -953,9 +1229,13 @@ def export_(opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...]) -> Non
 @click.argument("name", shell_complete=_complete_names)
 @click.option("--test-mode", is_flag=True, help="Create it without a replica joining (no cost).")
 @click.option("--replica-id", default=None, help="Replica to use instead of the persona default.")
+@_env_option
 @click.pass_obj
-def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None) -> None:
+def conversation(
+    opts: GlobalOptions, name: str, test_mode: bool, replica_id: str | None, envs: tuple[str, ...]
+) -> None:
     """Start a conversation with the managed persona NAME and print its URL."""
+    opts = _selected(opts, envs)
     from tavusctl.commands.lifecycle import start_conversation
     from tavusctl.state import lockfile
 
@@ -977,9 +1257,17 @@ def conversation(opts: GlobalOptions, name: str, test_mode: bool, replica_id: st
     help="Concurrent API requests.",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_env_option
 @click.pass_obj
-def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast: bool) -> int:
+def destroy(
+    opts: GlobalOptions,
+    auto_approve: bool,
+    parallelism: int,
+    fail_fast: bool,
+    envs: tuple[str, ...],
+) -> int:
     """Delete every persona the lockfile records, after confirmation (like apply's)."""
+    opts = _selected(opts, envs)
     from functools import partial
 
     from tavusctl.apply.execute import Options
@@ -992,7 +1280,3 @@ def destroy(opts: GlobalOptions, auto_approve: bool, parallelism: int, fail_fast
         c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
     )
     return int(_run(opts, job, parallelism))
-
-
-for _command in cli.commands.values():
-    _accept_globals_after(_command)

@@ -12,6 +12,7 @@ from tavusctl.api.fetch import fetch_account
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
+from tavusctl.manifest.project import Environment
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import Scope, make_plan
 from tavusctl.state import lockfile
@@ -41,6 +42,7 @@ class Inputs:
     targets: tuple[str, ...] = ()
     allow_duplicate_names: bool = False
     allow_recreate_all: bool = False
+    environment: Environment | None = None  # tavusctl.yaml's, for ${var:}
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
         allow_unknown_fields=inputs.allow_unknown_fields,
         allow_plaintext_secrets=inputs.allow_plaintext_secrets,
         scrubber=console.scrubber,
+        environment=inputs.environment,
     )
     for warning in result.warnings:
         console.err(f"{warning.location}: warning: {warning.message}")
@@ -92,7 +95,8 @@ async def prepare(
         console.err(no_lockfile)
     live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     account = lock.account
-    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
+    env = inputs.environment.name if inputs.environment else None
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all, env=env)
     scope = scope_of(inputs, resources, lock, lock_path)
     plan = make_plan(
         resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
@@ -109,17 +113,19 @@ def bound(
     *,
     allow: bool = False,
     destroying: bool = False,
+    env: str | None = None,
 ) -> Lockfile:
-    """``lock`` bound to the client's account; refused if none of its ids is there."""
-    current = account_of(client, lock.salt)
+    """``lock`` bound to the client's account (and environment, when known); refused if none
+    of its ids is there."""
+    current = account_of(client, lock.salt, env)
     if not allow:
         check_bound(lock, live, current, str(lock_path), destroying=destroying)
     return bind(lock, current)
 
 
-def account_of(client: TavusClient, salt: str) -> Account:
+def account_of(client: TavusClient, salt: str, environment: str | None = None) -> Account:
     """The account ``client`` reaches, as a lockfile salted with ``salt`` records it."""
-    return Account(client.base_url, client.key_fingerprint(salt))
+    return Account(client.base_url, client.key_fingerprint(salt), environment)
 
 
 def relative_file(path: Path, lock_path: Path) -> str:

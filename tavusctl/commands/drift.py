@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
-from tavusctl.commands.common import Console, Inputs, load, read_lock, recorded_ids
+from tavusctl.commands.common import Console, Inputs, bound, load, read_lock, recorded_ids
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.drift import DriftReport, find_drift
 from tavusctl.plan.planner import make_plan
@@ -27,6 +27,8 @@ async def report(
     resources = load(inputs, console)
     lock, _ = read_lock(lock_path)
     live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
+    # Another account's key would show every recorded persona as deleted: refuse, as plan does.
+    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all)
     plan = make_plan(resources, lock, live.objects, targets=inputs.targets)
     return find_drift(plan, resources, lock, live.objects)
 

@@ -30,7 +30,7 @@ class Initialized:
     def lines(self) -> list[str]:
         out = [f"Created a tavusctl project in {self.root}:"]
         out += [f"  {path}" for path in self.written]
-        out += ["", "Next:", "  tavusctl validate"]
+        out += ["", "Next:", f"  {scaffold.MERGE_DRIVER}   (once per clone)", "  tavusctl validate"]
         keys = [scaffold.key_variable(e) for e in self.options.environments] or ["TAVUS_API_KEY"]
         env = " --env " + self.options.environments[0] if self.options.environments else ""
         out.append(f"  {keys[0]}=... tavusctl plan{env}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from tavusctl.api.client import TavusClient
 from tavusctl.commands import saved_plan
 from tavusctl.commands.common import Console, Inputs, Planned, prepare
 from tavusctl.core.errors import ExitCode
-from tavusctl.render.markdown import Label, render_markdown
-from tavusctl.render.text import render_json, render_text
+from tavusctl.plan.model import ActionKind, Plan
+from tavusctl.render.markdown import BUDGET, Label, marker, render_markdown
+from tavusctl.render.text import FORMAT_VERSION, render_json, render_text, summary
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,57 @@ def labels(planned: Planned) -> dict[str, Label]:
 def _display(spec: Mapping[str, Any]) -> str | None:
     name = spec.get("persona_name")
     return name if isinstance(name, str) and name else None
+
+
+# --- plans across environments (plan --env a --env b, --all-envs) ---------------------------
+
+
+def show_many(plans: Sequence[tuple[str, Planned]], fmt: str, color: bool) -> str:
+    """Several environments' plans as one report (see :func:`markdown_many` for markdown)."""
+    if fmt == "json":
+        docs = {name: json.loads(show(planned, "json", color)) for name, planned in plans}
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "has_changes": any(p.plan.has_changes for _, p in plans),
+            "environments": docs,
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return markdown_many(plans)
+    parts = [f"=== Environment {name} ===\n{show(planned, fmt, color)}" for name, planned in plans]
+    return "\n".join(parts)
+
+
+def counts(plan: Plan) -> tuple[int, int, int, int]:
+    """create (recreates included), update, delete, and drift (updates reverting edits)."""
+    n = plan.counts()
+    drift = sum(1 for a in plan.actions if any(op.drift for op in a.operations))
+    creates = n[ActionKind.CREATE] + n[ActionKind.RECREATE]
+    return creates, n[ActionKind.UPDATE], n[ActionKind.DELETE], drift
+
+
+def markdown_many(plans: Sequence[tuple[str, Planned]], budget: int = BUDGET) -> str:
+    """One comment: a summary table (environment × create / update / delete / drift), then a
+    collapsible section per environment, each given an equal share of what the budget leaves."""
+    names = [name for name, _ in plans]
+    head = (
+        f"{marker('+'.join(names))}\n### tavusctl plan · {', '.join(names)}\n\n"
+        "| environment | create | update | delete | drift |\n|---|---:|---:|---:|---:|\n"
+    )
+    for name, planned in plans:
+        head += f"| {name} | " + " | ".join(str(n) for n in counts(planned.plan)) + " |\n"
+    wrapper = len("<details><summary></summary>\n\n\n</details>\n") + 200
+    share = (budget - len(head) - len(plans) * wrapper) // max(len(plans), 1)
+    out = head + "\n"
+    for name, planned in plans:
+        inner = render_markdown(
+            planned.plan,
+            budget=share,
+            requests=planned.requests,
+            labels=labels(planned),
+            environment=name,
+        ).split("\n", 1)[1]  # without its own marker: the comment has one
+        state = " open" if planned.plan.has_changes and len(plans) == 1 else ""
+        title = f"{name}: {summary(planned.plan, None)}"
+        out += f"<details{state}><summary>{title}</summary>\n\n{inner}\n</details>\n"
+    return out[:budget]

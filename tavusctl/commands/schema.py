@@ -15,11 +15,13 @@ from tavusctl.core.errors import UsageError
 from tavusctl.kinds import KINDS
 
 MANIFEST = "manifest.schema.json"
-# The manifest's, each kind's spec schema (the manifest's refers to them), the plan's.
+# The manifest's, each kind's spec schema (the manifest's refers to them), the plan's, the
+# project file's.
 NAMES = (
     MANIFEST,
     *dict.fromkeys(k.spec_schema for k in KINDS.values() if k.spec_schema),
     "plan.schema.json",
+    "project.schema.json",
 )
 FOLDER = "schemas"
 

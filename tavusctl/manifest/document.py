@@ -33,6 +33,9 @@ class Options:
     environ: Mapping[str, str]
     seen: Scrubber  # secret values read go here, so that no output can echo them
     unset_secrets: set[str] | None = None  # offline: unset secret variables are noted here
+    environment: str | None = None  # the selected environment (metadata.environments, ${var:})
+    variables: Mapping[str, object] | None = None  # its vars; None when none is selected
+    variables_file: str = "tavusctl.yaml"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class DocumentLoader:
         if not self._is_manifest(value):
             return Loaded(None, self.found)
         self.is_secret: SecretRule = kinds.of(value["kind"]).secrets
+        if not self._applies(value):
+            return Loaded(None, self.found)
         allow_unknown = self.options.allow_unknown_fields or _annotated(value)
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
@@ -109,6 +114,15 @@ class DocumentLoader:
         )
         return False
 
+    def _applies(self, value: dict[str, object]) -> bool:
+        """Whether the manifest applies to the selected environment (metadata.environments)."""
+        metadata = value.get("metadata")
+        wanted = metadata.get("environments") if isinstance(metadata, dict) else None
+        env = self.options.environment
+        if not isinstance(wanted, list) or env is None:
+            return True
+        return env in wanted
+
     def _bad_kind(self, value: dict[str, object]) -> bool:
         kind = value.get("kind")
         path = "/kind" if "kind" in value else ""
@@ -128,7 +142,7 @@ class DocumentLoader:
             return self._resolve_string(node, path)
         return node
 
-    def _resolve_string(self, text: str, path: str) -> str:
+    def _resolve_string(self, text: str, path: str) -> object:
         key = refs.key_of(text)
         if key is not None or refs.mentions(text):
             return self._reference(text, key, path)
@@ -141,16 +155,19 @@ class DocumentLoader:
             secret=self.is_secret(spec_path),
             seen=self.options.seen,
             unset_secrets=self.options.unset_secrets,
+            variables=self.options.variables,
+            environment=self.options.environment,
+            variables_file=self.options.variables_file,
         )
         try:
-            resolved = references.resolve(text, ctx)
+            value, env_names = references.resolve_value(text, ctx)
         except references.ReferenceProblem as problem:
             self.failed.append(path)
             self._add(path, "error", str(problem))
             return text
-        if resolved.env_names and ctx.secret:
-            self.secrets[spec_path] = resolved.env_names[0]
-        return resolved.value
+        if env_names and ctx.secret:
+            self.secrets[spec_path] = env_names[0]
+        return value
 
     def _reference(self, text: str, key: str | None, path: str) -> str:
         """A ``${ref:Kind/name}`` stays as written (the planner resolves it); recorded."""

@@ -19,6 +19,7 @@ from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import discover, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options, Reference
+from tavusctl.manifest.project import Environment
 
 __all__ = ["Diagnostic", "LoadResult", "Options", "load", "load_or_raise"]
 
@@ -50,17 +51,29 @@ def load(
     environ: Mapping[str, str] = os.environ,
     scrubber: Scrubber | None = None,
     offline_secrets: bool = False,
+    environment: Environment | None = None,
+    project_file: str = "tavusctl.yaml",
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
     Every secret value read is added to ``scrubber``. With ``offline_secrets`` (validate), a
     secret field reading an unset variable is no error: it is listed in ``unset_secrets`` (a
-    fork's pull request has no secrets). Raises ``ManifestError`` only when a path does not
-    exist or a folder holds no manifests.
+    fork's pull request has no secrets). ``environment`` (from the project file) gives
+    ``${var:}`` its values and skips manifests whose ``metadata.environments`` leave it out.
+    Raises ``ManifestError`` only when a path does not exist or a folder holds no manifests.
     """
     seen = Scrubber() if scrubber is None else scrubber
     unset: set[str] | None = set() if offline_secrets else None
-    options = Options(allow_unknown_fields, allow_plaintext_secrets, environ, seen, unset)
+    options = Options(
+        allow_unknown_fields,
+        allow_plaintext_secrets,
+        environ,
+        seen,
+        unset,
+        environment=environment.name if environment else None,
+        variables=environment.vars if environment else None,
+        variables_file=project_file,
+    )
     loaded = [
         item
         for source in discover.find(paths or [Path(".")])

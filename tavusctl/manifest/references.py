@@ -5,6 +5,10 @@ plan output. So ``${file:}`` reads only files inside the folder tree the manifes
 from (never hidden ones), and ``${env:}`` outside secret fields reads only variables named
 ``TAVUSCTL_*``.
 ``$${`` writes a literal ``${``.
+
+``${var:NAME}`` reads a variable of the selected environment (``tavusctl.yaml``). As the whole
+value it keeps the variable's YAML type; inside text it must be a string or a number. Variables
+are in git, so a secret field never reads one (``${env:}`` is for secrets).
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class Context:
     secret: bool
     seen: Scrubber
     unset_secrets: set[str] | None = None  # offline: collect unset secret variables here
+    variables: Mapping[str, object] | None = None  # the environment's vars (None: none chosen)
+    environment: str | None = None
+    variables_file: str = "tavusctl.yaml"
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,19 @@ class Resolved:
 def has_reference(text: str) -> bool:
     """Whether ``text`` contains a reference or an escaped ``$${``."""
     return _REFERENCE.search(text) is not None
+
+
+_WHOLE_VAR = re.compile(r"\$\{var:([^}]*)\}")
+
+
+def resolve_value(text: str, ctx: Context) -> tuple[object, tuple[str, ...]]:
+    """``text`` resolved; a whole ``${var:NAME}`` keeps the variable's type. Also returns the
+    environment variables read. Raises ``ReferenceProblem`` for the first bad reference."""
+    whole = _WHOLE_VAR.fullmatch(text)
+    if whole:
+        return _var(whole.group(1), ctx), ()
+    resolved = resolve(text, ctx)
+    return resolved.value, resolved.env_names
 
 
 def resolve(text: str, ctx: Context) -> Resolved:
@@ -80,10 +100,44 @@ def _resolve_one(body: str, ctx: Context, env_names: list[str]) -> str:
         return _env(arg, ctx)
     if sep and kind == "file":
         return _file(arg, ctx)
+    if sep and kind == "var":
+        value = _var(arg, ctx)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ReferenceProblem(
+                f"{ctx.field} uses '${{var:{arg}}}' inside text, but in environment "
+                f"{ctx.environment} it is {type(value).__name__}, not a string or a number. Use "
+                "it as the whole value, or make the variable a string."
+            )
+        return str(value)
     raise ReferenceProblem(
-        f"{ctx.field} contains the unknown reference '${{{body}}}'. Use ${{env:NAME}} or "
-        "${file:relative/path}, or write $${ for a literal ${."
+        f"{ctx.field} contains the unknown reference '${{{body}}}'. Use ${{env:NAME}}, "
+        "${var:NAME} or ${file:relative/path}, or write $${ for a literal ${."
     )
+
+
+def _var(name: str, ctx: Context) -> object:
+    ref = f"${{var:{name}}}"
+    if not _ENV_NAME.fullmatch(name):
+        raise ReferenceProblem(f"{ctx.field}: '{ref}' is not a valid variable name.")
+    if ctx.secret:
+        raise ReferenceProblem(
+            f"{ctx.field} is a secret field and reads '{ref}', but variables sit in git in "
+            f"{ctx.variables_file}, so they are never secrets. Read the secret from the "
+            f"environment instead: ${{env:NAME}}."
+        )
+    if ctx.variables is None:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but no environment is selected: variables belong to "
+            f"the environments of {ctx.variables_file}. Pass --env NAME (or set TAVUSCTL_ENV), "
+            "or declare environments there."
+        )
+    if name not in ctx.variables:
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but environment {ctx.environment} has no variable "
+            f"{name}. Add it under environments.{ctx.environment}.vars in {ctx.variables_file}, "
+            "or limit this manifest with metadata.environments."
+        )
+    return ctx.variables[name]
 
 
 def _env(name: str, ctx: Context) -> str:

@@ -134,6 +134,11 @@ class _Error:
         )
 
 
+def translate(raw: ValidationError) -> Iterator[Finding]:
+    """One jsonschema error of any bundled schema (the project file's too), as findings."""
+    return _translate(raw, False, SPEC_SCHEMA)
+
+
 def _translate(raw: ValidationError, allow_unknown: bool, spec_name: str) -> Iterator[Finding]:
     error = _Error.of(raw)
     tokens = error.tokens

@@ -39,6 +39,7 @@ def files(options: Options) -> dict[str, str]:
         "tavusctl.yaml": project_file(options.environments),
         f"{MANIFESTS}/example.yaml": EXAMPLE_MANIFEST,
         ".gitignore": GITIGNORE,
+        ".gitattributes": gitattributes(options.environments),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
         ".vscode/settings.json": VSCODE_SETTINGS,
     }
@@ -64,6 +65,7 @@ def key_variable(environment: str | None) -> str:
 def project_file(environments: Sequence[str]) -> str:
     """``tavusctl.yaml``, as design.md describes it."""
     head = (
+        "# yaml-language-server: $schema=schemas/project.schema.json\n"
         "# The tavusctl project file. Paths are relative to this file.\n"
         "apiVersion: tavusctl/v1\n"
         "kind: Project\n"
@@ -162,9 +164,18 @@ spec:
 """
 
 GITIGNORE = """\
-# tavusctl: the guard file a run holds while it writes the state (never commit it)
+# tavusctl: the guard file older tavusctl versions left beside the lockfile (runs now lock a
+# file in the temporary folder, outside the working tree); never commit it
 *.lock.lock
 """
+MERGE_DRIVER = "git config merge.tavusctl.driver 'tavusctl state merge-driver %O %A %B'"
+
+
+def gitattributes(environments: Sequence[str]) -> str:
+    """The state files merge with tavusctl's merge driver (set up once per clone)."""
+    head = f"# tavusctl merges its state entry by entry; once per clone: {MERGE_DRIVER}\n"
+    return head + "".join(f"{path} merge=tavusctl\n" for path in state_files(environments))
+
 
 PRE_COMMIT_CONFIG = f"""\
 repos:

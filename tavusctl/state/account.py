@@ -18,8 +18,24 @@ from tavusctl.state.lockfile import Account, Lockfile
 
 
 def bind(lock: Lockfile, current: Account) -> Lockfile:
-    """``lock`` recording ``current`` as its account (the next write saves it)."""
+    """``lock`` recording ``current`` as its account (the next write saves it). A ``current``
+    without an environment keeps the one recorded (commands that do not know it never erase it)."""
+    if current.environment is None and lock.account is not None:
+        current = replace(current, environment=lock.account.environment)
     return lock if lock.account == current else replace(lock, account=current)
+
+
+def check_environment(lock: Lockfile, environment: str, lock_name: str) -> None:
+    """Refuse (LockfileError) a state recorded for another environment than ``environment``."""
+    recorded = lock.account.environment if lock.account is not None else None
+    if recorded is None or recorded == environment:
+        return
+    raise LockfileError(
+        f"{lock_name} is the state of environment {recorded}, not of environment "
+        f"{environment}: using it would plan {environment}'s account against {recorded}'s "
+        f"personas, so nothing was read or written. Use --env {recorded} with this state, or "
+        f"fix environments.{environment}.state in tavusctl.yaml (or drop --lockfile)."
+    )
 
 
 def check_bound(
@@ -54,8 +70,16 @@ def check_bound(
     raise LockfileError(
         f"None of the {n} persona id{'' if n == 1 else 's'} recorded in {lock_name} exist"
         f"{'s' if n == 1 else ''} on the account this API key reaches at {current.api_url}: "
-        f"{_cause(lock.account, current)} {then} Check TAVUS_API_KEY, --api-url and "
-        f"--lockfile (or the environment). {out}"
+        f"{_cause(lock.account, current)} {then} {_check(current)} {out}"
+    )
+
+
+def _check(current: Account) -> str:
+    if current.environment is None:
+        return "Check TAVUS_API_KEY, --api-url and --lockfile (or the environment)."
+    return (
+        f"This is environment {current.environment}: check that its API key variable in "
+        "tavusctl.yaml holds that environment's key, and its api_url and state."
     )
 
 

@@ -46,9 +46,13 @@ class EntryJson(_EntryJson, total=False):
     file: str
 
 
-class AccountJson(TypedDict):
+class _AccountJson(TypedDict):
     api_url: str
     key_fingerprint: str
+
+
+class AccountJson(_AccountJson, total=False):
+    environment: str  # the environment of tavusctl.yaml this state belongs to
 
 
 class _LockfileJson(TypedDict):
@@ -88,13 +92,18 @@ class LockEntry:
 
 @dataclass(frozen=True)
 class Account:
-    """The account a lockfile belongs to: the API URL and a salted fingerprint of the key."""
+    """The account a lockfile belongs to: the API URL, a salted fingerprint of the key, and the
+    environment of tavusctl.yaml it was applied as (a state belongs to one environment)."""
 
     api_url: str
     key_fingerprint: str
+    environment: str | None = None
 
     def to_json(self) -> AccountJson:
-        return {"api_url": self.api_url, "key_fingerprint": self.key_fingerprint}
+        out: AccountJson = {"api_url": self.api_url, "key_fingerprint": self.key_fingerprint}
+        if self.environment is not None:
+            out["environment"] = self.environment
+        return out
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,12 @@ def parse(text: str, name: str) -> Lockfile:
             for key, item in data["resources"].items()
         }
         account = data.get("account")
-        bound = None if account is None else Account(**{k: str(account[k]) for k in _ACCOUNT})
+        bound = None
+        if account is not None:
+            bound = Account(
+                **{k: str(account[k]) for k in _ACCOUNT},
+                environment=_text(account.get("environment"), "environment"),
+            )
         return Lockfile(salt=str(data["salt"]), entries=entries, account=bound)
     except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None

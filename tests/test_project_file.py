@@ -1,0 +1,92 @@
+"""The project file tavusctl.yaml: read with locations, checked by its schema, states unshared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tavusctl import scaffold
+from tavusctl.core.errors import ManifestError
+from tavusctl.manifest import project
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tavusctl.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_what_init_writes_reads(tmp_path: Path) -> None:
+    for envs in ((), ("staging", "prod")):
+        path = _write(tmp_path, scaffold.project_file(envs))
+        found = project.read_or_raise(path)
+        assert found.manifests == (tmp_path / scaffold.MANIFESTS,)
+        assert list(found.environments) == list(envs)
+        if envs:
+            prod = found.environments["prod"]
+            assert prod.api_key_env == "TAVUS_API_KEY_PROD"
+            assert prod.state == project.State(path=tmp_path / "state/prod.lock")
+
+
+def test_full_example(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "apiVersion: tavusctl/v1\nkind: Project\nmanifests: [personas]\nenvironments:\n"
+        "  staging:\n    api_key_env: K_STAGING\n    api_url: http://x\n"
+        "    state: state/staging.lock\n    vars:\n      face: r1\n      n: 3\n"
+        "  prod:\n    state:\n      backend: postgres\n      url_env: TAVUSCTL_STATE_URL\n"
+        "      workspace: acme-prod\n    vars: {face: r2}\n",
+    )
+    found = project.read_or_raise(path)
+    staging = found.environments["staging"]
+    assert staging.vars == {"face": "r1", "n": 3}
+    assert staging.api_url == "http://x"
+    assert staging.var_locations["n"].line == 11
+    assert found.environments["prod"].state == project.State(
+        "postgres", None, "TAVUSCTL_STATE_URL", "acme-prod"
+    )
+    assert found.environments["prod"].api_key_env == "TAVUS_API_KEY"
+
+
+def test_problems_are_located(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "apiVersion: tavusctl/v1\nkind: Project\nmanifest: [x]\nenvironments:\n"
+        "  Prod:\n    state: a.lock\n  staging:\n    state: 3\n",
+    )
+    found, problems = project.read(path, "tavusctl.yaml")
+    assert found is None
+    text = "\n".join(str(p) for p in problems)
+    assert (
+        "tavusctl.yaml:3:1: Unknown field 'manifest' in the project file. Did you mean 'manifests'?"
+        in text
+    )
+    assert "tavusctl.yaml:5:" in text and "Prod" in text
+    assert "tavusctl.yaml:8:12: environments.staging.state must be a lockfile path" in text
+
+
+def test_two_environments_sharing_a_state(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "apiVersion: tavusctl/v1\nkind: Project\nenvironments:\n"
+        "  staging:\n    state: s.lock\n  prod:\n    state: ./s.lock\n",
+    )
+    with pytest.raises(ManifestError) as err:
+        project.read_or_raise(path, "tavusctl.yaml")
+    assert str(err.value).startswith("tavusctl.yaml:7:12: environments.prod.state is ")
+    assert "state of environment staging too" in str(err.value)
+
+
+def test_choosing_an_environment(tmp_path: Path) -> None:
+    path = _write(tmp_path, scaffold.project_file(("staging", "prod")))
+    found = project.read_or_raise(path, "tavusctl.yaml")
+    assert found.environment("prod") is found.environments["prod"]
+    with pytest.raises(ManifestError, match="declares the environments staging, prod: choose"):
+        found.environment(None)
+    with pytest.raises(ManifestError, match="declares staging, prod"):
+        found.environment("qa")
+    plain = project.read_or_raise(_write(tmp_path, scaffold.project_file(())))
+    assert plain.environment(None) is None
+    with pytest.raises(ManifestError, match="declares no environments"):
+        plain.environment("prod")
