@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.support.emulator import Emulator
-from tests.support.fields2026 import EVERY_2026_FIELD
+from tests.support.fields2026 import EVERY_2026_FIELD, as_pal
 from tests.support.workspace import API_KEY, Workspace
 
 SWITCHES: list[dict[str, Any]] = [
@@ -25,6 +25,8 @@ SWITCHES: list[dict[str, Any]] = [
     {"secrets": "masked"},
     {"secrets": "masked-stars"},
     {"secrets": "omitted"},
+    {"secrets": "masked-bullets"},
+    {"secrets": "masked-ellipsis"},
     {"fill_defaults": True},
     {"missing_status": 404},
     {"patch_response": "message"},
@@ -59,13 +61,15 @@ def write(ws: Workspace, kind: str, spec: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "switch", SWITCHES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults"
 )
-def test_every_2026_persona_field_round_trips_under_each_switch(
-    ws: Workspace, emu: Emulator, switch: dict[str, Any]
+@pytest.mark.parametrize("kind", ["Persona", "Pal"])
+def test_every_2026_field_round_trips_under_each_switch_for_both_kinds(
+    ws: Workspace, emu: Emulator, switch: dict[str, Any], kind: str
 ) -> None:
     emu.configure(**switch)
-    write(ws, "Persona", EVERY_2026_FIELD)
+    spec = EVERY_2026_FIELD if kind == "Persona" else as_pal(EVERY_2026_FIELD)
+    write(ws, kind, spec)
     assert_round_trip(ws)
-    write(ws, "Persona", changed(EVERY_2026_FIELD))
+    write(ws, kind, changed(spec))
     assert_update(ws)
 
 

@@ -111,6 +111,7 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
         "guardrail-spec.schema.json",
         "manifest.schema.json",
         "objectives-spec.schema.json",
+        "pal-spec.schema.json",  # manifest.schema.json refers to it for kind: Pal
         "persona-spec.schema.json",
         "plan.schema.json",
         "project.schema.json",

@@ -17,6 +17,7 @@ SCHEMAS = ROOT / "schemas"
 NAMES = [
     "manifest.schema.json",
     "persona-spec.schema.json",
+    "pal-spec.schema.json",
     "guardrail-spec.schema.json",
     "objectives-spec.schema.json",
 ]

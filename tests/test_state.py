@@ -108,9 +108,11 @@ def test_mv_refuses_a_name_a_manifest_could_not_have(lock_path: Path, bad: str) 
 
 
 @pytest.mark.parametrize("new", ["x/y", "Agent/sales-coach"])
-def test_mv_refuses_a_kind_other_than_persona(lock_path: Path, new: str) -> None:
+def test_mv_refuses_a_kind_tavusctl_does_not_manage(lock_path: Path, new: str) -> None:
     before = lock_path.read_text()
-    with pytest.raises(UsageError, match="tavusctl manages personas only"):
+    with pytest.raises(
+        UsageError, match="is not a resource tavusctl manages: the kinds are Persona, Pal"
+    ):
         state.move(lock_path, "interviewer", new)
     assert lock_path.read_text() == before
 

@@ -39,7 +39,7 @@ spec:
 
 def test_examples_are_valid(tavusctl: Run) -> None:
     result = tavusctl("validate", str(EXAMPLES), env={"LLM_API_KEY": "demo"})
-    assert (result.code, result.stdout, result.stderr) == (0, "", "5 manifests valid\n")
+    assert (result.code, result.stdout, result.stderr) == (0, "", "8 manifests valid\n")
 
 
 def test_examples_validate_offline_without_their_secret_variable(tavusctl: Run) -> None:

@@ -65,9 +65,14 @@ async def fetch_account(
     """The objects of every kind in use (see :func:`fetch_live`), concurrently. ``wanted``
     maps a kind's name to the ids to read even if its list does not show them (the ids the
     state records); ``mentioned`` names the kinds the manifests declare. A kind neither
-    mentioned nor with a wanted id is not read at all: no request."""
+    mentioned nor with a wanted id is not read at all: no request.
+
+    A Persona and a PAL are one object seen through two collections: an id found under both
+    is kept under the kind that wants it (else the first kind), so that ``objects`` gives each
+    recorded id in its own kind's words.
+    """
     start = client.requests_made
-    ids = {name: list(found) for name, found in wanted.items()}
+    ids = {name: set(found) for name, found in wanted.items()}
     used = {name for name, found in ids.items() if found} | set(mentioned)
     states = await asyncio.gather(
         *(
@@ -77,7 +82,24 @@ async def fetch_account(
         )
     )
     by_kind = {name: docs for state in states for name, docs in state.by_kind.items()}
-    return LiveState(by_kind, client.requests_made - start)
+    return LiveState(_one_view_each(by_kind, ids), client.requests_made - start)
+
+
+def _one_view_each(
+    by_kind: dict[str, dict[str, dict[str, object]]], wanted: Mapping[str, set[str]]
+) -> dict[str, dict[str, dict[str, object]]]:
+    """Each id under one kind only: the kind that wants it, else the first that found it."""
+    owner: dict[str, str] = {}
+    for name, docs in by_kind.items():
+        for object_id in docs:
+            if object_id in wanted.get(name, ()):
+                owner[object_id] = name
+            else:
+                owner.setdefault(object_id, name)
+    return {
+        name: {i: doc for i, doc in docs.items() if owner[i] == name}
+        for name, docs in by_kind.items()
+    }
 
 
 async def _all_pages(client: TavusClient, kind: Kind) -> list[Page]:

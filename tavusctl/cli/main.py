@@ -1206,11 +1206,19 @@ def import_(
     show_default=True,
     help="Folder to write the manifests into.",
 )
+@click.option(
+    "--kind",
+    type=click.Choice(["Persona", "Pal"]),
+    default="Persona",
+    show_default=True,
+    help="Write kind: Persona manifests (/v2/personas names) or kind: Pal (/v2/pals, the "
+    "2026 names pal_name, default_face_id...).",
+)
 @click.argument("persona_ids", nargs=-1)
 @_env_option
 @click.pass_obj
 def export_(
-    opts: GlobalOptions, out: Path, persona_ids: tuple[str, ...], envs: tuple[str, ...]
+    opts: GlobalOptions, out: Path, kind: str, persona_ids: tuple[str, ...], envs: tuple[str, ...]
 ) -> None:
     """Write manifests from live personas (default: every user persona) and manage them.
 
@@ -1218,9 +1226,11 @@ def export_(
     is never overwritten.
     """
     from tavusctl.commands.export import export_personas
+    from tavusctl.kinds import of
 
+    chosen = of(kind)
     opts = _selected(opts, envs)
-    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids))
+    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids, chosen))
     for line in result.lines():
         echo(line)
 

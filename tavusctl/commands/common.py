@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
+from tavusctl.commands import state
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
@@ -93,6 +94,7 @@ async def prepare(
     lock, text = read_lock(lock_path)
     if not text and no_lockfile:
         console.err(no_lockfile)
+    state.check_managed_once(lock, resources)
     live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     account = lock.account
     env = inputs.environment.name if inputs.environment else None

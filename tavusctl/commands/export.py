@@ -16,7 +16,7 @@ from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
-from tavusctl.kinds import PERSONA
+from tavusctl.kinds import PERSONA, Kind, of_key
 from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
@@ -56,28 +56,45 @@ class ExportResult:
 
 
 async def export_personas(
-    client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str]
+    client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str], kind: Kind = PERSONA
 ) -> ExportResult:
     """Write one manifest per persona into ``out`` and record each new one in the lockfile.
 
-    Without ``ids``: every user persona not yet managed. A managed persona named in ``ids`` is
-    written under its recorded name and its lockfile entry is left as it is. Existing files are
-    never overwritten.
+    Without ``ids``: every user persona not yet managed (under any kind). A managed persona
+    named in ``ids`` is written under its recorded name and its lockfile entry is left as it
+    is; one managed under another kind (a Persona exported as a Pal) is refused. Existing files
+    are never overwritten. ``kind`` is the vocabulary written: Persona or Pal.
     """
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
-        live = await fetch_live(client, list(ids))
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
-        personas = _chosen(live.personas, ids or [i for i in live.personas if i not in managed])
-        names = _names(lock, personas)
-        drafts = [_draft(out, names[str(p[PERSONA.id_field])], p) for p in personas]
+        _refuse_other_kind(ids, managed, kind)
+        objects = (await fetch_live(client, list(ids), kind)).by_kind[kind.name]
+        personas = _chosen(objects, ids or [i for i in objects if i not in managed])
+        names = _names(lock, personas, kind)
+        drafts = [_draft(out, names[str(p[kind.id_field])], p, kind) for p in personas]
         _refuse_existing(drafts)
         done = _write_all(lock_path, lock, drafts)
-    skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in live.personas))
+    skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in objects))
     return ExportResult(tuple(done), skipped)
 
 
-def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[dict[str, Any]]:
+def _refuse_other_kind(ids: Sequence[str], managed: Mapping[str, str], kind: Kind) -> None:
+    """One object is managed under one kind only: export as a Pal what is managed as a
+    Persona (or the reverse) would manage it twice."""
+    for object_id in ids:
+        key = managed.get(object_id)
+        if key is not None and of_key(key) is not kind:
+            name = state.name_of(key)
+            raise UsageError(
+                f"{object_id} is already managed as {key} (the manifest with kind: "
+                f"{of_key(key).name} and metadata.name: {name}); exporting it as a {kind.name} "
+                f"would manage it twice. Nothing was exported. To switch it to {kind.name} "
+                f"names, run 'tavusctl state mv {key} {kind.key(name)}'."
+            )
+
+
+def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
         raise NotFound(
@@ -95,12 +112,12 @@ def _chosen(live: Mapping[str, dict[str, object]], ids: Sequence[str]) -> list[d
     return personas
 
 
-def _names(lock: Lockfile, personas: Sequence[Mapping[str, object]]) -> dict[str, str]:
+def _names(lock: Lockfile, personas: Sequence[Mapping[str, Any]], kind: Kind) -> dict[str, str]:
     """Managed personas keep their lockfile name; the others get fresh unique ones."""
     recorded = {e.id: state.name_of(k) for k, e in lock.entries.items() if e.id}
-    fresh = [p for p in personas if p[PERSONA.id_field] not in recorded]
+    fresh = [p for p in personas if p[kind.id_field] not in recorded]
     taken = {state.name_of(k) for k in lock.entries}
-    return {**recorded, **from_live.unique_names(fresh, taken)}
+    return {**recorded, **from_live.unique_names(fresh, taken, kind)}
 
 
 @dataclass(frozen=True)
@@ -110,11 +127,12 @@ class _Draft:
     live: Mapping[str, Any]
     text: str
     notes: tuple[str, ...]
+    kind: Kind = PERSONA
 
 
-def _draft(out: Path, name: str, live: Mapping[str, object]) -> _Draft:
-    text, notes = from_live.to_manifest(name, live, schema.reference(out))
-    return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes))
+def _draft(out: Path, name: str, live: Mapping[str, Any], kind: Kind) -> _Draft:
+    text, notes = from_live.to_manifest(name, live, schema.reference(out), kind)
+    return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes), kind)
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
@@ -158,12 +176,14 @@ def _write_manifest(draft: _Draft) -> None:
 
 def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
     """Record a written manifest's persona, unless the lockfile already manages it."""
-    persona_id, key = str(draft.live[PERSONA.id_field]), state.key_of(draft.name)
+    kind = draft.kind
+    persona_id, key = str(draft.live[kind.id_field]), kind.key(draft.name)
     notes = draft.notes
     if key in lock.entries:
         notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
     else:
-        applied, _ = from_live.applied_from_live(from_live.spec_of(draft.live), lock.salt)
+        spec = from_live.spec_of(draft.live, kind)
+        applied, _ = from_live.applied_from_live(spec, lock.salt, kind)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tavusctl import kinds
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.commands import state
@@ -24,7 +25,7 @@ from tavusctl.core.errors import (
     UsageError,
 )
 from tavusctl.core.model import Resource
-from tavusctl.kinds import PERSONA
+from tavusctl.kinds import PERSONA, Kind
 from tavusctl.manifest import from_live
 from tavusctl.state import lockfile
 from tavusctl.state.account import bind
@@ -58,16 +59,17 @@ async def import_persona(
     """Adopt ``persona_id`` as ``name``: its live state, as far as the manifest declares it,
     becomes last-applied. Returns a sentence saying what was done."""
     resource = _manifest_for(name, resources)
+    kind = kinds.of(resource.kind)
     with lockfile.exclusive(lock_path):
         lock = lockfile.read(lock_path)
-        _check_free(lock, resource.key, persona_id)
-        live = await _get_user_persona(client, persona_id)
+        _check_free(lock, resource.key, persona_id, resources)
+        live = await _get_user_object(client, kind, persona_id)
         entry, masked = _adopted(client, resource, persona_id, live, lock.salt, lock_path)
         lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
         lockfile.write(lock_path, lock)
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
-        f"Imported persona {persona_id} as {resource.key}.{after} "
+        f"Imported {kind.noun} {persona_id} as {resource.key}.{after} "
         "Run 'tavusctl plan' to see how it differs from the manifest."
     )
 
@@ -82,9 +84,10 @@ def _adopted(
 ) -> tuple[LockEntry, bool]:
     """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
     manifest declares it, as last-applied; and whether a secret came back masked."""
-    client.scrubber.add_shown(live, PERSONA.secrets)
-    spec = project(from_live.spec_of(live), dict(resource.spec))
-    applied, masked = from_live.applied_from_live(spec, salt)
+    kind = kinds.of(resource.kind)
+    client.scrubber.add_shown(live, kind.secrets)
+    spec = project(from_live.spec_of(live, kind), dict(resource.spec))
+    applied, masked = from_live.applied_from_live(spec, salt, kind)
     file = relative_file(Path(resource.location.file), lock_path)
     return LockEntry(persona_id, applied, file=file), bool(masked)
 
@@ -153,18 +156,19 @@ def _not_adopted(resource: Resource, name: Any, found: Sequence[str]) -> str:
 
 
 def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
-    wanted = state.name_of(state.key_of(name))
+    key = state.key_of(name)
     for resource in resources:
-        if resource.kind == PERSONA.name and resource.name == wanted:
+        if resource.key == key:
             return resource
+    kind, wanted = key.split("/", 1)
     raise ManifestError(
-        f"No manifest declares a Persona named '{wanted}'. Import adopts a persona into an "
+        f"No manifest declares a {kind} named '{wanted}'. Import adopts an object into an "
         f"existing manifest: write a manifest for {wanted} first, or use 'tavusctl export' "
         "to write one from the live persona."
     )
 
 
-def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
+def _check_free(lock: Lockfile, key: str, persona_id: str, resources: Sequence[Resource]) -> None:
     if key in lock.entries:
         current = lock.entries[key].id or state.PENDING
         raise LockfileError(
@@ -172,24 +176,32 @@ def _check_free(lock: Lockfile, key: str, persona_id: str) -> None:
             f"'tavusctl state rm {state.name_of(key)}' first to adopt a different persona."
         )
     for other, entry in lock.entries.items():
-        if entry.id == persona_id:
+        if entry.id != persona_id:
+            continue
+        if other.split("/", 1)[0] != key.split("/", 1)[0]:  # one object, two vocabularies
             raise LockfileError(
-                f"Persona {persona_id} is already managed as {other}. Use "
-                f"'tavusctl state mv {state.name_of(other)} {state.name_of(key)}' to rename it."
+                f"{persona_id} is already managed as {state.managed_by(other, resources)}: "
+                f"one object is managed under one kind only. To manage it as {key}, run "
+                f"'tavusctl state mv {other} {key}' and change that manifest to the new kind."
             )
+        raise LockfileError(
+            f"Persona {persona_id} is already managed as {state.managed_by(other, resources)}. "
+            f"Use 'tavusctl state mv {state.name_of(other)} {state.name_of(key)}' to rename it."
+        )
 
 
-async def _get_user_persona(client: TavusClient, persona_id: str) -> dict[str, object]:
-    live = await client.get_persona(persona_id)
+async def _get_user_object(client: TavusClient, kind: Kind, object_id: str) -> dict[str, object]:
+    live = await client.get(kind, object_id)
+    noun = kind.noun[0].upper() + kind.noun[1:]
     if live is None:
         raise NotFound(
-            f"Persona {persona_id} does not exist on the Tavus account. Check the id with "
-            "the Tavus dashboard or 'GET /v2/personas'.",
+            f"{noun} {object_id} does not exist on the Tavus account. Check the id with the "
+            f"Tavus dashboard or 'GET {kind.collection}'.",
             status=404,
         )
-    if live.get(PERSONA.system_field or "") == "system":
+    if not kind.is_ours(live):
         raise UsageError(
-            f"Persona {persona_id} is a Tavus system persona: it cannot be managed. "
+            f"{noun} {object_id} is a Tavus system {kind.noun}: it cannot be managed. "
             "Write a manifest of your own from it and apply that to get a copy you can manage."
         )
     return live

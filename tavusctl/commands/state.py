@@ -7,17 +7,21 @@ they never race an apply.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from tavusctl.core import pointer
 from tavusctl.core.errors import LockfileError, UsageError
+from tavusctl.core.model import Resource
 from tavusctl.core.secrets import SENSITIVE, is_hash
-from tavusctl.kinds import PERSONA
+from tavusctl.kinds import KINDS, PERSONA, Kind, of_key
+from tavusctl.kinds.kind import renamed
 from tavusctl.state import lockfile
-from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.merge import merge
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
@@ -25,7 +29,7 @@ PENDING = "(create pending)"
 
 
 def key_of(name: str) -> str:
-    """The lockfile key for ``name``; ``Persona/x`` and ``x`` are both accepted.
+    """The lockfile key for ``name``: ``Persona/x``, ``Pal/x``, or ``x`` for ``Persona/x``.
 
     Any other kind is refused: a key such as ``x/y`` would be no resource a manifest can
     declare, so the next ``plan --prune`` would delete its persona and create it anew.
@@ -33,10 +37,10 @@ def key_of(name: str) -> str:
     kind, slash, rest = name.partition("/")
     if not slash:
         return PERSONA.key(name)
-    if kind != PERSONA.name:
+    if kind not in KINDS:
         raise UsageError(
-            f"'{name}' is not a {PERSONA.name}: tavusctl manages personas only. "
-            f"Write '{rest}' or '{PERSONA.key(rest)}'."
+            f"'{name}' is not a resource tavusctl manages: the kinds are "
+            f"{', '.join(KINDS)}. Write '{rest}' or '{PERSONA.key(rest)}'."
         )
     return name
 
@@ -66,6 +70,29 @@ def find(lock: Lockfile, name: str) -> str:
     close = difflib.get_close_matches(name_of(key), known, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise LockfileError(f"'{name}' is not in the lockfile.{hint} Known names: {', '.join(known)}.")
+
+
+def managed_by(key: str, resources: Sequence[Resource]) -> str:
+    """``key`` and the manifest that declares it: ``Pal/x (manifests/x.yaml)``."""
+    found = next((r for r in resources if r.key == key), None)
+    return f"{key} ({found.location.file})" if found else f"{key} (no manifest declares it)"
+
+
+def check_managed_once(lock: Lockfile, resources: Sequence[Resource]) -> None:
+    """Refuse a lockfile that records one object under two keys (say ``Persona/x`` and
+    ``Pal/y``: the same object through two collections). Two manifests would fight over it."""
+    by_id: dict[str, list[str]] = {}
+    for key, entry in sorted(lock.entries.items()):
+        if entry.id is not None:
+            by_id.setdefault(entry.id, []).append(key)
+    for object_id, keys in sorted(by_id.items()):
+        if len(keys) > 1:
+            named = " and ".join(managed_by(k, resources) for k in keys)
+            raise LockfileError(
+                f"Object {object_id} is managed twice: as {named}. One object is managed "
+                "under one kind and name only. Keep one: run 'tavusctl state rm KIND/NAME' "
+                "for the other (the object stays on the account) and delete its manifest."
+            )
 
 
 def list_lines(lock: Lockfile) -> list[str]:
@@ -113,7 +140,12 @@ def remove(path: Path, name: str) -> str:
 
 
 def move(path: Path, old: str, new: str) -> str:
-    """Rename ``old`` to ``new``, keeping its persona id and applied spec."""
+    """Rename ``old`` to ``new``, keeping its persona id and applied spec.
+
+    ``new`` may be of another kind that sees the same object (``Persona/x`` to ``Pal/x``):
+    the applied spec is then recorded in the new kind's words, so the next plan compares like
+    with like and the object is neither recreated nor changed.
+    """
     check_name(name_of(key_of(new)))
     with lockfile.exclusive(path):
         lock = lockfile.read(path)
@@ -123,9 +155,28 @@ def move(path: Path, old: str, new: str) -> str:
                 f"Cannot rename {old_key} to {new_key}: {new_key} is already in the lockfile. "
                 f"Remove it first with 'tavusctl state rm {name_of(new_key)}' if it is stale."
             )
-        entry = lock.entries[old_key]
+        entry = _in_words_of(of_key(new_key), of_key(old_key), lock.entries[old_key], old_key)
         lockfile.write(path, lock.without(old_key).with_entry(new_key, entry))
-    return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."
+    if of_key(old_key) is of_key(new_key):
+        return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."
+    return (
+        f"Moved {old_key} to {new_key} (id {entry.id or PENDING} kept; its recorded spec now "
+        f"uses {of_key(new_key).name} names). Change the manifest to kind: "
+        f"{of_key(new_key).name} with the same names, then run 'tavusctl plan'."
+    )
+
+
+def _in_words_of(new: Kind, old: Kind, entry: LockEntry, old_key: str) -> LockEntry:
+    """``entry`` as recorded under ``new``: the same, or its spec renamed (another kind)."""
+    if new is old:
+        return entry
+    if old.name not in new.renames_from:
+        raise UsageError(
+            f"Cannot move {old_key} to a {new.name}: tavusctl knows no way to read a "
+            f"{old.name} as a {new.name}."
+        )
+    applied, _ = renamed(entry.applied, new.renames_from[old.name])
+    return dataclasses.replace(entry, applied=applied)
 
 
 def merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[bool, list[str]]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 from tavusctl.kinds.objectives import OBJECTIVES
+from tavusctl.kinds.pal import PAL
 from tavusctl.kinds.persona import PERSONA
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, GUARDRAIL, OBJECTIVES)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES)}
 
 
 def of(name: str) -> Kind:
@@ -29,6 +30,7 @@ __all__ = [
     "GUARDRAIL",
     "KINDS",
     "OBJECTIVES",
+    "PAL",
     "PERSONA",
     "KeyOrder",
     "Kind",

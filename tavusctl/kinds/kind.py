@@ -6,10 +6,12 @@ a resource for everything that differs between kinds; none of them names a kind.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from tavusctl.core import pointer
 from tavusctl.core.secrets import SecretRule
 
 
@@ -61,7 +63,10 @@ class Kind:
     ``volatile`` one alone does not make a saved plan stale. ``secrets`` says which fields are
     secret. ``list_params`` go with every list request; an object whose ``system_field`` is
     ``"system"`` belongs to Tavus and is never ours. ``spec_schema`` is the JSON Schema of
-    its spec (under ``tavusctl/schemas/``).
+    its spec (under ``tavusctl/schemas/``). ``aliases`` are spec pointers this kind accepts
+    under another name and sends under its own (the alias -> the own name). ``renames_from``
+    says how a spec recorded under another kind reads in this kind's words (by that kind's
+    name), for ``state mv`` from one kind to the other: the two are one object on the server.
     """
 
     name: str
@@ -78,6 +83,8 @@ class Kind:
     list_params: Mapping[str, str] = field(default_factory=dict)
     spec_schema: str | None = None
     key_order: KeyOrder = field(default_factory=KeyOrder)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    renames_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Checks between fields that a JSON Schema cannot say: (spec pointer, sentence) each.
     rules: Callable[[Mapping[str, object]], Iterator[tuple[str, str]]] | None = None
 
@@ -99,6 +106,32 @@ class Kind:
         system = self.system_field is not None and doc.get(self.system_field) == "system"
         return self.id_of(doc) is not None and not system
 
+    def in_own_words(self, spec: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
+        """``spec`` (a copy) with every alias under this kind's own name, and the aliases that
+        were found. Where both are written, the own name wins and the alias is dropped."""
+        return renamed(spec, self.aliases)
+
     def key(self, name: str) -> str:
         """The lockfile key of the resource named ``name``."""
         return f"{self.name}/{name}"
+
+
+def renamed(
+    doc: Mapping[str, object], renames: Mapping[str, str]
+) -> tuple[dict[str, object], list[str]]:
+    """A deep copy of ``doc`` with the value at each pointer of ``renames`` moved to its new
+    pointer (into an existing parent object), and the old pointers that were present."""
+    out: dict[str, object] = copy.deepcopy(dict(doc))
+    found = []
+    for old, new in renames.items():
+        *parents, key = pointer.split(old)
+        parent = pointer.get(out, pointer.join(parents), None)
+        if not isinstance(parent, dict) or key not in parent:
+            continue
+        found.append(old)
+        value = parent.pop(key)
+        *new_parents, new_key = pointer.split(new)
+        target = pointer.get(out, pointer.join(new_parents), None)
+        if isinstance(target, dict):
+            target.setdefault(new_key, value)
+    return out, found

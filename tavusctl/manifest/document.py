@@ -210,12 +210,19 @@ class DocumentLoader:
         )
         if not isinstance(name, str) or not isinstance(value.get("spec"), dict):
             return None
+        kind = kinds.of(value["kind"])
+        spec, aliased = kind.in_own_words(value["spec"])
+        locations = _spec_locations(self.doc)
+        for alias in aliased:  # the value keeps pointing at the line it was written on
+            locations.setdefault(
+                kind.aliases[alias], locations.get(alias, self.doc.value_location(""))
+            )
         return Resource(
             kind=value["kind"],
             name=name,
-            spec=value["spec"],
+            spec=spec,
             location=self.doc.value_location(""),
-            locations=_spec_locations(self.doc),
+            locations=locations,
             secrets=dict(self.secrets),
             allow_unknown_fields=allow_unknown,
             allow_duplicate_name=_annotated(value, ALLOW_DUPLICATE_ANNOTATION),
