@@ -1,10 +1,11 @@
-# Works on a fresh machine with only Python, pip and git.
+# Works on a fresh machine with only Python, pip and git (and, for the PostgreSQL state-store
+# tests, Debian's postgresql package, which `make pytest` installs with apt-get when root).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint pytest demo bench bench-quick clean
+.PHONY: install test lint pytest postgres demo bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +20,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check tavusctl tests bench
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+postgres:
+	./scripts/ensure-postgres.sh
+
+pytest: $(STAMP) postgres
 	$(BIN)/pytest
 
 test: lint pytest

@@ -8,6 +8,7 @@ Exits 1 if a scenario failed, 0 otherwise (skipped scenarios are not failures).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -22,7 +23,7 @@ from bench import harness, report, scenarios, targets
 from bench.scenarios import Bench, Row
 
 RESULTS = Path(__file__).parent / "results"
-SCENARIOS = ("version", "validate", "plan", "apply", "rate-limit")
+SCENARIOS = ("version", "validate", "plan", "apply", "rate-limit", "state")
 ORDER = (
     "--version",
     "validate",
@@ -30,7 +31,10 @@ ORDER = (
     "plan 10% changed",
     "apply create",
     "apply one-field change",
+    "apply one-field change, lockfile state",
+    "apply one-field change, PostgreSQL state",
 )
+STATE_N = 1000  # the state-store comparison runs at this N in every mode
 LATENCY_MS = 50
 
 
@@ -86,6 +90,10 @@ def plan_of(args: argparse.Namespace) -> list[tuple[str, int, Callable[[Bench], 
             todo.append(("apply one-field change", n, partial(scenarios.apply_change, n=n)))
     if "rate-limit" in only:
         todo.append(("apply, rate-limited", 100, partial(scenarios.apply_rate_limited, n=100)))
+    if "state" in only:
+        for store in ("lockfile", "PostgreSQL"):
+            runner = partial(scenarios.apply_change_by_store, n=STATE_N, store=store)
+            todo.append((f"apply one-field change, {store} state", STATE_N, runner))
     return todo
 
 
@@ -99,19 +107,40 @@ def execute(args: argparse.Namespace) -> list[Row]:
     root = Path(tempfile.mkdtemp(prefix="tavusctl-bench-"))
     emulator = harness.Emulator(latency_ms=LATENCY_MS) if "emulator" in commands else None
     rows = []
+    todo = plan_of(args)
+    stack = contextlib.ExitStack()
     try:
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         bench = Bench(root, emulator, commands, args.profile)
         bench.with_baselines = not args.no_baselines
-        for name, n, fn in plan_of(args):
+        if any(name.endswith("PostgreSQL state") for name, _n, _fn in todo):
+            bench.postgres_url, bench.postgres_missing = start_postgres(stack)
+        for name, n, fn in todo:
             print(f"… {name} N={n}", file=sys.stderr, flush=True)
             rows.append(scenarios.timed(name, n, partial(fn, bench)))
     finally:
+        stack.close()
         if emulator is not None:
             emulator.close()
         shutil.rmtree(root, ignore_errors=True)
     return sorted(rows, key=_sort_key)
+
+
+def start_postgres(stack: contextlib.ExitStack) -> tuple[str | None, str | None]:
+    """A local PostgreSQL server with its default durability (the test suite's helper), left
+    running until ``stack`` closes: (a connection string, None), or (None, why there is none)."""
+    import psycopg
+
+    from tests.support.postgres import cluster
+
+    try:
+        server = stack.enter_context(cluster(durable=True))
+    except RuntimeError as exc:
+        return None, str(exc).splitlines()[0]
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bench")
+    return server.url("bench"), None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

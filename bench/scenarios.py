@@ -19,7 +19,8 @@ from typing import Any
 from bench import baseline, harness
 from bench import personas as gen
 from bench.harness import Emulator, Measurement
-from bench.workspace import Workspace
+from bench.workspace import Workspace, lock_for
+from tavusctl.state.postgres import PostgresStore
 
 PARALLELISM = 32
 RATE = 20  # requests per second for the rate-limited apply
@@ -82,6 +83,18 @@ class Bench:
         self.repeats = REPEATS
         self._personas: dict[int, list[gen.BenchPersona]] = {}
         self._naive_plan: dict[int, Measurement] = {}
+        self.postgres_url: str | None = None  # a database for the PostgreSQL state, if any
+        self.postgres_missing: str | None = None  # why there is none
+        self.store_rows: dict[int, Measurement] = {}  # the lockfile-state apply, by N
+
+    def record_in_postgres(
+        self, ps: Sequence[gen.BenchPersona], workspace: str, ids: Sequence[str]
+    ) -> None:
+        """Make the PostgreSQL workspace record ``ps`` under ``ids``, as apply would."""
+        assert self.postgres_url is not None
+        store = PostgresStore(self.postgres_url, workspace)
+        with store.hold():
+            store.write(lock_for(ps, ids))
 
     def personas(self, n: int) -> list[gen.BenchPersona]:
         if n not in self._personas:
@@ -120,10 +133,17 @@ class Bench:
         ws.root.mkdir(parents=True)
         return ws
 
-    def run(self, ws: Workspace, *args: str, emulator: Emulator | None = None) -> Measurement:
-        """Run ``tavusctl ARGS`` in the workspace against ``emulator`` (default: the shared one)."""
+    def run(
+        self,
+        ws: Workspace,
+        *args: str,
+        emulator: Emulator | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Measurement:
+        """Run ``tavusctl ARGS`` in the workspace against ``emulator`` (default: the shared one),
+        with ``env`` added to its environment."""
         emu = emulator or self.emulator
-        env = {**gen.SECRET_ENV, "NO_COLOR": "1", **(emu.env if emu else {})}
+        env = {**gen.SECRET_ENV, "NO_COLOR": "1", **(emu.env if emu else {}), **(env or {})}
         argv = [*self.tavusctl, *args]
         if self.profile is not None:
             out = self.profile / f"{ws.root.name}.prof"
@@ -366,3 +386,50 @@ def timed(name: str, n: int, fn: Callable[[], Row]) -> Row:
     except Exception as exc:  # the run goes on; the row says what broke
         return Row(name, n, "failed", f"harness error: {exc!r}")
     return replace(row, extra={**row.extra, "scenario_s": round(time.perf_counter() - start, 1)})
+
+
+STATE_URL_ENV = "BENCH_STATE_URL"
+
+
+def apply_change_by_store(b: Bench, n: int, store: str) -> Row:
+    """The one-field apply of N personas with the state in the lockfile or in PostgreSQL (a
+    local server with its default durability: fsync, synchronous commit), side by side.
+
+    The PostgreSQL row's baseline is the lockfile row: its "speed-up" is lockfile ÷ PostgreSQL.
+    """
+    name = f"apply one-field change, {store} state"
+    if why := b.missing("emulator", "apply"):
+        return Row(name, n, "skipped", why)
+    emu = b.emulator
+    assert emu is not None
+    ws = b.workspace(name.replace(" ", "-").replace(",", ""), n)
+    ps = b.personas(n)
+    ws.write_manifests([renamed(p) for p in ps])
+    env: dict[str, str] = {}
+    record: Callable[[list[str]], None] = lambda ids: ws.write_lockfile(ps, ids)  # noqa: E731
+    if store == "PostgreSQL":
+        if b.postgres_url is None:
+            return Row(name, n, "skipped", b.postgres_missing or "no PostgreSQL server")
+        env = {
+            "TAVUSCTL_STATE_URL_ENV": STATE_URL_ENV,
+            STATE_URL_ENV: b.postgres_url,
+            "TAVUSCTL_STATE_WORKSPACE": f"bench-{n}",
+        }
+        record = partial(b.record_in_postgres, ps, f"bench-{n}")
+
+    def seed() -> None:
+        emu.reset()
+        record(emu.seed([p.spec for p in ps]))
+
+    m = b.median_of(n, partial(b.run, ws, *APPLY, env=env), seed)
+    ws.remove()
+    if m.exit_code != 0:
+        return failed(name, n, m)
+    kw: dict[str, Any] = {}
+    if store == "PostgreSQL" and (lockfile_row := b.store_rows.get(n)) is not None:
+        kw = {"baseline": lockfile_row, "baseline_label": "the same apply, lockfile state"}
+    if store == "lockfile":
+        b.store_rows[n] = m
+    patches = sum(1 for r in m.log if r.get("method") == "PATCH" and r.get("status") in (200, 204))
+    problem = None if patches == n else f"{patches} successful PATCH requests, expected {n}"
+    return checked(Row(name, n, "ok", tavusctl=m, extra=_by_method(m), **kw), problem)

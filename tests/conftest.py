@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.support.cli", "tests.support.emulator"]
+pytest_plugins = [
+    "tests.support.cli",
+    "tests.support.emulator",
+    "tests.support.postgres",
+    "tests.support.hostile",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from tavusctl.core.values import MISSING
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import LockfileStore
 from tests.support.inproc import InProcess
 
 SALT = "0" * 32
@@ -64,7 +65,7 @@ async def apply(
     lock = lock or Lockfile(salt=SALT)
     kw.setdefault("settle", 0)
     async with emu.client() as client:
-        return await execute(Plan(tuple(actions)), client, path, lock, **kw)
+        return await execute(Plan(tuple(actions)), client, LockfileStore(path), lock, **kw)
 
 
 def on_disk(path: Path) -> dict[str, LockEntry]:
@@ -111,7 +112,7 @@ async def test_the_intent_is_on_disk_before_the_post_and_the_id_right_after(
     await apply(
         emu, lock_path, create("ann"), now=lambda: "2026-01-01T00:00:00.000Z", on_event=event
     )
-    assert seen_at_post == [LockEntry(None, body("ann"), "2026-01-01T00:00:00.000Z")]
+    assert seen_at_post == [LockEntry(None, body("ann"), "2026-01-01T00:00:00.000Z", exclude=())]
     assert seen_at_event[0].id == on_disk(lock_path)["Persona/ann"].id is not None
 
 
@@ -399,7 +400,7 @@ async def test_read_back_of_many_personas_lists_instead_of_reading_each(lock_pat
     emu = InProcess()
     await apply(emu, lock_path, *(create(f"p{i:02}") for i in range(20)))
     gets = [path for method, path in await emu.requests() if method == "GET"]
-    assert gets == ["/v2/personas"]
+    assert gets == ["/v2/personas"] * 2  # before the first create (no plan given), read-back
 
 
 @sync
@@ -625,3 +626,21 @@ async def test_a_refused_patch_with_a_hidden_secret_remove_still_fails_on_a_real
     assert outcome.status == "failed" and result.warnings == ()
     assert "was changed by someone else since the plan" in (outcome.reason or "")
     assert (await emu.personas())[0]["persona_name"] == "Ann"
+
+
+@sync
+async def test_a_state_write_that_fails_stops_the_run_before_anything_more_is_sent(
+    tmp_path: Path,
+) -> None:
+    """The lockfile path is a folder, so every write fails: the first create cannot record its
+    intent, so it never POSTs, the rest is skipped, and the result says why (was: the OSError
+    escaped from apply as a traceback while the other actions went on)."""
+    emu = InProcess()
+    folder = tmp_path / "tavus.lock"
+    folder.mkdir()
+    result = await apply(emu, folder, create("ann"), create("bob"), parallelism=1)
+    assert result.state_error is not None
+    assert result.state_error.startswith(f"Cannot write the lockfile {folder}")
+    assert [o.status for o in result.outcomes] == ["failed", "skipped"]
+    assert not result.ok
+    assert await emu.personas() == []

@@ -1,8 +1,9 @@
 """``tavusctl apply`` under trouble: random faults, SIGKILL at random moments, a rival apply.
 
 Each test runs the real CLI in subprocesses against a real ``tavusctl emulator`` subprocess
-(its own trouble options). They are slower than the rest but bounded (tens of seconds), and
-``make test`` runs them: ``-m "not slow"`` skips them for a quick local loop.
+(its own trouble options), once with each state store: the lockfile, and PostgreSQL (a real
+server, tests/support/postgres.py). They are slower than the rest but bounded (tens of seconds),
+and ``make test`` runs them: ``-m "not slow"`` skips them for a quick local loop.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tavusctl.state import lockfile
 from tests.support.cli import Result
 from tests.support.emulator import Emulator, emulator_process
 from tests.support.workspace import API_KEY, Workspace, changing, spec
@@ -27,6 +27,14 @@ from tests.support.workspace import API_KEY, Workspace, changing, spec
 pytestmark = pytest.mark.slow
 
 MAX_RUNS = 30  # re-runs of apply allowed for the account to converge
+
+
+@pytest.fixture(params=["lockfile", "postgres"])
+def state_url(request: pytest.FixtureRequest) -> str | None:
+    """Where the CLI keeps its state: None for the lockfile, or a PostgreSQL database."""
+    if request.param == "lockfile":
+        return None
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @contextlib.contextmanager
@@ -47,7 +55,7 @@ def apply_until_done(ws: Workspace, *args: str) -> int:
         result = ws.apply(*args)
         assert "Traceback" not in result.output, result.output
         assert_failures_read_well(result)
-        assert lockfile.read(ws.lock_path) is not None  # parses after every run
+        assert ws.lock() is not None  # reads after every run
         if result.code == 0:
             return run
     raise AssertionError(f"apply did not succeed in {MAX_RUNS} runs:\n{result.output}")
@@ -77,12 +85,12 @@ def assert_account_matches_lockfile(ws: Workspace, emu: Emulator, names: list[st
 
 @pytest.mark.parametrize("seed", [5])
 def test_apply_of_100_personas_under_faults_converges_by_rerunning(
-    tmp_path: Path, seed: int
+    tmp_path: Path, seed: int, state_url: str | None
 ) -> None:
     """--fault-rate 0.2, faults after writes included: create 100, update them all, prune 10."""
     names = [f"p{i:03d}" for i in range(100)]
     with emulator_with("--fault-rate", "0.2", "--seed", str(seed)) as emu:
-        ws = Workspace(tmp_path, emu.url)
+        ws = Workspace(tmp_path, emu.url, state_url=state_url)
         for name in names:
             ws.write(name)
         create_runs = apply_until_done(ws)
@@ -157,7 +165,7 @@ def wait_until_answered(emu: Emulator) -> None:
 
 def assert_nothing_lost_or_doubled(ws: Workspace, emu: Emulator) -> None:
     """No persona twice; every persona on the account recorded by id or by a create intent."""
-    lock = lockfile.read(ws.lock_path)  # parses
+    lock = ws.lock()  # reads
     on_account = names_on_account(emu)
     assert [n for n, count in on_account.items() if count > 1] == []
     recorded = {e.id for e in lock.entries.values() if e.id}
@@ -167,7 +175,9 @@ def assert_nothing_lost_or_doubled(ws: Workspace, emu: Emulator) -> None:
         assert persona["persona_id"] in recorded or key in intents, persona["persona_id"]
 
 
-def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_path: Path) -> None:
+def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(
+    tmp_path: Path, state_url: str | None
+) -> None:
     """50 personas, one create in flight at a time, each request taking 300 ms: every kill
     lands in the apply (planning, between intent, POST and record), far from its end: the clock
     starts when the apply first reads the account, however slowly the machine started it.
@@ -175,7 +185,7 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_pa
     names = [f"c{i:02d}" for i in range(50)]
     rng = random.Random(CRASH_SEED)
     with emulator_with("--latency-ms", "300") as emu:
-        ws = Workspace(tmp_path, emu.url)
+        ws = Workspace(tmp_path, emu.url, state_url=state_url)
         for name in names:
             ws.write(name)
         finished_alone: list[Result] = []
@@ -207,15 +217,15 @@ def test_sigkill_at_20_random_moments_never_duplicates_or_loses_a_persona(tmp_pa
     assert 0 < created_before_end < len(names)  # the kills fell during the creates
 
 
-def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
-    tmp_path: Path,
+def test_sigkill_during_updates_never_leaves_the_state_behind_the_account(
+    tmp_path: Path, state_url: str | None
 ) -> None:
     """Kills between a PATCH landing and its record: the next apply has nothing to change, but
     must record what is live, or taking the field out of the manifests later does nothing."""
     names = [f"u{i:02d}" for i in range(24)]
     rng = random.Random(CRASH_SEED + 1)
     with emulator_with() as emu:
-        ws = Workspace(tmp_path, emu.url)
+        ws = Workspace(tmp_path, emu.url, state_url=state_url)
         for name in names:
             ws.write(name)
         assert ws.apply().code == 0
@@ -230,7 +240,7 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
             ws.results.append(result)
             assert running, result.output
             wait_until_answered(emu)
-            lockfile.read(ws.lock_path)  # parses
+            ws.lock()  # reads
         emu.configure(latency_ms=0)
         updated_before_end = sum("default_replica_id" in p for p in emu.list_personas())
         apply_until_done(ws)
@@ -248,28 +258,27 @@ def test_sigkill_during_updates_never_leaves_the_lockfile_behind_the_account(
 
 
 def wait_for_holder(ws: Workspace, proc: subprocess.Popen[str]) -> None:
-    """Wait until ``proc`` holds the lockfile's lock (it writes its pid into the guard file)."""
-    guard = lockfile.guard_path(ws.lock_path)
+    """Wait until ``proc`` holds the state's lock (the store names it by pid)."""
     deadline = time.monotonic() + 30
-    while not (guard.exists() and guard.read_text().strip() == str(proc.pid)):
+    while str(proc.pid) not in (ws.store().lock_holder() or ""):
         assert proc.poll() is None, "the first apply ended before taking the lock"
         assert time.monotonic() < deadline, "the first apply never took the lock"
         time.sleep(0.01)
 
 
-def test_a_second_apply_on_the_same_lockfile_is_refused_naming_the_first(
-    tmp_path: Path, emulator: Emulator
+def test_a_second_apply_on_the_same_state_is_refused_naming_the_first(
+    tmp_path: Path, emulator: Emulator, state_url: str | None
 ) -> None:
     names = [f"d{i}" for i in range(8)]
     emulator.configure(latency_ms=300)
-    ws = Workspace(tmp_path, emulator.url)
+    ws = Workspace(tmp_path, emulator.url, state_url=state_url)
     for name in names:
         ws.write(name)
     first = start_apply(ws)
     wait_for_holder(ws, first)
 
     second = ws.apply()
-    state_rm = ws.run("state", "rm", "d0")  # the other lockfile writer is refused too
+    state_rm = ws.run("state", "rm", "d0")  # the other state writers are refused too
     still_running = first.poll() is None
     out, err = first.communicate(timeout=60)
     ws.results.append(Result(first.returncode, out, err))
@@ -282,3 +291,36 @@ def test_a_second_apply_on_the_same_lockfile_is_refused_naming_the_first(
     emu = Emulator(emulator.url, api_key=API_KEY, admin=emulator.admin)
     emulator.configure(latency_ms=0)
     assert_account_matches_lockfile(ws, emu, names)
+
+
+def test_two_working_copies_on_one_postgres_workspace_one_applies_the_other_is_refused(
+    tmp_path: Path, emulator: Emulator, postgres_url: str
+) -> None:
+    """Two clones of one repository (two folders, no shared file), one database workspace:
+    the second apply is refused naming the first, and the state has each persona once."""
+    names = [f"t{i}" for i in range(6)]
+    emulator.configure(latency_ms=300)
+    first_copy, second_copy = (
+        Workspace(tmp_path / copy, emulator.url, state_url=postgres_url) for copy in ("a", "b")
+    )
+    for ws in (first_copy, second_copy):
+        ws.root.mkdir()
+        for name in names:
+            ws.write(name)
+    first = start_apply(first_copy)
+    wait_for_holder(first_copy, first)
+
+    second = second_copy.apply()
+    still_running = first.poll() is None
+    out, err = first.communicate(timeout=60)
+    first_copy.results.append(Result(first.returncode, out, err))
+
+    assert still_running
+    assert second.code == 1
+    assert "locked by another tavusctl run" in second.stderr
+    assert f"pid {first.pid}" in second.stderr
+    assert first.returncode == 0, out + err
+    assert not (second_copy.root / "tavus.lock").exists()
+    emulator.configure(latency_ms=0)
+    emu = Emulator(emulator.url, api_key=API_KEY, admin=emulator.admin)
+    assert_account_matches_lockfile(second_copy, emu, names)  # the second copy sees it all

@@ -25,6 +25,7 @@ from tavusctl.apply.execute import ApplyResult, execute
 from tavusctl.commands.common import Console, Inputs, prepare
 from tavusctl.core import pointer
 from tavusctl.state import lockfile
+from tavusctl.state.store import LockfileStore
 from tests.support.cli import Result
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, SECRET, SECRET_ENV, Workspace, changing, spec
@@ -387,12 +388,14 @@ def test_an_edit_between_plan_and_patch_fails_the_patch_on_its_test_and_is_kept(
         inputs = Inputs(paths=(ws.manifests,))
         console = Console(out=lambda _t: None, err=lambda _t: None)
         async with TavusClient(ws.url, API_KEY) as client:
-            planned = await prepare(client, inputs, ws.lock_path, console)
+            planned = await prepare(client, inputs, LockfileStore(ws.lock_path), console)
             emu.edit_persona(
                 applied["bob"], [{"op": "replace", "path": "/system_prompt", "value": dashboard}]
             )
             with lockfile.exclusive(ws.lock_path):
-                return await execute(planned.plan, client, ws.lock_path, planned.lock)
+                return await execute(
+                    planned.plan, client, LockfileStore(ws.lock_path), planned.lock
+                )
 
     monkeypatch.setenv(SECRET_ENV, SECRET)  # the manifests read it
     result = asyncio.run(plan_edit_execute())
@@ -534,7 +537,8 @@ def test_a_saved_plan_is_refused_when_its_secret_changed_since_naming_the_variab
     result = ws.run("apply", "plan.json", **{SECRET_ENV: "another-secret-value-0000"})
 
     assert result.code == 1
-    assert "Persona/dan" in result.stderr
+    # The first persona whose secret it is: every persona records the secret's hash.
+    assert "Persona/ann" in result.stderr
     assert SECRET_ENV in result.stderr
     refused_and_untouched(ws, emu, before)
     assert "another-secret-value-0000" not in result.output

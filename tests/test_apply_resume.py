@@ -20,6 +20,7 @@ from tavusctl.plan.content import now_iso
 from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import LockfileStore
 from tests.support.inproc import InProcess
 
 BODY = {"persona_name": "Ann", "system_prompt": "You are Ann."}
@@ -56,7 +57,7 @@ async def resume_after_a_kill(lock_path: Path) -> int:
     transport = emu.transport = LandsLater(emu, BODY)
     action = Action(ActionKind.CREATE, "Persona/ann", "ann", body=BODY, applied=BODY)
     async with emu.client(timeout=TIMEOUT) as client:
-        await execute(Plan((action,)), client, lock_path, lock, settle=0)
+        await execute(Plan((action,)), client, LockfileStore(lock_path), lock, settle=0)
     await transport.land()  # whatever happened, the dead run's POST lands in the end
     return len(await emu.personas())
 

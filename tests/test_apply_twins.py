@@ -19,6 +19,7 @@ from tavusctl.apply.execute import execute
 from tavusctl.plan.model import Action, ActionKind, Plan
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import LockfileStore
 from tests.support.inproc import InProcess
 
 TWIN = {"persona_name": "Twin", "system_prompt": "You are one of two."}
@@ -58,7 +59,8 @@ async def run_twins(lock_path: Path) -> tuple[set[str | None], list[str]]:
     async with emu.client() as client:
         plan = Plan((twin("left"), twin("right")))
         result = await asyncio.wait_for(
-            execute(plan, client, lock_path, Lockfile(), parallelism=2, settle=0), timeout=30
+            execute(plan, client, LockfileStore(lock_path), Lockfile(), parallelism=2, settle=0),
+            timeout=30,
         )
     assert result.ok, result.outcomes
     recorded = {e.id for e in lockfile.read(lock_path).entries.values()}

@@ -37,7 +37,7 @@ def test_a_binary_file_given_to_apply_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "tfplan"
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(PlanError) as err:
-        read(path)
+        read(path, "key")
     assert err.value.message == (
         f"The plan file {path} is not UTF-8 text, so it is no saved plan. Name a plan made "
         "with `tavusctl plan -o FILE`, or manifests."

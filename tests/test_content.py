@@ -14,6 +14,7 @@ from tavusctl.plan.content import Difference, created_since, differences, matche
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder
+from tavusctl.state.store import LockfileStore
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,7 @@ def test_created_since_allows_for_clock_skew(
 
 def test_the_recorder_coalesces_concurrent_changes_and_loses_none(tmp_path: Path) -> None:
     path = tmp_path / "tavus.lock"
-    recorder = Recorder(path, Lockfile(salt="s" * 32))
+    recorder = Recorder(LockfileStore(path), Lockfile(salt="s" * 32))
 
     async def go() -> None:
         await asyncio.gather(
@@ -102,7 +103,7 @@ def test_a_patient_change_waits_for_others_to_share_its_write_and_is_on_disk_whe
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "tavus.lock"
-    recorder = Recorder(path, Lockfile(salt="s" * 32), coalesce=0.5)
+    recorder = Recorder(LockfileStore(path), Lockfile(salt="s" * 32), coalesce=0.5)
     missing: list[str] = []
 
     async def one(i: int) -> None:

@@ -29,6 +29,7 @@ from tavusctl.kinds import Kind, UpdateStyle
 from tavusctl.plan.model import ActionKind, Plan
 from tavusctl.plan.planner import make_plan
 from tavusctl.state import lockfile
+from tavusctl.state.store import LockfileStore
 
 WIDGET = Kind(
     name="Widget",
@@ -107,7 +108,9 @@ async def plan_against(
 
 
 async def apply(client: TavusClient, lock_path: Path, plan: Plan) -> None:
-    result = await execute(plan, client, lock_path, lockfile.read(lock_path), settle=0)
+    result = await execute(
+        plan, client, LockfileStore(lock_path), lockfile.read(lock_path), settle=0
+    )
     assert result.ok, result.outcomes
     assert result.warnings == ()
 

@@ -147,9 +147,12 @@ CASES = {
         {"a.yaml": persona("  system_prompt: Hi ${env:AWS_SECRET_ACCESS_KEY}\n")},
         [
             "a.yaml:6:18: spec.system_prompt reads '${env:AWS_SECRET_ACCESS_KEY}', but outside "
-            "secret fields (api_key, layers.llm.headers) only variables named TAVUSCTL_* may be "
-            "read, so that a manifest cannot copy other environment values into plan output. "
-            "Rename the variable to TAVUSCTL_AWS_SECRET_ACCESS_KEY."
+            "secret fields (api_key and other credential-named keys, layers.llm.headers) only "
+            "variables named TAVUSCTL_* may be read, so that a manifest cannot copy other "
+            "environment values into plan output. If AWS_SECRET_ACCESS_KEY holds a credential, "
+            "move it to a secret field (the LLM layer's api_key, a header, or a query parameter "
+            "named api-key): this field is shown in plans and stored in the lockfile in clear. "
+            "If it holds none, rename the variable to TAVUSCTL_AWS_SECRET_ACCESS_KEY."
         ],
     ),
     "file reference escaping with ..": (

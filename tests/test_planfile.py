@@ -17,6 +17,7 @@ from tavusctl.plan.redact import hashed
 from tavusctl.state.lockfile import LockEntry, Lockfile
 
 SALT = "planfile-salt"
+KEY = planfile.PlanKey.derive("tvs-api-key", SALT)
 OLD_KEY, NEW_KEY, BEARER, TTS_KEY = (
     "sk-old-PLANTED-1111",
     "sk-new-PLANTED-2222",
@@ -56,7 +57,7 @@ def secret_plan() -> Plan:
 
 def saved_text(plan: Plan | None = None) -> str:
     return planfile.dumps(
-        plan or secret_plan(), manifests_fingerprint="m-fp", lockfile_fingerprint="l-fp"
+        plan or secret_plan(), KEY, manifests_fingerprint="m-fp", lockfile_fingerprint="l-fp"
     )
 
 
@@ -73,25 +74,25 @@ def test_a_saved_plan_holds_no_secret_value() -> None:
         assert secret.split("-")[-1] not in text
 
 
-def test_secrets_are_saved_as_references_with_their_salted_hash() -> None:
+def test_secrets_are_saved_as_references_with_a_hash_keyed_by_the_api_key() -> None:
     doc = json.loads(saved_text())
     create = next(a for a in doc["actions"] if a["key"] == "Persona/new")
     assert create["body"]["layers"]["llm"]["api_key"] == {
         "$secret": "/layers/llm/api_key",
-        "hash": hash_secret(NEW_KEY, SALT),
+        "hash": KEY.hash(hash_secret(NEW_KEY, SALT)),
     }
     update = next(a for a in doc["actions"] if a["key"] == "Persona/upd")
     ops = {op["path"]: op for op in update["operations"]}
     assert ops["/layers/tts"]["value"]["api_key"] == {
         "$secret": "/layers/tts/api_key",
-        "hash": hash_secret(TTS_KEY, SALT),
+        "hash": KEY.hash(hash_secret(TTS_KEY, SALT)),
     }
     assert "old" not in ops["/layers/llm/api_key"]  # the live value of a secret is not kept
 
 
 def test_a_saved_plan_round_trips_with_secrets_resolved_from_the_manifests() -> None:
     plan = secret_plan()
-    saved = planfile.loads(saved_text(plan))
+    saved = planfile.loads(saved_text(plan), KEY)
     assert (saved.manifests_fingerprint, saved.lockfile_fingerprint) == ("m-fp", "l-fp")
     want = replace(
         plan,
@@ -101,18 +102,19 @@ def test_a_saved_plan_round_trips_with_secrets_resolved_from_the_manifests() -> 
                 operations=tuple(
                     replace(op, old=MISSING) if op.sensitive else op for op in a.operations
                 ),
+                live_fingerprint=a.live_fingerprint and KEY.hash(a.live_fingerprint),
             )
             for a in plan.actions
         ),
     )
-    assert planfile.resolve_secrets(saved, RESOURCES) == want
+    assert planfile.resolve_secrets(saved, RESOURCES, KEY) == want
 
 
 def test_a_secret_changed_since_the_plan_was_saved_is_refused_naming_its_variable() -> None:
-    saved = planfile.loads(saved_text())
+    saved = planfile.loads(saved_text(), KEY)
     changed = NEW | {"layers": {**NEW["layers"], "tts": {"tts_engine": "cartesia", "api_key": "x"}}}
     with pytest.raises(PlanError) as err:
-        planfile.resolve_secrets(saved, [res("upd", changed), *RESOURCES[1:]])
+        planfile.resolve_secrets(saved, [res("upd", changed), *RESOURCES[1:]], KEY)
     assert err.value.message == (
         "The secret at /layers/tts/api_key of Persona/upd (from ${env:TTS_KEY}) changed since "
         "the plan was saved. Make a new plan with `tavusctl plan -o FILE`."
@@ -120,19 +122,19 @@ def test_a_secret_changed_since_the_plan_was_saved_is_refused_naming_its_variabl
 
 
 def test_a_secret_gone_from_the_manifests_is_refused() -> None:
-    saved = planfile.loads(saved_text())
+    saved = planfile.loads(saved_text(), KEY)
     with pytest.raises(PlanError, match=r"/layers/llm/api_key of Persona/new is no longer"):
-        planfile.resolve_secrets(saved, RESOURCES[:1])
+        planfile.resolve_secrets(saved, RESOURCES[:1], KEY)
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
         ("{not json", "is not valid JSON (line 1, column 2"),
-        ('{"format_version": "9"}', "has format version '9', but this tavusctl reads version '1'"),
+        ('{"format_version": "9"}', "has format version '9', but this tavusctl reads version '2'"),
         ("[]", "has format version None"),
-        ('{"format_version": "1"}', "is malformed (missing or bad 'actions')"),
-        (None, "is malformed"),
+        ('{"format_version": "2"}', "was changed after tavusctl wrote it"),
+        (None, "was changed after tavusctl wrote it"),
     ],
 )
 def test_a_corrupt_or_unknown_plan_file_is_a_clear_error(text: str | None, fragment: str) -> None:
@@ -141,7 +143,7 @@ def test_a_corrupt_or_unknown_plan_file_is_a_clear_error(text: str | None, fragm
         doc["actions"][0]["kind"] = "explode"
         text = json.dumps(doc)
     with pytest.raises(PlanError) as err:
-        planfile.loads(text, "plan.json")
+        planfile.loads(text, KEY, "plan.json")
     assert fragment in err.value.message
     assert err.value.message.startswith("plan.json ")
     assert err.value.message.endswith("Make a new plan with `tavusctl plan -o FILE`.")
@@ -156,7 +158,7 @@ def fresh(**over: Any) -> None:
         "lockfile_fingerprint": "l-fp",
         "live": LIVE,
     }
-    planfile.check_fresh(planfile.loads(saved_text()), **(args | over))
+    planfile.check_fresh(planfile.loads(saved_text(), KEY), KEY, **(args | over))
 
 
 def test_a_plan_is_fresh_when_nothing_changed_but_timestamps() -> None:

@@ -11,6 +11,7 @@ from tavusctl.core.errors import LockfileError, UsageError
 from tavusctl.core.secrets import SENSITIVE, hash_secret
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import LockfileStore
 
 SALT = "0" * 32
 SECRET = "sk-live-do-not-print"
@@ -78,14 +79,14 @@ def test_unknown_name_in_an_empty_lockfile_says_it_is_empty() -> None:
 
 
 def test_rm_forgets_the_entry_and_says_the_persona_stays(lock_path: Path) -> None:
-    message = state.remove(lock_path, "interviewer")
+    message = state.remove(LockfileStore(lock_path), "interviewer")
     assert "p111 stays on the Tavus account" in message
     assert set(lockfile.read(lock_path).entries) == {"Persona/sales-coach", "Persona/pending"}
 
 
 def test_mv_keeps_id_and_applied_under_the_new_name(lock_path: Path) -> None:
     before = lockfile.read(lock_path).entries["Persona/interviewer"]
-    state.move(lock_path, "interviewer", "recruiter")
+    state.move(LockfileStore(lock_path), "interviewer", "recruiter")
     after = lockfile.read(lock_path)
     assert after.entries["Persona/recruiter"] == before
     assert "Persona/interviewer" not in after.entries
@@ -95,7 +96,7 @@ def test_mv_keeps_id_and_applied_under_the_new_name(lock_path: Path) -> None:
 def test_mv_refuses_an_existing_target_and_changes_nothing(lock_path: Path) -> None:
     before = lock_path.read_text()
     with pytest.raises(LockfileError, match="already in the lockfile"):
-        state.move(lock_path, "interviewer", "sales-coach")
+        state.move(LockfileStore(lock_path), "interviewer", "sales-coach")
     assert lock_path.read_text() == before
 
 
@@ -103,7 +104,7 @@ def test_mv_refuses_an_existing_target_and_changes_nothing(lock_path: Path) -> N
 def test_mv_refuses_a_name_a_manifest_could_not_have(lock_path: Path, bad: str) -> None:
     before = lock_path.read_text()
     with pytest.raises(UsageError, match="not a valid name"):
-        state.move(lock_path, "interviewer", bad)
+        state.move(LockfileStore(lock_path), "interviewer", bad)
     assert lock_path.read_text() == before
 
 
@@ -113,18 +114,18 @@ def test_mv_refuses_a_kind_tavusctl_does_not_manage(lock_path: Path, new: str) -
     with pytest.raises(
         UsageError, match="is not a resource tavusctl manages: the kinds are Persona, Pal"
     ):
-        state.move(lock_path, "interviewer", new)
+        state.move(LockfileStore(lock_path), "interviewer", new)
     assert lock_path.read_text() == before
 
 
 def test_rm_of_an_unknown_name_changes_nothing(lock_path: Path) -> None:
     before = lock_path.read_text()
     with pytest.raises(LockfileError, match="Did you mean 'interviewer'"):
-        state.remove(lock_path, "interviewr")
+        state.remove(LockfileStore(lock_path), "interviewr")
     assert lock_path.read_text() == before
 
 
 def test_writers_fail_fast_while_another_run_holds_the_lock(lock_path: Path) -> None:
     with lockfile.exclusive(lock_path), pytest.raises(LockfileError, match="in use"):
-        state.remove(lock_path, "interviewer")
+        state.remove(LockfileStore(lock_path), "interviewer")
     assert "Persona/interviewer" in lockfile.read(lock_path).entries

@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import importlib.util
 import ipaddress
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,7 @@ import httpx
 from tavusctl.api import wire
 from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 from tavusctl.api.throttle import Throttle
+from tavusctl.core import display
 from tavusctl.core.errors import (
     ApiError,
     AuthError,
@@ -48,6 +50,10 @@ from tavusctl.core.errors import (
 from tavusctl.core.payloads import JsonObject, UpdatePayload
 from tavusctl.core.secrets import Scrubber
 from tavusctl.kinds import PERSONA, Kind
+
+# The largest answer read (encoded and decoded): a page of 100 personas with long prompts is a
+# few MB; a server sending more is broken or hostile, and reading on would eat the machine.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 # Connection failures that prove the request never reached the server: safe to retry even a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -107,6 +113,11 @@ class TavusClient:
         self.scrubber = Scrubber() if scrubber is None else scrubber
         self.scrubber.add(api_key)
 
+    @property
+    def api_key(self) -> str:
+        """The key (to derive other keys from, e.g. a saved plan's; never to show)."""
+        return self._key
+
     def key_fingerprint(self, salt: str) -> str:
         """A salted keyed hash of this client's API URL and key (never the key itself): what a
         lockfile records to recognise its account."""
@@ -128,7 +139,9 @@ class TavusClient:
     async def list_page(self, kind: Kind, *, page: int, limit: int) -> Page:
         """One page (1-based) of ``kind``'s list, items unwrapped."""
         params: dict[str, object] = {"page": page, "limit": limit, **kind.list_params}
-        call = wire.Call("GET", kind.collection, f"the {kind.noun} list", params=params)
+        call = wire.Call(
+            "GET", kind.collection, f"the {kind.noun} list", params=params, is_secret=kind.secrets
+        )
         doc = wire.json_body((await self._ok(call)).response)
         items, total = wire.page(doc, call, self._key, kind)
         return Page(items, total)
@@ -151,7 +164,14 @@ class TavusClient:
         """
         name = body.get(kind.name_field)
         subject = f"a new {kind.noun} named {name!r}"
-        call = wire.Call("POST", kind.collection, subject, body=body, retry_refused=retry_refused)
+        call = wire.Call(
+            "POST",
+            kind.collection,
+            subject,
+            body=body,
+            retry_refused=retry_refused,
+            is_secret=kind.secrets,
+        )
         sent = await self._ok(call)
         return wire.created_id(wire.json_body(sent.response), call, self._key, kind)
 
@@ -227,7 +247,7 @@ class TavusClient:
         sent = await self._send(call)
         if wire.succeeded(sent.response):
             return sent
-        raise wire.error(call, sent.response, self._key)
+        raise wire.error(call, sent.response, self._key, self.scrubber)
 
     async def _ok_or_gone(self, call: wire.Call) -> _Sent | None:
         """Like :meth:`_ok`, but None when the resource does not exist."""
@@ -236,7 +256,7 @@ class TavusClient:
             return sent
         if wire.is_gone(sent.response):
             return None
-        raise wire.error(call, sent.response, self._key)
+        raise wire.error(call, sent.response, self._key, self.scrubber)
 
     async def _send(self, call: wire.Call) -> _Sent:
         """Send with retries per the policy; the last response is returned whatever its status."""
@@ -263,9 +283,7 @@ class TavusClient:
             started = time.monotonic()
             outcome = "no answer"
             try:
-                response = await self._http.request(
-                    call.method, call.path, params=call.params, json=call.body
-                )
+                response = await self._request(call)
                 outcome = f"HTTP {response.status_code}"
                 self._pace(response)
                 return response
@@ -274,6 +292,47 @@ class TavusClient:
                     took = (time.monotonic() - started) * 1000
                     query = f"?{urlencode(call.params)}" if call.params else ""
                     self._log(f"{call.label}{query} -> {outcome} ({took:.0f} ms)")
+
+    async def _request(self, call: wire.Call) -> httpx.Response:
+        """One HTTP exchange, whole answer read, within ``timeout`` seconds from start to end.
+
+        httpx's timeout bounds each gap between bytes, so a server sending one byte a second
+        would hold the run for ever; the deadline bounds the whole answer. Its body is read up
+        to :data:`MAX_RESPONSE_BYTES`: beyond that the server is not behaving like Tavus.
+        """
+        request = self._http.build_request(
+            call.method, call.path, params=call.params, json=call.body
+        )
+        try:
+            return await asyncio.wait_for(self._read_capped(request), self.timeout)
+        except wire.TooLarge as exc:
+            if call.method == "POST":  # it may have created something all the same
+                raise wire.outcome_unknown(call, "the answer was too large", self._key) from None
+            raise ApiError(wire.scrub(exc.message, self._key)) from None
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no complete answer within {self.timeout:g} s", request=request
+            ) from None
+
+    async def _read_capped(self, request: httpx.Request) -> httpx.Response:
+        response = await self._http.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():  # decoded (gzip ...) as it comes
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise wire.too_large(call_label(request), MAX_RESPONSE_BYTES)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request
+        )
 
     def _pace(self, response: httpx.Response) -> None:
         """Tell the shared throttle how the server took this request."""
@@ -299,13 +358,19 @@ class TavusClient:
         if final:
             raise Unreachable(
                 wire.scrub(
-                    f"Could not reach the Tavus API at {self.base_url} for {call.subject} "
-                    f"({call.label}: {wire.describe(exc)}) after {self.retry.attempts} "
+                    f"Could not reach the Tavus API at {shown_url(self.base_url)} for "
+                    f"{call.subject} ({call.label}: {wire.describe(exc)}) after "
+                    f"{self.retry.attempts} "
                     "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again."
                     + _timeout_hint(exc, self.timeout),
                     self._key,
                 )
             ) from None
+
+
+def call_label(request: httpx.Request) -> str:
+    """``GET /v2/personas`` for a request (no query, no host: nothing secret)."""
+    return f"{request.method} {request.url.path}"
 
 
 def _timeout_hint(exc: httpx.TransportError, timeout: float) -> str:
@@ -333,31 +398,44 @@ def _remember_sniffio_is_missing() -> None:
 
 def _object_call(kind: Kind, method: str, object_id: str, body: object = None) -> wire.Call:
     path = kind.path_of(quote(object_id, safe=""))
-    return wire.Call(method, path, f"{kind.noun} {object_id}", body=body)
+    return wire.Call(method, path, f"{kind.noun} {object_id}", body=body, is_secret=kind.secrets)
 
 
 def check_url(base_url: str, *, injected: bool = False) -> None:
     """Refuse anything but https://, except http:// to a loopback host (or an injected transport,
-    which never touches the network)."""
+    which never touches the network), and any URL with a user name, password or query: the key
+    goes in TAVUS_API_KEY, and messages show the URL."""
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):
         url = None
-    if url is not None and url.path.rstrip("/").lower().endswith("/v2"):
-        root = base_url.rstrip("/")[: -len("/v2")]
+    if url is not None and (url.userinfo or url.query or url.fragment):
         raise ApiError(
-            f"Refusing API URL {base_url!r}: it must be the server's address without /v2 "
-            f"(tavusctl adds /v2/... itself), here {root!r}. Fix --api-url or TAVUS_API_URL."
+            f"Refusing API URL {shown_url(base_url)!r}: it has a user name, password, query or "
+            "fragment, which the Tavus API never takes (its key goes in TAVUS_API_KEY). Fix "
+            "--api-url or TAVUS_API_URL to scheme, host and port only."
+        )
+    if url is not None and url.path.rstrip("/").lower().endswith("/v2"):
+        root = shown_url(base_url).rstrip("/")[: -len("/v2")]
+        raise ApiError(
+            f"Refusing API URL {shown_url(base_url)!r}: it must be the server's address without "
+            f"/v2 (tavusctl adds /v2/... itself), here {root!r}. Fix --api-url or TAVUS_API_URL."
         )
     if url is not None and url.scheme == "https" and url.host:
         return
     if url is not None and url.scheme == "http" and (injected or _is_loopback(url.host)):
         return
     raise ApiError(
-        f"Refusing API URL {base_url!r}: it must start with https:// (plain http:// is allowed "
-        "only for loopback addresses such as 127.0.0.1, ::1 or localhost, e.g. the emulator). "
-        "Fix --api-url or TAVUS_API_URL."
+        f"Refusing API URL {shown_url(base_url)!r}: it must start with https:// (plain http:// "
+        "is allowed only for loopback addresses such as 127.0.0.1, ::1 or localhost, e.g. the "
+        "emulator). Fix --api-url or TAVUS_API_URL."
     )
+
+
+def shown_url(text: str) -> str:
+    """``text`` (a URL, maybe unparsable) safe to show: no user name or password, no query."""
+    text = re.sub(r"(?<=//).*@", "", text, flags=re.DOTALL)  # everything up to the last @
+    return display.one_line(re.split(r"[?#]", text, maxsplit=1)[0])
 
 
 def _is_loopback(host: str) -> bool:

@@ -14,13 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tavusctl.api.client import Page, TavusClient
-from tavusctl.core.errors import InvalidRequest
+from tavusctl.core.errors import ApiError, InvalidRequest
 from tavusctl.kinds import KINDS, PERSONA, Kind
 
 # Largest first; smaller sizes are tried only if the API refuses a size with 400.
 PAGE_SIZES = (100, 50, 20, 10)
 
-# Without a total_count we page until a short page, but never further than this.
+# The most list pages a fetch reads (100,000 personas at 100 a page). A total_count that needs
+# more, or pages that never end without one, is refused: a server announcing 10^9 personas
+# would otherwise have us request every page at once.
 MAX_PAGES = 1000
 
 
@@ -110,6 +112,10 @@ async def _all_pages(client: TavusClient, kind: Kind) -> list[Page]:
     if size < limit and size < first.total_count:
         limit = max(size, 1)  # the server capped the page size without saying so
     count = math.ceil(first.total_count / limit)
+    if count > MAX_PAGES:
+        raise _too_many(
+            kind, f"says it holds {first.total_count} {kind.plural} ({count} pages of {limit})"
+        )
     rest = await asyncio.gather(
         *(client.list_page(kind, page=p, limit=limit) for p in range(2, count + 1))
     )
@@ -131,8 +137,18 @@ async def _pages_until_short(client: TavusClient, kind: Kind, limit: int, size: 
     """Sequential pages after page 1, for a server that gives no total_count."""
     pages: list[Page] = []
     page = 1
-    while size >= limit and page < MAX_PAGES:
+    while size >= limit and size > 0:
+        if page == MAX_PAGES:
+            raise _too_many(kind, f"gave {MAX_PAGES} full pages of {limit} without a last one")
         page += 1
         pages.append(await client.list_page(kind, page=page, limit=limit))
         size = len(pages[-1].items)
     return pages
+
+
+def _too_many(kind: Kind, what: str) -> ApiError:
+    return ApiError(
+        f"The {kind.noun} list {what}; tavusctl reads at most {MAX_PAGES} pages "
+        f"({MAX_PAGES * PAGE_SIZES[0]:,} {kind.plural}) and stopped. Check --api-url (TAVUS_API_URL): "
+        "this does not look like the Tavus API."
+    )

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from tavusctl.api.retry import parse_retry_after
-from tavusctl.core import pointer
+from tavusctl.core import display, pointer, secrets
 from tavusctl.core.errors import (
     ApiError,
     AuthError,
@@ -29,7 +29,7 @@ from tavusctl.core.errors import (
     UsageError,
 )
 from tavusctl.core.payloads import JsonObject, UpdatePayload
-from tavusctl.core.secrets import IsSecret
+from tavusctl.core.secrets import IsSecret, Scrubber, scrub_values
 from tavusctl.core.values import MISSING, same
 from tavusctl.kinds import Kind
 
@@ -49,15 +49,43 @@ class Call:
     params: Mapping[str, Any] | None = None
     uncertain: bool = False
     retry_refused: bool = True  # POST only: whether a 429 may be retried here
+    is_secret: IsSecret | None = None  # the kind's secret rule, for a body of that kind
+
+    def sent_secrets(self) -> list[str]:
+        """Every secret string this call sends (a server may echo it in an error)."""
+        if self.is_secret is None or self.body is None:
+            return []
+        rule = self.is_secret
+        if isinstance(self.body, list):  # JSON Patch: values at (or under) secret paths
+            found = [
+                s
+                for op in self.body
+                if isinstance(op, Mapping) and isinstance(op.get("path"), str)
+                for s in _secret_strings(op.get("value"), str(op["path"]), rule)
+            ]
+            return found
+        return _secret_strings(self.body, "", rule)
 
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
 
 
+# Tavus keys are 32 characters. A much shorter one is a mistake, and could not be kept out of
+# messages: scrubbing a one-letter key from every line would mangle them and show the letter.
+MIN_KEY_LENGTH = 8
+
+
 def check_key(api_key: str) -> None:
     """Refuse a key an HTTP header cannot carry (a stray newline from a file, a pasted accent)
-    before any request: httpx would fail with a message quoting the key, or a traceback."""
+    before any request: httpx would fail with a message quoting the key, or a traceback. Refuse
+    a key shorter than MIN_KEY_LENGTH too."""
+    if len(api_key) < MIN_KEY_LENGTH:
+        raise UsageError(
+            f"The API key has only {len(api_key)} character{'s' * (len(api_key) != 1)}; Tavus "
+            "keys have 32. Check "
+            "TAVUS_API_KEY (or --api-key): it holds something else, or only part of the key."
+        )
     bad = next((i for i, c in enumerate(api_key) if not " " < c < "\x7f"), None)
     if bad is not None:
         raise UsageError(
@@ -72,6 +100,18 @@ def scrub(text: str, api_key: str) -> str:
     return text.replace(api_key, "(api key)") if api_key else text
 
 
+class TooLarge(ApiError):
+    """An answer larger than the client reads."""
+
+
+def too_large(label: str, limit: int) -> TooLarge:
+    """The error for an answer over ``limit`` bytes."""
+    return TooLarge(
+        f"The answer to {label} is larger than {limit // 2**20} MiB, far more than the Tavus "
+        "API sends; tavusctl stopped reading it. Check --api-url (TAVUS_API_URL)."
+    )
+
+
 def json_body(response: httpx.Response) -> object:
     """The parsed JSON body, or None when it is empty or not JSON."""
     if not response.content:
@@ -82,15 +122,61 @@ def json_body(response: httpx.Response) -> object:
         return None
 
 
-def detail(response: httpx.Response) -> str:
-    """The server's own words about an error: ``error`` or ``message``, else the text."""
+# How much of a server's own words about an error a message quotes.
+DETAIL_LIMIT = 200
+
+
+def detail(
+    response: httpx.Response,
+    api_key: str = "",
+    call: Call | None = None,
+    scrubber: Scrubber | None = None,
+) -> str:
+    """The server's own words about an error (``error``, ``message`` or ``detail``, else the
+    body), with every secret hidden before anything is cut: values under secret keys of a JSON
+    body (a request echoed back), each secret the call sent in any written form, every known
+    secret and the API key. Then made one printable line, and cut."""
     doc = json_body(response)
+    rule = call.is_secret if call is not None else None
+    text = ""
     if isinstance(doc, dict):
-        for key in ("error", "message", "detail"):
-            if isinstance(doc.get(key), str):
-                return str(doc[key])
-    text = response.text.strip()[:200] if response.content else ""
-    return text or "no details given"
+        text = next(
+            (doc[k] for k in ("error", "message", "detail") if isinstance(doc.get(k), str)), ""
+        )
+    if not text and isinstance(doc, (dict, list)):
+        shown = doc if rule is None else _masked(doc, rule)
+        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    elif not text and response.content:
+        text = response.text.strip()
+    sent = call.sent_secrets() if call is not None else []
+    text = scrub(text, api_key)
+    text = scrubber.scrub(text, also=sent) if scrubber is not None else scrub_values(text, sent)
+    return display.cut(display.one_line(text), DETAIL_LIMIT) or "no details given"
+
+
+def _masked(doc: object, rule: IsSecret, path: str = "") -> object:
+    """``doc`` with the value of every key the rule calls secret hidden, at any depth."""
+    if rule(path):
+        return secrets.SENSITIVE
+    if isinstance(doc, dict):
+        return {k: _masked(v, rule, f"{path}/{pointer.escape(str(k))}") for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_masked(v, rule, f"{path}/{i}") for i, v in enumerate(doc)]
+    return doc
+
+
+def _secret_strings(value: object, path: str, rule: IsSecret) -> list[str]:
+    """Every string at or under a secret position of ``value`` (found at ``path``)."""
+    return [
+        leaf
+        for where, leaf in pointer.leaves(value, path, lists=True)
+        if isinstance(leaf, str) and leaf and _at_or_under_secret(where, rule)
+    ]
+
+
+def _at_or_under_secret(path: str, rule: IsSecret) -> bool:
+    tokens = pointer.split(path)
+    return any(rule(pointer.join(tokens[:n])) for n in range(1, len(tokens) + 1))
 
 
 def unwrap(doc: object, id_field: str) -> JsonObject | None:
@@ -185,10 +271,12 @@ _TEMPLATES: dict[int | type[ApiError], str] = {
 }
 
 
-def error(call: Call, response: httpx.Response, api_key: str) -> ApiError:
+def error(
+    call: Call, response: httpx.Response, api_key: str, scrubber: Scrubber | None = None
+) -> ApiError:
     """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
-    the request, the persona and the status, and no API key."""
-    status, why = response.status_code, detail(response)
+    the request, the persona and the status, and no secret (see :func:`detail`)."""
+    status, why = response.status_code, detail(response, api_key, call, scrubber)
     kind = _kind(call, status, why)
     template = _TEMPLATES.get(status) or _TEMPLATES[kind]
     message = template.format(

@@ -1,10 +1,15 @@
 """Creating resources (personas, and any other kind) without ever creating one twice.
 
-Before a POST, the intent (``LockEntry(id=None, applied, intent_at)``) is on disk. If the POST's
-outcome is unknown (timeout, dropped connection, 5xx), the account is listed and an object that
-holds every non-secret value sent, created since the intent and not recorded for another
-resource, is adopted; only when there is none is the POST sent once more. A run that died after
-recording an intent is repaired the same way by the next run, before it creates anything.
+Before a POST, the intent (``LockEntry(id=None, applied, intent_at, exclude)``) is on disk;
+``exclude`` names the objects that already looked like this one on the account (as the plan saw
+it, or listed once per run before its first intent). If the POST's outcome is unknown (timeout,
+dropped connection, 5xx), the account is listed and the one object that looks like what was
+sent (:func:`~tavusctl.plan.content.resembles`: the server may trim or re-case what it stores),
+is not excluded, and is not recorded for another resource, is adopted; only when there is none
+is the POST sent once more, and when there are several none is taken (an object that is not
+ours must never be). No clock is compared with another: which objects are new is told by the
+account's own list. A run that died after recording an intent is repaired the same way by the
+next run, before it creates anything.
 """
 
 from __future__ import annotations
@@ -15,9 +20,16 @@ from collections.abc import Callable, Mapping
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_live
 from tavusctl.apply.outcome import Event, Outcome
-from tavusctl.core.errors import AuthError, InvalidRequest, OutcomeUnknown, RateLimited
+from tavusctl.core.errors import ApiError, AuthError, InvalidRequest, OutcomeUnknown, RateLimited
 from tavusctl.kinds import Kind, of_key
-from tavusctl.plan.content import created_since, leaves, matches, now_iso, parse_time
+from tavusctl.plan.content import (
+    created_since,
+    leaves,
+    loose_key,
+    now_iso,
+    parse_time,
+    resembles,
+)
 from tavusctl.plan.model import Action
 from tavusctl.state.lockfile import LockEntry
 from tavusctl.state.recorder import Recorder
@@ -40,12 +52,17 @@ class Creator:
         *,
         now: Callable[[], str] | None = None,
         settle: float = 0.5,
+        known: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
     ) -> None:
         self.client, self.recorder, self.emit = client, recorder, emit
         self.now = now or now_iso
         self.settle = settle
         self.claimed: set[str] = set()  # ids created or adopted by this run
         self.names: dict[str, asyncio.Lock] = {}
+        # The account before this run created anything: by kind name, then by id.
+        self._before: dict[str, Mapping[str, Mapping[str, object]]] = dict(known or {})
+        self._by_name: dict[str, dict[str, dict[str, Mapping[str, object]]]] = {}
+        self._listing = asyncio.Lock()
         self.waited = False  # the wait for an interrupted run's creates was announced
 
     async def create(self, action: Action) -> Outcome:
@@ -67,10 +84,11 @@ class Creator:
             if resumed is not None:
                 return resumed
         applied = action.applied or {}
-        intent = self.now()
-        await self.recorder.put(action.key, LockEntry(None, applied, intent, action.file))
+        exclude = await self._lookalikes(action.resource_kind, _content(action))
+        pending = LockEntry(None, applied, self.now(), action.file, exclude)
+        await self.recorder.put(action.key, pending)
         try:
-            persona_id, adopted = await self._post(action, _content(action), intent)
+            persona_id, adopted = await self._post(action, _content(action), pending)
         except REFUSED:
             await self._restore(action.key, entry)  # nothing was created: forget the intent
             raise
@@ -78,6 +96,21 @@ class Creator:
         note = "adopted after an unknown outcome" if adopted else None
         self.emit(Event(action.key, "adopted" if adopted else "created", persona_id))
         return Outcome(action.key, action.kind, "succeeded", persona_id, note)
+
+    async def _lookalikes(self, kind: Kind, content: Mapping[str, object]) -> tuple[str, ...]:
+        """Ids of the objects that looked like ``content`` before this run created anything
+        (the account as the plan saw it, or listed once before the first intent)."""
+        async with self._listing:
+            if kind.name not in self._by_name:
+                if kind.name not in self._before:
+                    live = await fetch_live(self.client, kind=kind)
+                    self._before[kind.name] = live.by_kind[kind.name]
+                self._by_name[kind.name] = _by_name(self._before[kind.name], kind)
+        groups = self._by_name[kind.name]
+        name = content.get(kind.name_field)
+        # Only objects of a resembling name can resemble: compare within that group.
+        docs = groups.get(loose_key(name), {}) if isinstance(name, str) else self._before[kind.name]
+        return tuple(sorted(i for i, d in docs.items() if resembles(content, d, kind.secrets)))
 
     async def _restore(self, key: str, entry: LockEntry | None) -> None:
         if entry is None:
@@ -90,12 +123,12 @@ class Creator:
         entry = self.recorder.lock.entries.get(key)
         if entry is None or entry.id is not None:
             return None
-        return await self._find(of_key(key), entry.applied, entry.intent_at, settle=False)
+        return await self._find(of_key(key), entry.applied, entry, settle=False)
 
     async def _resume(self, action: Action, entry: LockEntry) -> Outcome | None:
         """Adopt what an interrupted run created for ``action.key``; None if it created nothing."""
         await self._let_land(action.key, entry.intent_at)
-        found = await self._find(action.resource_kind, entry.applied, entry.intent_at, settle=False)
+        found = await self._find(action.resource_kind, entry.applied, entry, settle=False)
         if found is None:
             return None
         await self.recorder.put(action.key, LockEntry(found, entry.applied, file=entry.file))
@@ -134,7 +167,7 @@ class Creator:
             await asyncio.sleep(wait)
 
     async def _post(
-        self, action: Action, content: Mapping[str, object], intent: str
+        self, action: Action, content: Mapping[str, object], intent: LockEntry
     ) -> tuple[str, bool]:
         """POST until it succeeds or its outcome is unknown twice. Returns (id, adopted).
 
@@ -170,30 +203,66 @@ class Creator:
         self,
         kind: Kind,
         content: Mapping[str, object],
-        intent_at: str | None,
+        intent: LockEntry,
         *,
         settle: bool = True,
     ) -> str | None:
-        """The oldest unclaimed object of ``kind`` on the account matching ``content`` (every
-        non-secret value), created since ``intent_at``."""
+        """The one unclaimed object of ``kind`` on the account that the create of ``intent`` can
+        have made. Several candidates: none is taken (an :class:`Ambiguous` error), since
+        taking another's would leave ours a duplicate and theirs shared."""
         if not any(True for _ in leaves(content, kind.secrets)):
             return None  # nothing to recognise it by
         if settle:
             await asyncio.sleep(self.settle)  # the lost request may still be in flight
         live = (await fetch_live(self.client, kind=kind)).by_kind[kind.name]
         taken = self.claimed | {e.id for e in self.recorder.lock.entries.values() if e.id}
+        excluded = set(intent.exclude or ())
         candidates = sorted(
-            (str(doc.get(kind.created_field) or ""), object_id)
+            object_id
             for object_id, doc in live.items()
             if object_id not in taken
-            and created_since(doc, intent_at, kind.created_field)
-            and matches(content, doc, kind.secrets)
+            and object_id not in excluded
+            and _new_enough(doc, intent, kind)
+            and resembles(content, doc, kind.secrets)
         )
-        return self._claim(candidates[0][1]) if candidates else None
+        if len(candidates) > 1:
+            raise Ambiguous(candidates)
+        return self._claim(candidates[0]) if candidates else None
 
     def _claim(self, persona_id: str) -> str:
         self.claimed.add(persona_id)
         return persona_id
+
+
+def _by_name(
+    docs: Mapping[str, Mapping[str, object]], kind: Kind
+) -> dict[str, dict[str, Mapping[str, object]]]:
+    """``docs`` grouped by their name as :func:`resembles` compares it."""
+    out: dict[str, dict[str, Mapping[str, object]]] = {}
+    for object_id, doc in docs.items():
+        name = doc.get(kind.name_field)
+        out.setdefault(loose_key(name) if isinstance(name, str) else "", {})[object_id] = doc
+    return out
+
+
+def _new_enough(doc: Mapping[str, object], intent: LockEntry, kind: Kind) -> bool:
+    """Intents that name what existed before need no clock; older ones compare created_at with
+    the intent's time (5 minutes of skew allowed), and only when that time is known."""
+    if intent.exclude is not None:
+        return True
+    return intent.intent_at is not None and created_since(doc, intent.intent_at, kind.created_field)
+
+
+class Ambiguous(ApiError):
+    """Several objects on the account could be the one a lost create made."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(
+            f"{len(ids)} objects on the account ({', '.join(ids)}) look like the one an "
+            "unanswered create sent, and tavusctl cannot tell which one it made; none was "
+            "adopted and no other was created. The intent stays in the lockfile: adopt the "
+            "right one with `tavusctl import NAME ID` (and delete the other), then apply again."
+        )
 
 
 def _content(action: Action) -> Mapping[str, object]:

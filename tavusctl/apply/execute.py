@@ -12,8 +12,10 @@ The executor holds no diff logic; it does what each :class:`~tavusctl.plan.model
   likely deleted outside tavusctl already: the PATCH is sent again without it, with a warning.
 - delete: DELETE (already gone is fine), then drop the lock entry.
 
-Writes run concurrently (``parallelism``); lockfile writes are serialized by a
-:class:`~tavusctl.state.recorder.Recorder`. The caller holds ``lockfile.exclusive`` for the whole run.
+Writes run concurrently (``parallelism``); state writes are serialized by a
+:class:`~tavusctl.state.recorder.Recorder`. The caller holds the store (``store.hold()``) for the
+whole run. If the state can no longer be written (a lost database connection), nothing more is
+sent: the actions not yet started are skipped and the run ends with that error.
 After the writes, what was written is read back and fields the server changed or dropped are
 reported as warnings.
 """
@@ -21,9 +23,8 @@ reported as warnings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import order
@@ -31,13 +32,13 @@ from tavusctl.apply.creating import Creator
 from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
 from tavusctl.core import pointer
-from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed
+from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed, StateLost
 from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
 from tavusctl.plan.model import Action, ActionKind, Plan, blocked_reason
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder
+from tavusctl.state.store import StateStore
 
 __all__ = ["ApplyResult", "Event", "Outcome", "execute"]
 
@@ -45,6 +46,8 @@ __all__ = ["ApplyResult", "Event", "Outcome", "execute"]
 # The shortest time between two lockfile writes (see recorder.py); each success waits for its
 # write outside the parallelism gate, so the wait costs no request slot.
 COALESCE = 0.1
+
+NOT_RECORDED = "its result could not be recorded in the state (see the error below)."
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class Options:
 async def execute(
     plan: Plan,
     client: TavusClient,
-    lock_path: Path,
+    store: StateStore,
     lock: Lockfile,
     *,
     parallelism: int = 8,
@@ -77,17 +80,20 @@ async def execute(
     now: Callable[[], str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     settle: float = 0.5,
+    known: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ApplyResult:
     """Carry out every changing action of ``plan`` and return what happened, per action.
 
-    ``lock`` is the lockfile as read under ``lockfile.exclusive(lock_path)``, which the caller
-    holds. ``settle`` is how long to wait after a create with an unknown outcome before listing
-    the account (the lost request may still be in flight).
+    ``lock`` is the state as read under ``store.hold()``, which the caller holds. If the state
+    could not be written, the result's ``state_error`` says why. ``settle`` is how long to wait
+    after a create with an unknown outcome before listing the account (the lost request may
+    still be in flight). ``known`` is the account as the plan saw it, by id: what a create may
+    never adopt is told from it (without it, the account is listed before the first create).
     """
     start = client.requests_made
     emit = on_event or (lambda _event: None)
-    recorder = Recorder(lock_path, record_matches(plan, lock_path, lock, emit), coalesce=COALESCE)
-    creator = Creator(client, recorder, emit, now=now, settle=settle)
+    recorder = Recorder(store, record_matches(plan, store, lock, emit), coalesce=COALESCE)
+    creator = Creator(client, recorder, emit, now=now, settle=settle, known=known)
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )
@@ -95,8 +101,9 @@ async def execute(
     outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
     outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
     warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
+    lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
-        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start
+        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start, lost
     )
 
 
@@ -130,19 +137,25 @@ class _Runner:
     async def _guarded(self, action: Action) -> Outcome:
         result = await self._gated(action)
         if isinstance(result, Staged):
-            await self.recorder.durable(result.change, patient=True)
+            try:
+                await self.recorder.durable(result.change, patient=True)
+            except StateLost:  # the PATCH landed; the next run records it
+                done = result.outcome
+                return Outcome(done.key, done.kind, "failed", done.persona_id, NOT_RECORDED)
             self.emit(result.event)
             return result.outcome
         return result
 
     async def _gated(self, action: Action) -> Outcome | Staged:
         async with self.gate:
-            if self.stopped:
+            if self.stopped or self.recorder.failure is not None:
                 self.emit(Event(action.key, "skipped", "not attempted after an earlier failure"))
                 return Outcome(action.key, action.kind, "skipped", action.persona_id)
             self.emit(Event(action.key, "started", action.kind.value))
             try:
                 outcome = await self._run(action)
+            except StateLost:
+                outcome = _failed(action, NOT_RECORDED)
             except ApiError as exc:
                 outcome = _failed(action, exc.message)
             if isinstance(outcome, Staged):
@@ -238,21 +251,21 @@ def unrecorded(plan: Plan, lock: Lockfile) -> tuple[Action, ...]:
 
 def record_matches(
     plan: Plan,
-    lock_path: Path,
+    store: StateStore,
     lock: Lockfile,
     emit: Callable[[Event], None],
     *,
     write: bool = False,
 ) -> Lockfile:
-    """Record the spec (and manifest file) of every :func:`unrecorded` action in one atomic
-    write, made also when ``write`` (the lockfile's account changed); the new lock."""
+    """Record the spec (and manifest file) of every :func:`unrecorded` action in one write,
+    made also when ``write`` (the lockfile's account changed); the new lock."""
     stale = unrecorded(plan, lock)
     caught_up = [a for a in stale if dict(lock.entries[a.key].applied) != dict(a.applied or {})]
     for action in stale:
         entry = LockEntry(action.persona_id, action.applied or {}, file=action.file)
         lock = lock.with_entry(action.key, entry)
     if stale or write:
-        lockfile.write(lock_path, lock)
+        store.write(lock, [action.key for action in stale])
     for action in caught_up:
         emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
     return lock

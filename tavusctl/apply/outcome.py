@@ -39,13 +39,14 @@ class Event:
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """Every outcome (in plan order), the lockfile as last written, read-back warnings, and how
-    many HTTP requests the run made."""
+    """Every outcome (in plan order), the state as last written, read-back warnings, how many
+    HTTP requests the run made, and why the state stopped accepting writes if it did."""
 
     outcomes: tuple[Outcome, ...]
     lock: Lockfile
     warnings: tuple[str, ...] = ()
     requests: int = 0
+    state_error: str | None = None  # why the state stopped accepting writes, if it did
 
     def having(self, status: Status) -> tuple[Outcome, ...]:
         """The outcomes with ``status``."""
@@ -54,4 +55,4 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         """True when nothing failed or was skipped."""
-        return all(o.status == "succeeded" for o in self.outcomes)
+        return self.state_error is None and all(o.status == "succeeded" for o in self.outcomes)

@@ -64,7 +64,8 @@ def drift(
 
     opts = _selected(opts, envs)
     inputs = _inputs(opts, paths, False, targets, allow_unknown_fields, allow_plaintext_secrets)
-    job = lambda c: command.run(c, inputs, opts.lockfile, fmt, _console(opts))  # noqa: E731
+    store = opts.store()
+    job = lambda c: command.run(c, inputs, store, fmt, _console(opts))  # noqa: E731
     return int(_run(opts, job))
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tavusctl import __version__
+from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
 from tavusctl.core.secrets import Scrubber
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from tavusctl.manifest.diagnostics import Diagnostic
     from tavusctl.manifest.project import Environment, Project
     from tavusctl.state.locate import StateLocation
+    from tavusctl.state.store import StateStore
 
 DEFAULT_API_URL = "https://tavusapi.com"
 
@@ -55,6 +57,18 @@ class GlobalOptions:
     given: frozenset[str] = frozenset()  # global options given on the command line
     environment: Environment | None = None  # the one selected (see _selected)
     project: Project | None = None  # tavusctl.yaml, when found
+    state_url_env: str | None = None
+    workspace: str | None = None
+    lock_timeout: float = 0.0
+
+    def store(self) -> StateStore:
+        """The state store these options name: PostgreSQL with ``--state-url-env``, else the
+        lockfile."""
+        from tavusctl.state.select import open_store
+
+        return open_store(self.lockfile, self.state_url_env, self.workspace, SECRETS_READ)
+
+    deadline: float | None = None  # seconds the API part of a run may take in all
 
     @functools.cached_property
     def state(self) -> StateLocation:
@@ -77,9 +91,10 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """``click.echo`` with every secret value this process has read scrubbed out.
 
     The last line of defence: nothing should try to print a secret, but if a bug does, the
-    user sees ``(sensitive value)``. Every output of the CLI goes through here.
+    user sees ``(sensitive value)``. Every output of the CLI goes through here. Control
+    characters (a server's terminal escapes, say) are shown escaped, never acted on.
     """
-    click.echo(SECRETS_READ.scrub(str(message)), err=err, nl=nl)
+    click.echo(printable(SECRETS_READ.scrub(str(message))), err=err, nl=nl)
 
 
 def _fail(exc: TavusctlError) -> None:
@@ -176,7 +191,40 @@ def _pending(ctx: click.Context) -> str:
     default=30.0,
     show_default=True,
     envvar="TAVUSCTL_TIMEOUT",
-    help="Seconds to wait for each API answer before giving up on it (env TAVUSCTL_TIMEOUT).",
+    help="Seconds each API answer may take, first byte to last (env TAVUSCTL_TIMEOUT).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    envvar="TAVUSCTL_DEADLINE",
+    help="Seconds the whole run may spend on the API before it stops (env TAVUSCTL_DEADLINE; "
+    "default: no limit). What was done is recorded; run again to finish.",
+)
+@click.option(
+    "--state-url-env",
+    envvar="TAVUSCTL_STATE_URL_ENV",
+    metavar="NAME",
+    default=None,
+    help="Keep the state in PostgreSQL: the environment variable holding its connection string "
+    "(env TAVUSCTL_STATE_URL_ENV). Default: the lockfile.",
+)
+@click.option(
+    "--state-workspace",
+    "workspace",
+    envvar="TAVUSCTL_STATE_WORKSPACE",
+    metavar="NAME",
+    default=None,
+    help="The workspace in the PostgreSQL state (env TAVUSCTL_STATE_WORKSPACE; default: default).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    envvar="TAVUSCTL_LOCK_TIMEOUT",
+    metavar="SECONDS",
+    help="Wait this long for another run's lock on the state instead of failing at once "
+    "(env TAVUSCTL_LOCK_TIMEOUT).",
 )
 @click.pass_context
 def cli(
@@ -188,6 +236,10 @@ def cli(
     no_color: bool,
     verbose: int,
     timeout: float,
+    state_url_env: str | None,
+    workspace: str | None,
+    lock_timeout: float,
+    deadline: float | None,
 ) -> None:
     """Infrastructure-as-code for Tavus personas: validate, plan and apply persona YAML.
 
@@ -201,7 +253,18 @@ def cli(
         if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
     )
     ctx.obj = GlobalOptions(
-        api_url.rstrip("/"), api_key or None, lockfile, color, verbose, timeout, envs, given
+        api_url.rstrip("/"),
+        api_key or None,
+        lockfile,
+        color,
+        verbose,
+        timeout,
+        envs,
+        given,
+        state_url_env=state_url_env or None,
+        workspace=workspace or None,
+        lock_timeout=lock_timeout,
+        deadline=deadline,
     )
 
 
@@ -330,7 +393,7 @@ def _plan_many(
         name = opts.environment.name if opts.environment else "default"
         try:
             async with _client(opts, parallelism) as client:
-                return name, await prepare(client, inputs, opts.lockfile, console)
+                return name, await prepare(client, inputs, opts.store(), console)
         except TavusctlError as exc:
             raise type(exc)(f"Environment {name}: {exc.message}") from None
 
@@ -741,7 +804,14 @@ def _run(
 
     async def main() -> T:
         async with _client(opts, max_concurrency) as client:
-            return await job(client)
+            try:
+                return await asyncio.wait_for(job(client), opts.deadline)
+            except asyncio.TimeoutError:
+                raise UsageError(
+                    f"The run reached its deadline (--deadline {opts.deadline:g} s) and was "
+                    "stopped. Every write that was answered is recorded in the lockfile (a create "
+                    "in flight is adopted by the next run); run again to finish."
+                ) from None
 
     return asyncio.run(main())
 
@@ -763,6 +833,8 @@ def _console(opts: GlobalOptions) -> Console:
 
 def _no_lockfile(opts: GlobalOptions) -> str | None:
     """What to say before a plan made without a lockfile: how to find the project's."""
+    if opts.state_url_env is not None:  # the state is in PostgreSQL
+        return None
     return None if opts.state.exists else opts.state.missing_notice()
 
 
@@ -913,9 +985,11 @@ def plan(
     opts = _selected(opts, envs)
     inputs = _inputs(opts, paths, prune, targets, *flags)
 
+    store = opts.store()
+
     async def job(client: TavusClient) -> int:
         notice = _no_lockfile(opts)
-        return await command.run(client, inputs, opts.lockfile, output, _console(opts), notice)
+        return await command.run(client, inputs, store, output, _console(opts), notice)
 
     return int(_run(opts, job, parallelism))
 
@@ -957,7 +1031,6 @@ def apply(
     from tavusctl.cli.confirm import approve
     from tavusctl.commands import apply as command
     from tavusctl.commands import saved_plan as saved
-    from tavusctl.state import lockfile
 
     opts = _selected(opts, envs)
     console = _console(opts)
@@ -979,11 +1052,12 @@ def apply(
 
     async def job(client: TavusClient) -> int:
         if from_plan:
-            return await saved.run(client, paths[0], opts.lockfile, execution, console)
+            return await saved.run(client, paths[0], store, execution, console)
         notice = _no_lockfile(opts)
-        return await command.run(client, inputs, opts.lockfile, execution, ok, console, notice)
+        return await command.run(client, inputs, store, execution, ok, console, notice)
 
-    with lockfile.exclusive(opts.lockfile):
+    store = opts.store()
+    with store.hold(opts.lock_timeout):
         return int(_run(opts, job, parallelism))
 
 
@@ -1048,7 +1122,7 @@ def diff(opts: GlobalOptions, envs: tuple[str, ...]) -> int:
 
 @cli.group()
 def state() -> None:
-    """Inspect and repair the lockfile (what tavusctl manages)."""
+    """Inspect, repair and move the state (what tavusctl manages)."""
 
 
 @state.command("list")
@@ -1058,9 +1132,8 @@ def state_list(opts: GlobalOptions, envs: tuple[str, ...]) -> None:
     """List every managed resource and its persona id."""
     opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
-    from tavusctl.state import lockfile
 
-    for line in state_mod.list_lines(lockfile.read(opts.lockfile)):
+    for line in state_mod.list_lines(opts.store().read()):
         echo(line)
 
 
@@ -1075,9 +1148,8 @@ def state_show(opts: GlobalOptions, name: str, fmt: str, envs: tuple[str, ...]) 
     """Show the spec last applied to NAME; secrets are never shown."""
     opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
-    from tavusctl.state import lockfile
 
-    echo(state_mod.show(lockfile.read(opts.lockfile), name, fmt))
+    echo(state_mod.show(opts.store().read(), name, fmt))
 
 
 @state.command("rm")
@@ -1089,7 +1161,7 @@ def state_rm(opts: GlobalOptions, name: str, envs: tuple[str, ...]) -> None:
     opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
-    echo(state_mod.remove(opts.lockfile, name))
+    echo(state_mod.remove(opts.store(), name, timeout=opts.lock_timeout))
 
 
 @state.command("mv")
@@ -1102,7 +1174,67 @@ def state_mv(opts: GlobalOptions, old: str, new: str, envs: tuple[str, ...]) -> 
     opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
-    echo(state_mod.move(opts.lockfile, old, new))
+    echo(state_mod.move(opts.store(), old, new, timeout=opts.lock_timeout))
+
+
+@state.command("migrate")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lockfile to copy into the configured state store.",
+)
+@click.pass_obj
+def state_migrate(opts: GlobalOptions, source: Path) -> None:
+    """Copy a lockfile into the configured state store (e.g. PostgreSQL), exactly.
+
+    Refuses a store that records anything already; reads the copy back to verify it.
+    """
+    from tavusctl.commands import state as state_mod
+
+    echo(state_mod.migrate(opts.store(), source, timeout=opts.lock_timeout))
+
+
+@state.command("pull")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the lockfile here (default: standard output).",
+)
+@click.pass_obj
+def state_pull(opts: GlobalOptions, out: Path | None) -> None:
+    """Write the configured state store out as a lockfile."""
+    from tavusctl.commands import state as state_mod
+
+    text = state_mod.pull(opts.store())
+    if out is None:
+        echo(text, nl=False)
+    else:
+        echo(state_mod.write_pulled(out, text), err=True)
+
+
+@state.command("unlock")
+@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@click.pass_obj
+def state_unlock(opts: GlobalOptions, auto_approve: bool) -> None:
+    """Release the state's lock when the run holding it is gone but the lock stayed.
+
+    A run that ends, even killed, releases its lock by itself; this is for a session the
+    database still keeps open (a hung process, a machine cut off from the network).
+    """
+    from tavusctl.cli.confirm import approve
+    from tavusctl.commands import state as state_mod
+
+    store = opts.store()
+    question = state_mod.unlock_question(store)
+    if question is None:
+        echo(f"Nobody holds the lock on {store.name}; nothing was done.")
+        return
+    approve(question, verb="unlock", auto_approve=auto_approve)
+    echo(store.unlock())
 
 
 @state.command("merge-driver")
@@ -1182,9 +1314,11 @@ def import_(
         scrubber=SECRETS_READ,
         environment=opts.environment,
     ).resources
+    store, wait = opts.store(), opts.lock_timeout
     if by_name:
         clean, lines = _run(
-            opts, lambda c: lifecycle.import_by_name(c, opts.lockfile, resources, tuple(paths))
+            opts,
+            lambda c: lifecycle.import_by_name(c, store, resources, tuple(paths), timeout=wait),
         )
         for line in lines:
             echo(line)
@@ -1192,7 +1326,8 @@ def import_(
     name, persona_id = args[0], args[1]
     echo(
         _run(
-            opts, lambda c: lifecycle.import_persona(c, opts.lockfile, name, persona_id, resources)
+            opts,
+            lambda c: lifecycle.import_persona(c, store, name, persona_id, resources, timeout=wait),
         )
     )
     return int(ExitCode.OK)
@@ -1230,7 +1365,8 @@ def export_(
 
     chosen = of(kind)
     opts = _selected(opts, envs)
-    result = _run(opts, lambda c: export_personas(c, opts.lockfile, out, persona_ids, chosen))
+    store, wait = opts.store(), opts.lock_timeout
+    result = _run(opts, lambda c: export_personas(c, store, out, persona_ids, chosen, timeout=wait))
     for line in result.lines():
         echo(line)
 
@@ -1247,9 +1383,8 @@ def conversation(
     """Start a conversation with the managed persona NAME and print its URL."""
     opts = _selected(opts, envs)
     from tavusctl.commands.lifecycle import start_conversation
-    from tavusctl.state import lockfile
 
-    lock = lockfile.read(opts.lockfile)
+    lock = opts.store().read()
     url = _run(
         opts,
         lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
@@ -1286,7 +1421,8 @@ def destroy(
 
     ok = partial(approve, verb="destroy", auto_approve=auto_approve)
     execution = Options(parallelism, fail_fast=fail_fast)
+    store, wait = opts.store(), opts.lock_timeout
     job = lambda c: command(  # noqa: E731
-        c, opts.lockfile, approve=ok, console=_console(opts), execution=execution
+        c, store, approve=ok, console=_console(opts), execution=execution, timeout=wait
     )
     return int(_run(opts, job, parallelism))

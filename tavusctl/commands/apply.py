@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 
 from tavusctl.api.client import TavusClient
 from tavusctl.apply import execute as executor
@@ -13,6 +12,7 @@ from tavusctl.core.errors import ExitCode
 from tavusctl.plan.model import Plan
 from tavusctl.render import text as render
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore
 
 Approve = Callable[[str], None]  # raises to refuse
 Execution = executor.Options
@@ -21,7 +21,7 @@ Execution = executor.Options
 async def run(
     client: TavusClient,
     inputs: Inputs,
-    lock_path: Path,
+    store: StateStore,
     execution: Execution,
     approve: Approve,
     console: Console,
@@ -29,36 +29,41 @@ async def run(
 ) -> ExitCode:
     """Plan against the account, show the plan, ask, then execute it.
 
-    The caller holds ``lockfile.exclusive(lock_path)`` for the whole run, planning included.
+    The caller holds ``store.hold()`` for the whole run, planning included.
     ``no_lockfile``: see :func:`prepare`.
     """
-    planned = await prepare(client, inputs, lock_path, console, no_lockfile)
+    planned = await prepare(client, inputs, store, console, no_lockfile)
     console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
     if not planned.plan.has_changes:
-        record_matches(planned.plan, lock_path, planned.lock, console, write=planned.rebound)
+        record_matches(planned.plan, store, planned.lock, console, write=planned.rebound)
         return ExitCode.OK
     approve("Do you want to perform these actions?")
-    return await execute(client, planned.plan, lock_path, planned.lock, execution, console)
+    return await execute(
+        client, planned.plan, store, planned.lock, execution, console, planned.live
+    )
 
 
 async def execute(
     client: TavusClient,
     plan: Plan,
-    lock_path: Path,
+    store: StateStore,
     lock: Lockfile,
     execution: Execution,
     console: Console,
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
 ) -> ExitCode:
-    """Execute ``plan``, show progress on err and the summary on out."""
+    """Execute ``plan``, show progress on err and the summary on out. ``live`` is the account
+    as the plan saw it (apply tells new personas from it; without it, apply lists)."""
     result = await executor.execute(
         plan,
         client,
-        lock_path,
+        store,
         lock,
         parallelism=execution.parallelism,
         preconditions=execution.preconditions,
         fail_fast=execution.fail_fast,
         on_event=lambda event: _progress(event, console),
+        known=live,
     )
     for warning in result.warnings:
         console.err(f"warning: {warning}")
@@ -67,12 +72,12 @@ async def execute(
 
 
 def record_matches(
-    plan: Plan, lock_path: Path, lock: Lockfile, console: Console, *, write: bool = False
+    plan: Plan, store: StateStore, lock: Lockfile, console: Console, *, write: bool = False
 ) -> None:
     """With nothing to change, still record specs (and manifest files) the account already
     has (see executor), and the account when ``write`` (it changed: a rotated key)."""
     emit = lambda event: _progress(event, console)  # noqa: E731
-    executor.record_matches(plan, lock_path, lock, emit, write=write)
+    executor.record_matches(plan, store, lock, emit, write=write)
 
 
 def _progress(event: Event, console: Console) -> None:
@@ -104,8 +109,10 @@ def summary(result: ApplyResult) -> str:
         lines.append(f"  failed: {outcome.key}: {outcome.reason}")
     for outcome in result.having("skipped"):
         lines.append(f"  skipped: {outcome.key}: {outcome.reason or 'not attempted'}")
-    if not result.ok:
-        lines.append("Run apply again to finish: what succeeded is recorded in the lockfile.")
+    if result.state_error:
+        lines.append(f"Error: {result.state_error}")
+    elif not result.ok:
+        lines.append("Run apply again to finish: what succeeded is recorded in the state.")
     return "\n".join(lines) + "\n"
 
 

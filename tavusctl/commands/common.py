@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +16,9 @@ from tavusctl.manifest import load as manifest
 from tavusctl.manifest.project import Environment
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import Scope, make_plan
-from tavusctl.state import lockfile
 from tavusctl.state.account import bind, check_bound
 from tavusctl.state.lockfile import Account, Lockfile
+from tavusctl.state.store import StateStore
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class Planned:
     lock_text: str
     requests: int
     rebound: bool = False  # the lockfile exists and its recorded account changed (key rotation)
+    # The account as the plan saw it: by kind name, then by id.
+    live: Mapping[str, Mapping[str, Mapping[str, object]]] = field(default_factory=dict)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -72,46 +74,41 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
     return result.resources
 
 
-def read_lock(path: Path) -> tuple[Lockfile, str]:
-    """The lockfile and its exact text (``""`` when there is none yet)."""
-    return lockfile.read_with_text(path)
-
-
 async def prepare(
     client: TavusClient,
     inputs: Inputs,
-    lock_path: Path,
+    store: StateStore,
     console: Console,
-    no_lockfile: str | None = None,
+    no_state: str | None = None,
 ) -> Planned:
-    """Load manifests and lockfile, read the account in one concurrent pass, and plan.
+    """Load manifests and state, read the account in one concurrent pass, and plan.
 
-    ``no_lockfile`` is said (on err) when there is no lockfile, once the manifests loaded.
-    Refuses (before planning) a lockfile none of whose ids is on the account, unless
+    ``no_state`` is said (on err) when there is no state, once the manifests loaded.
+    Refuses (before planning) a state none of whose ids is on the account, unless
     ``allow_recreate_all``; the lock returned records the account read (see ``state.account``).
     """
     resources = load(inputs, console)
-    lock, text = read_lock(lock_path)
-    if not text and no_lockfile:
-        console.err(no_lockfile)
+    lock, text = store.read_with_text()
+    if not text and no_state:
+        console.err(no_state)
     state.check_managed_once(lock, resources)
     live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     account = lock.account
     env = inputs.environment.name if inputs.environment else None
-    lock = bound(client, lock, live.objects, lock_path, allow=inputs.allow_recreate_all, env=env)
-    scope = scope_of(inputs, resources, lock, lock_path)
+    lock = bound(client, lock, live.objects, store, allow=inputs.allow_recreate_all, env=env)
+    scope = scope_of(inputs, resources, lock, store)
     plan = make_plan(
         resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
     )
     rebound = bool(text) and lock.account != account
-    return Planned(plan, resources, lock, text, live.requests, rebound)
+    return Planned(plan, resources, lock, text, live.requests, rebound, live.by_kind)
 
 
 def bound(
     client: TavusClient,
     lock: Lockfile,
     live: Container[str],
-    lock_path: Path,
+    store: StateStore,
     *,
     allow: bool = False,
     destroying: bool = False,
@@ -121,7 +118,7 @@ def bound(
     of its ids is there."""
     current = account_of(client, lock.salt, env)
     if not allow:
-        check_bound(lock, live, current, str(lock_path), destroying=destroying)
+        check_bound(lock, live, current, store.name, destroying=destroying)
     return bind(lock, current)
 
 
@@ -130,19 +127,20 @@ def account_of(client: TavusClient, salt: str, environment: str | None = None) -
     return Account(client.base_url, client.key_fingerprint(salt), environment)
 
 
-def relative_file(path: Path, lock_path: Path) -> str:
-    """A manifest's path as the lockfile records it: relative to the lockfile's folder."""
-    return _relative(path, lock_path.absolute().parent.resolve())
+def relative_file(path: Path, store: StateStore) -> str:
+    """A manifest's path as the state records it: relative to the store's home (the
+    lockfile's folder)."""
+    return _relative(path, store.home)
 
 
 def scope_of(
-    inputs: Inputs, resources: Sequence[Resource], lock: Lockfile, lock_path: Path
+    inputs: Inputs, resources: Sequence[Resource], lock: Lockfile, store: StateStore
 ) -> Scope:
     """What the PATHs given cover: each manifest's file relative to the lockfile's folder, and
     the lockfile entries whose recorded file is under a PATH (only those can be orphans or be
     pruned). An entry recorded without a file (an older lockfile) is covered only by a PATH
     that holds the lockfile's whole folder."""
-    home = lock_path.absolute().parent.resolve()
+    home = store.home
     given = [p.absolute().resolve() for p in (inputs.paths or (Path("."),))]
     files = {r.key: _relative(Path(r.location.file), home) for r in resources}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from tavusctl.api.client import TavusClient
 from tavusctl.api.fetch import fetch_account
@@ -21,8 +20,8 @@ from tavusctl.core.errors import ExitCode
 from tavusctl.plan.model import Action, Plan
 from tavusctl.plan.planner import make_plan
 from tavusctl.render.text import render_text
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import StateStore, holding
 
 NOTHING = "The lockfile records no personas: nothing to destroy."
 
@@ -50,30 +49,30 @@ def _warning(action: Action) -> str | None:
 
 async def destroy(
     client: TavusClient,
-    lock_path: Path,
+    store: StateStore,
     *,
     approve: Callable[[str], None],
     console: Console,
     execution: Options,
+    timeout: float = 0.0,
 ) -> ExitCode:
     """Show the destroy plan, ``approve`` it, delete; the summary goes to ``console.out``.
 
     Exit 1 when any deletion failed; the lockfile keeps those entries for a re-run.
     """
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         if not lock.entries:
             console.out(NOTHING)
             return ExitCode.OK
         live = await fetch_account(client, recorded_ids(lock))
-        lock = bound(client, lock, live.objects, lock_path, destroying=True)
+        lock = bound(client, lock, live.objects, store, destroying=True)
         plan = destroy_plan(lock, live.objects)
         console.out(render_text(plan, color=console.color, requests=live.requests))
         approve(f"Do you really want to delete all {len(plan.actions)} managed personas?")
         result = await execute(
             plan,
             client,
-            lock_path,
+            store,
             lock,
             parallelism=execution.parallelism,
             fail_fast=execution.fail_fast,

@@ -18,8 +18,8 @@ from tavusctl.commands import schema, state
 from tavusctl.core.errors import NotFound, UsageError
 from tavusctl.kinds import PERSONA, Kind, of_key
 from tavusctl.manifest import from_live
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import StateStore, holding
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,13 @@ class ExportResult:
 
 
 async def export_personas(
-    client: TavusClient, lock_path: Path, out: Path, ids: Sequence[str], kind: Kind = PERSONA
+    client: TavusClient,
+    store: StateStore,
+    out: Path,
+    ids: Sequence[str],
+    kind: Kind = PERSONA,
+    *,
+    timeout: float = 0.0,
 ) -> ExportResult:
     """Write one manifest per persona into ``out`` and record each new one in the lockfile.
 
@@ -65,8 +71,7 @@ async def export_personas(
     is; one managed under another kind (a Persona exported as a Pal) is refused. Existing files
     are never overwritten. ``kind`` is the vocabulary written: Persona or Pal.
     """
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         _refuse_other_kind(ids, managed, kind)
         objects = (await fetch_live(client, list(ids), kind)).by_kind[kind.name]
@@ -74,7 +79,7 @@ async def export_personas(
         names = _names(lock, personas, kind)
         drafts = [_draft(out, names[str(p[kind.id_field])], p, kind) for p in personas]
         _refuse_existing(drafts)
-        done = _write_all(lock_path, lock, drafts)
+        done = _write_all(store, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in objects))
     return ExportResult(tuple(done), skipped)
 
@@ -144,7 +149,7 @@ def _refuse_existing(drafts: Sequence[_Draft]) -> None:
         )
 
 
-def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
+def _write_all(store: StateStore, lock: Lockfile, drafts: Sequence[_Draft]) -> list[Exported]:
     """Write the manifests, then record the new ones in one lockfile write.
 
     When a write fails, the manifests written before it are still recorded, so that none is
@@ -158,7 +163,7 @@ def _write_all(lock_path: Path, lock: Lockfile, drafts: Sequence[_Draft]) -> lis
             done.append(exported)
     finally:
         if lock != before:
-            lockfile.write(lock_path, lock)
+            store.write(lock, [k for k in lock.entries if k not in before.entries])
     return done
 
 

@@ -1,7 +1,7 @@
 """``import`` and ``conversation``: adopt a persona, and talk to a managed one.
 
-Each command is one async function taking a ready :class:`TavusClient`; lockfile changes are
-made under :func:`lockfile.exclusive`, so they never race an apply.
+Each command is one async function taking a ready :class:`TavusClient`; state changes are
+made holding the store, so they never race an apply.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from tavusctl.core.errors import (
 from tavusctl.core.model import Resource
 from tavusctl.kinds import PERSONA, Kind
 from tavusctl.manifest import from_live
-from tavusctl.state import lockfile
 from tavusctl.state.account import bind
 from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.store import StateStore, holding
 
 
 def project(live: object, spec: object) -> Any:
@@ -51,22 +51,23 @@ def project(live: object, spec: object) -> Any:
 
 async def import_persona(
     client: TavusClient,
-    lock_path: Path,
+    store: StateStore,
     name: str,
     persona_id: str,
     resources: Sequence[Resource],
+    *,
+    timeout: float = 0.0,
 ) -> str:
     """Adopt ``persona_id`` as ``name``: its live state, as far as the manifest declares it,
     becomes last-applied. Returns a sentence saying what was done."""
     resource = _manifest_for(name, resources)
     kind = kinds.of(resource.kind)
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         _check_free(lock, resource.key, persona_id, resources)
         live = await _get_user_object(client, kind, persona_id)
-        entry, masked = _adopted(client, resource, persona_id, live, lock.salt, lock_path)
+        entry, masked = _adopted(client, resource, persona_id, live, lock.salt, store)
         lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
-        lockfile.write(lock_path, lock)
+        store.write(lock, [resource.key])
     after = " Secrets the API returned masked will be set by the next apply." if masked else ""
     return (
         f"Imported {kind.noun} {persona_id} as {resource.key}.{after} "
@@ -80,7 +81,7 @@ def _adopted(
     persona_id: str,
     live: Mapping[str, object],
     salt: str,
-    lock_path: Path,
+    store: StateStore,
 ) -> tuple[LockEntry, bool]:
     """The lockfile entry adopting ``live`` for ``resource``: its live state, as far as the
     manifest declares it, as last-applied; and whether a secret came back masked."""
@@ -88,7 +89,7 @@ def _adopted(
     client.scrubber.add_shown(live, kind.secrets)
     spec = project(from_live.spec_of(live, kind), dict(resource.spec))
     applied, masked = from_live.applied_from_live(spec, salt, kind)
-    file = relative_file(Path(resource.location.file), lock_path)
+    file = relative_file(Path(resource.location.file), store)
     return LockEntry(persona_id, applied, file=file), bool(masked)
 
 
@@ -106,16 +107,21 @@ def check_persona_id(persona_id: str) -> None:
 
 
 async def import_by_name(
-    client: TavusClient, lock_path: Path, resources: Sequence[Resource], paths: Sequence[Path]
+    client: TavusClient,
+    store: StateStore,
+    resources: Sequence[Resource],
+    paths: Sequence[Path],
+    *,
+    timeout: float = 0.0,
 ) -> tuple[bool, list[str]]:
     """Adopt, for every manifest without a lockfile entry, the one unmanaged live persona with
     its ``persona_name``. Returns (no manifest was refused, one line per manifest considered).
     """
-    with lockfile.exclusive(lock_path):
-        lock = lockfile.read(lock_path)
+    with holding(store, timeout) as lock:
         live = (await fetch_live(client)).personas
         managed = {e.id for e in lock.entries.values() if e.id}
         lines: list[str] = []
+        adopted_keys: list[str] = []
         clean = True
         for resource in sorted(resources, key=lambda r: r.key):
             entry = lock.entries.get(resource.key)
@@ -131,12 +137,13 @@ async def import_by_name(
                 clean = clean and not found
                 lines.append(_not_adopted(resource, name, found))
                 continue
-            adopted, _ = _adopted(client, resource, found[0], live[found[0]], lock.salt, lock_path)
+            adopted, _ = _adopted(client, resource, found[0], live[found[0]], lock.salt, store)
             lock = lock.with_entry(resource.key, adopted)
+            adopted_keys.append(resource.key)
             managed.add(found[0])
             lines.append(f"Imported persona {found[0]} as {resource.key} (by its persona_name).")
-        if any(line.startswith("Imported") for line in lines):
-            lockfile.write(lock_path, bind(lock, account_of(client, lock.salt)))
+        if adopted_keys:
+            store.write(bind(lock, account_of(client, lock.salt)), adopted_keys)
     if not lines:
         lines.append("Every manifest already has a lockfile entry: nothing to import.")
     return clean, lines

@@ -15,6 +15,7 @@ from tavusctl.core.errors import ExitCode
 from tavusctl.plan.model import ActionKind, Plan
 from tavusctl.render.markdown import BUDGET, Label, marker, render_markdown
 from tavusctl.render.text import FORMAT_VERSION, render_json, render_text, summary
+from tavusctl.state.store import StateStore
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,17 @@ class Output:
 async def run(
     client: TavusClient,
     inputs: Inputs,
-    lock_path: Path,
+    store: StateStore,
     output: Output,
     console: Console,
     no_lockfile: str | None = None,
 ) -> ExitCode:
     """Plan, print the plan, save it if asked; exit 2 on changes with ``detailed_exitcode``,
     1 when a create is blocked. ``no_lockfile``: see :func:`prepare`."""
-    planned = await prepare(client, inputs, lock_path, console, no_lockfile)
+    planned = await prepare(client, inputs, store, console, no_lockfile)
     console.out(show(planned, output.fmt, console.color))
     if output.plan_file is not None:
-        save(planned, inputs, output.plan_file, lock_path)
+        save(planned, inputs, output.plan_file, store, client.api_key)
         console.err(
             f"Saved the plan to {output.plan_file}; apply it with: "
             f"tavusctl apply {output.plan_file}"
@@ -67,9 +68,9 @@ def show(planned: Planned, fmt: str, color: bool) -> str:
     return render_text(planned.plan, color=color, requests=planned.requests)
 
 
-def save(planned: Planned, inputs: Inputs, path: Path, lock_path: Path) -> None:
-    """Write the saved plan atomically (it holds no secret value)."""
-    saved_plan.write(path, planned, inputs, lock_path)
+def save(planned: Planned, inputs: Inputs, path: Path, store: StateStore, api_key: str) -> None:
+    """Write the saved plan atomically (it holds no secret value; see saved_plan.write)."""
+    saved_plan.write(path, planned, inputs, store, api_key)
 
 
 def labels(planned: Planned) -> dict[str, Label]:

@@ -1,7 +1,7 @@
-"""``tavusctl state``: inspect and repair the lockfile.
+"""``tavusctl state``: inspect and repair the state.
 
-Plain functions over :mod:`tavusctl.state.lockfile`. The readers take a :class:`Lockfile`; the
-writers take its path and hold :func:`lockfile.exclusive` while they read, change and write, so
+Plain functions over a :class:`~tavusctl.state.store.StateStore`. The readers take a
+:class:`Lockfile`; the writers take the store and hold it while they read, change and write, so
 they never race an apply.
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tavusctl.core import pointer
-from tavusctl.core.errors import LockfileError, UsageError
+from tavusctl.core.errors import LockfileError, StateError, UsageError
+from tavusctl.core.files import write_atomic
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import SENSITIVE, is_hash
 from tavusctl.kinds import KINDS, PERSONA, Kind, of_key
@@ -23,6 +24,7 @@ from tavusctl.kinds.kind import renamed
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.merge import merge
+from tavusctl.state.store import StateStore, holding
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 PENDING = "(create pending)"
@@ -64,10 +66,11 @@ def find(lock: Lockfile, name: str) -> str:
     key = key_of(name)
     if key in lock.entries:
         return key
-    known = sorted(name_of(k) for k in lock.entries)
-    if not known:
+    if not lock.entries:
         raise LockfileError(f"'{name}' is not in the lockfile: it records no resources yet.")
-    close = difflib.get_close_matches(name_of(key), known, n=1)
+    # Personas by name, other kinds by key: a suggestion must name something else than `name`.
+    known = sorted(name_of(k) if k.startswith(PERSONA.key("")) else k for k in lock.entries)
+    close = difflib.get_close_matches(name_of(key), [k for k in known if k != name], n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise LockfileError(f"'{name}' is not in the lockfile.{hint} Known names: {', '.join(known)}.")
 
@@ -125,21 +128,20 @@ def _mask(doc: object) -> object:
     return pointer.map_leaves(doc, lambda _, value: SENSITIVE if is_hash(value) else value)
 
 
-def remove(path: Path, name: str) -> str:
+def remove(store: StateStore, name: str, *, timeout: float = 0.0) -> str:
     """Forget ``name``: the persona stays on the account. Returns what was done."""
-    with lockfile.exclusive(path):
-        lock = lockfile.read(path)
+    with holding(store, timeout) as lock:
         key = find(lock, name)
         entry = lock.entries[key]
-        lockfile.write(path, lock.without(key))
+        store.write(lock.without(key), [key])
     where = f"Persona {entry.id} stays on the Tavus account" if entry.id else "Nothing was created"
     return (
-        f"Removed {key} from {path}. {where}; tavusctl no longer manages it "
+        f"Removed {key} from {store.name}. {where}; tavusctl no longer manages it "
         "(use 'tavusctl import' to adopt it again)."
     )
 
 
-def move(path: Path, old: str, new: str) -> str:
+def move(store: StateStore, old: str, new: str, *, timeout: float = 0.0) -> str:
     """Rename ``old`` to ``new``, keeping its persona id and applied spec.
 
     ``new`` may be of another kind that sees the same object (``Persona/x`` to ``Pal/x``):
@@ -147,8 +149,7 @@ def move(path: Path, old: str, new: str) -> str:
     with like and the object is neither recreated nor changed.
     """
     check_name(name_of(key_of(new)))
-    with lockfile.exclusive(path):
-        lock = lockfile.read(path)
+    with holding(store, timeout) as lock:
         old_key, new_key = find(lock, old), key_of(new)
         if new_key in lock.entries:
             raise LockfileError(
@@ -156,7 +157,7 @@ def move(path: Path, old: str, new: str) -> str:
                 f"Remove it first with 'tavusctl state rm {name_of(new_key)}' if it is stale."
             )
         entry = _in_words_of(of_key(new_key), of_key(old_key), lock.entries[old_key], old_key)
-        lockfile.write(path, lock.without(old_key).with_entry(new_key, entry))
+        store.write(lock.without(old_key).with_entry(new_key, entry), [old_key, new_key])
     if of_key(old_key) is of_key(new_key):
         return f"Renamed {old_key} to {new_key} (persona {entry.id or PENDING})."
     return (
@@ -177,6 +178,74 @@ def _in_words_of(new: Kind, old: Kind, entry: LockEntry, old_key: str) -> LockEn
         )
     applied, _ = renamed(entry.applied, new.renames_from[old.name])
     return dataclasses.replace(entry, applied=applied)
+
+
+def migrate(store: StateStore, source: Path, *, timeout: float = 0.0) -> str:
+    """Copy the lockfile ``source`` into ``store`` exactly, refusing a store that records
+    anything already, and verify the copy by reading it back."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source} does not exist: name the lockfile to migrate.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"Cannot read lockfile {source}: {exc}.") from None
+    lock = lockfile.parse(text, str(source))
+    with holding(store, timeout) as current:
+        if current.entries:
+            raise StateError(
+                f"{store.name} already records {len(current.entries)} resource(s); migrate "
+                "copies a lockfile only into an empty state, so that nothing is overwritten. "
+                "Nothing was changed."
+            )
+        store.write(lock)
+        copied, copied_text = store.read_with_text()
+        if copied != lock or copied_text != lockfile.dumps(lock):
+            raise StateError(
+                f"The copy in {store.name} does not read back as {source}: this is a bug in "
+                "tavusctl; please report it. Keep using the lockfile."
+            )
+    noun = "resource" if len(lock.entries) == 1 else "resources"
+    canonical = (
+        ""
+        if copied_text == text
+        else f" ({source} was not in tavusctl's own layout; 'state pull' writes it in that layout.)"
+    )
+    return (
+        f"Copied {len(lock.entries)} {noun} from {source} into {store.name} and verified the "
+        f"copy.{canonical} Commands now read and record the state there; keep {source} as a "
+        "backup, out of the way of the manifests."
+    )
+
+
+def pull(store: StateStore) -> str:
+    """The state of ``store`` as lockfile text (what a lockfile holding it would contain)."""
+    text = store.read_with_text()[1]
+    if not text:
+        raise StateError(f"{store.name} records no state yet: there is nothing to pull.")
+    return text
+
+
+def write_pulled(path: Path, text: str) -> str:
+    """Write pulled lockfile text to ``path`` atomically; says what was done."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise StateError(
+            f"Cannot write {path}: {exc.strerror or exc}. Check that its folder exists and is "
+            "writable."
+        ) from None
+    return f"Wrote the state to {path}."
+
+
+def unlock_question(store: StateStore) -> str | None:
+    """The confirmation question for ``state unlock``, or None when nobody holds the lock."""
+    holder = store.lock_holder()
+    if holder is None:
+        return None
+    return (
+        f"The lock on {store.name} is held by {holder}. Release it only if that run is gone "
+        "for good: a run still going would stop at its next write. Release the lock?"
+    )
 
 
 def merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[bool, list[str]]:

@@ -37,8 +37,17 @@ class ManifestError(TavusctlError):
     """Manifests that cannot be loaded or are invalid."""
 
 
-class LockfileError(TavusctlError):
+class StateError(TavusctlError):
+    """The state (lockfile or database) cannot be read or written, or is held by another run."""
+
+
+class LockfileError(StateError):
     """A lockfile that cannot be read, is of an unknown version, or is held by another run."""
+
+
+class StateLost(StateError):
+    """The state stopped accepting writes during a run (a lost database connection, a full
+    disk): nothing more is written or sent; what was recorded before is safe."""
 
 
 class ApiError(TavusctlError):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import quote, quote_plus
 
 from tavusctl.core import pointer
 
@@ -40,14 +42,11 @@ class SecretRule:
         return _by_rule(self, path)
 
     def paths(self, doc: object, prefix: str = "") -> Iterator[str]:
-        """The pointer of every secret leaf (or secret subtree) present in ``doc``."""
-        if isinstance(doc, dict):
-            for key, value in doc.items():
-                path = f"{prefix}/{pointer.escape(str(key))}"
-                if self(path):
-                    yield path
-                else:
-                    yield from self.paths(value, path)
+        """The pointer of every secret leaf (or secret subtree) present in ``doc``, lists
+        included: an ``api_key`` in a list of fallbacks is as secret as any other."""
+        for path, _ in pointer.leaves(doc, prefix, stop=self, lists=True):
+            if self(path):
+                yield path
 
     def marked(self, extra: Iterable[str] = ()) -> IsSecret:
         """This rule, plus the ``extra`` pointers (fields the loader read from a secret
@@ -62,7 +61,7 @@ class SecretRule:
 def _by_rule(rule: SecretRule, path: str) -> bool:
     # Resources of a kind share their paths: caching makes a 1,000-persona plan several times faster.
     tokens = pointer.split(path)
-    if tokens and tokens[-1] in rule.keys:
+    if tokens and tokens[-1].lower() in rule.keys:  # keys are compared without case
         return True
     return any(pointer.below(path, parent) for parent in rule.under)
 
@@ -125,8 +124,11 @@ class Scrubber:
 
     The CLI makes one and fills it explicitly: it adds the API key and hands the scrubber to
     the manifest loader (secret values read) and the client (secrets the API shows in clear);
-    it scrubs everything it prints. Values shorter than 4 characters are not kept: replacing
-    them would mangle ordinary text.
+    it scrubs everything it prints. A value is hidden as written and as it appears inside JSON
+    text or a URL (``\\"``, ``\\\\``, ``\\u00e9``, ``%2F``): an API error that echoes the
+    request shows it escaped. A value shorter than :data:`SHORT` is hidden only as a whole token
+    (not inside a longer word): hiding every ``e`` would mangle every message and show the
+    secret by its absence. The API key is never that short (the CLI refuses such a key).
     """
 
     def __init__(self) -> None:
@@ -134,7 +136,7 @@ class Scrubber:
 
     def add(self, value: object) -> None:
         """Hide ``value`` (a secret string) from now on."""
-        if isinstance(value, str) and len(value) >= 4:
+        if isinstance(value, str) and value:
             self._known.add(value)
 
     def add_shown(self, doc: object, rule: SecretRule) -> None:
@@ -143,9 +145,32 @@ class Scrubber:
         for path in rule.paths(doc):
             self.add(pointer.resolve(doc, path))
 
-    def scrub(self, text: str) -> str:
-        """``text`` with every secret value added replaced by ``(sensitive value)``."""
-        for value in sorted(self._known, key=len, reverse=True):
-            if value in text:
-                text = text.replace(value, SENSITIVE)
-        return text
+    def scrub(self, text: str, also: Iterable[str] = ()) -> str:
+        """``text`` with every secret value added (and each of ``also``) replaced by
+        ``(sensitive value)``, in each of its written forms."""
+        values = self._known.union(v for v in also if isinstance(v, str) and v)
+        return scrub_values(text, values)
+
+
+SHORT = 8
+
+
+def scrub_values(text: str, values: Iterable[str]) -> str:
+    """``text`` with each of ``values`` replaced by ``(sensitive value)`` (see :data:`SHORT`)."""
+    forms = {form for value in values for form in _forms(value)}
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= SHORT:
+            text = text.replace(form, SENSITIVE)
+        elif form in text:
+            text = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", SENSITIVE, text)
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _forms(value: str) -> frozenset[str]:
+    """How ``value`` can appear in text: as is, JSON-escaped (with and without ``\\u``
+    escapes), URL-encoded."""
+    as_json = json.dumps(value, ensure_ascii=False)[1:-1]
+    as_ascii = json.dumps(value)[1:-1]
+    raw = value.encode("utf-8", "surrogatepass")  # a value read from bytes that are not UTF-8
+    return frozenset({value, as_json, as_ascii, quote(raw, safe=""), quote_plus(raw)})

@@ -11,6 +11,7 @@ from tavusctl.emulator.http import HttpError, Request, Response
 from tavusctl.emulator.state_file import StateFile
 from tavusctl.emulator.store import Store
 from tavusctl.emulator.trouble import Fault, Trouble
+from tavusctl.emulator.views import logged
 
 LOG_LIMIT = 100_000  # the request log keeps the newest entries only
 WRITES = ("POST", "PATCH", "DELETE")
@@ -54,7 +55,7 @@ class Emulator:
     async def tavus(self, req: Request) -> Response | None:
         """Answer a Tavus API request, with trouble; None means: drop the connection."""
         entry = {"method": req.method, "path": req.path, "query": req.query, "status": None,
-                 "body": req.logged_body()}  # fmt: skip
+                 "body": logged(req.logged_body())}  # fmt: skip
         self.log.append(entry)
         response = await self._troubled(req)
         entry["status"] = response.status if response is not None else None

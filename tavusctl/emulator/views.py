@@ -111,3 +111,48 @@ def mask(value: object, style: str = "masked") -> str:
     if style == "masked-ellipsis":
         return text[:3] + "\u2026" + text[-4:]
     return "****" + text[-4:]
+
+
+LOGGED_SECRET = "****"
+
+
+def logged(body: object) -> object:
+    """A request body as the request log keeps it: every secret (by this emulator's rule,
+    lists included, and the value of a JSON Patch operation on a secret path) masked. The log
+    is served to anyone who can reach the emulator: it must not hand out LLM keys."""
+    if isinstance(body, list) and all(isinstance(op, dict) and "op" in op for op in body):
+        return [_logged_op(op) for op in body]
+    return _masked_everywhere(body, ())
+
+
+def _logged_op(op: dict[str, object]) -> dict[str, object]:
+    path = op.get("path")
+    tokens = tuple(pointer.split(path)) if isinstance(path, str) and path.startswith("/") else ()
+    if "value" not in op:
+        return op
+    return {**op, "value": _masked_everywhere(op["value"], tokens)}
+
+
+def _masked_everywhere(value: object, tokens: tuple[str, ...]) -> object:
+    if _is_secret(tokens):
+        return LOGGED_SECRET
+    if isinstance(value, dict):
+        return {k: _masked_everywhere(v, (*tokens, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_everywhere(v, (*tokens, str(i))) for i, v in enumerate(value)]
+    return value
+
+
+# The log masks more than reads do: any credential-named key (as an LLM's default_query may
+# carry an Azure-style api-key), not only what Tavus itself hides.
+_CREDENTIALS = frozenset(
+    {"api_key", "api-key", "apikey", "x-api-key", "password", "secret", "client_secret",
+     "access_token", "auth_token", "authorization"}
+)  # fmt: skip
+
+
+def _is_secret(tokens: tuple[str, ...]) -> bool:
+    return bool(tokens) and (
+        tokens[-1].lower() in _CREDENTIALS
+        or (len(tokens) >= 4 and tokens[:3] == ("layers", "llm", "headers"))
+    )

@@ -24,8 +24,26 @@ PERSONA = Kind(
     id_field="persona_id",
     name_field="persona_name",
     update=UpdateStyle.JSON_PATCH,
-    # Secret: any api_key at any depth, and every custom LLM header (they carry auth).
-    secrets=SecretRule(keys=frozenset({"api_key"}), under=("/layers/llm/headers",)),
+    # Secret: any credential-named key at any depth (api_key, an Azure-style api-key in
+    # layers.llm.default_query, a password, a token; compared without case), and every custom
+    # LLM header (they carry auth).
+    secrets=SecretRule(
+        keys=frozenset(
+            {
+                "api_key",
+                "api-key",
+                "apikey",
+                "x-api-key",
+                "password",
+                "secret",
+                "client_secret",
+                "access_token",
+                "auth_token",
+                "authorization",
+            }
+        ),
+        under=("/layers/llm/headers",),
+    ),
     # The 2026 read shape adds uuid, owner_id, ... (tavus-api-2026.md): the server's too.
     server_owned=frozenset(
         {"persona_id", "created_at", "updated_at", "persona_type", "status", *SERVER_OWNED_2026}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from tavusctl.core import display
 from tavusctl.core.errors import ExitCode
 from tavusctl.core.model import Location
 
@@ -22,8 +23,13 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        """One line ``file:line:col: message``. Values quoted from a manifest are data: control
+        characters are escaped, so no line can start with a CI command such as ``::error``."""
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.location}: {prefix}{self.message}"
+        file = self.location.file
+        file = f"./{file}" if file.startswith(":") else file
+        where = f"{file}:{self.location.line}:{self.location.column}"
+        return display.one_line(f"{where}: {prefix}{self.message}")
 
 
 def render(diagnostics: Sequence[Diagnostic], fmt: str) -> str:

@@ -6,7 +6,9 @@ secrets are checked, then the schema. A reference that fails silences further ch
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,7 @@ class Options:
     environment: str | None = None  # the selected environment (metadata.environments, ${var:})
     variables: Mapping[str, object] | None = None  # its vars; None when none is selected
     variables_file: str = "tavusctl.yaml"
+    budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class DocumentLoader:
         if isinstance(value.get("spec"), dict):
             value = {**value, "spec": self._resolve(value["spec"], "/spec")}
             self._check_secrets(value["spec"])
+            for path in _urls_with_passwords(value["spec"], self.is_secret):
+                self._add("/spec" + path, "error", _password_in_url(path))
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
         for finding in schema.check(value, allow_unknown_fields=allow_unknown):
@@ -135,12 +140,25 @@ class DocumentLoader:
     def _resolve(self, node: object, path: str) -> object:
         """``node`` with every reference in its strings resolved; problems are recorded."""
         if isinstance(node, dict):
+            for key in node:
+                if references.has_reference(str(key)):
+                    self._reference_in_key(f"{path}/{pointer.escape(str(key))}")
             return {k: self._resolve(v, f"{path}/{pointer.escape(k)}") for k, v in node.items()}
         if isinstance(node, list):
             return [self._resolve(v, f"{path}/{i}") for i, v in enumerate(node)]
         if isinstance(node, str) and references.has_reference(node):
             return self._resolve_string(node, path)
         return node
+
+    def _reference_in_key(self, path: str) -> None:
+        self.failed.append(path)
+        self._add(
+            path,
+            "error",
+            f"The key of {field_name(pointer.split(path))} holds a reference; references are "
+            "resolved in values only, so it would be sent as written. Write the key out.",
+            at_key=True,
+        )
 
     def _resolve_string(self, text: str, path: str) -> object:
         key = refs.key_of(text)
@@ -158,6 +176,7 @@ class DocumentLoader:
             variables=self.options.variables,
             environment=self.options.environment,
             variables_file=self.options.variables_file,
+            budget=self.options.budget,
         )
         try:
             value, env_names = references.resolve_value(text, ctx)
@@ -254,6 +273,26 @@ def _secret_strings(spec: object, is_secret: SecretRule) -> Iterator[str]:
     for where, value in pointer.leaves(spec, lists=True):
         if isinstance(value, str) and value and is_secret(where):
             yield where
+
+
+# scheme://user:password@host: a credential in a field that is shown and stored in clear.
+_PASSWORD_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s]*:[^/?#@\s]*@")
+
+
+def _urls_with_passwords(spec: Any, is_secret: SecretRule) -> Iterator[str]:
+    """Pointers of strings outside secret fields that hold a URL with a password."""
+    for where, value in pointer.leaves(spec, lists=True):
+        if isinstance(value, str) and not is_secret(where) and _PASSWORD_URL.search(value):
+            yield where
+
+
+def _password_in_url(path: str) -> str:
+    return (
+        f"{field_name(pointer.split('/spec' + path))} holds a URL with a password in it; this "
+        "field is shown in plans and stored in the lockfile in clear. Put the credential in a "
+        "secret field instead (the LLM layer's api_key, or a header such as Authorization: "
+        "Bearer ${env:NAME}) and keep the URL without it."
+    )
 
 
 def _literal_secret(path: str) -> str:

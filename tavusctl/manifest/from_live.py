@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from tavusctl.core import pointer
+from tavusctl.core import display, pointer
 from tavusctl.core.secrets import hash_secret, is_masked
 from tavusctl.core.timestamps import parse_time
 from tavusctl.kinds import PERSONA, KeyOrder, Kind
@@ -120,16 +120,26 @@ def _secret_note(var: str, path: str, *, masked: bool) -> str:
 
 
 def _header(live: Mapping[str, object], schema: str | None, kind: Kind) -> str:
-    origin = f"# Exported by tavusctl from {kind.noun} {live.get(kind.id_field, '?')}.\n"
+    # The id comes from the API: data, never YAML syntax. A line break in it (\n, \r, \x85,
+    # \u2028) would end the comment and start a document of the server's choosing.
+    object_id = display.one_line(str(live.get(kind.id_field, "?")))
+    origin = f"# Exported by tavusctl from {kind.noun} {object_id}.\n"
     return (f"# yaml-language-server: $schema={schema}\n" if schema else "") + origin
+
+
+def _child(node: Any, token: str) -> Any:
+    return node[int(token)] if isinstance(node, list) else node[token]
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = pointer.split(path)
-    node = doc
+    node: Any = doc
     for token in parents:
-        node = node[token]
-    node[last] = value
+        node = _child(node, token)
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
 
 
 def applied_from_live(
@@ -155,13 +165,16 @@ def applied_from_live(
 def _delete(doc: dict[str, Any], path: str) -> None:
     """Delete ``path``, and the parents its deletion left empty (they were not ours either)."""
     *parents, last = pointer.split(path)
-    nodes = [doc]
+    nodes: list[Any] = [doc]
     for token in parents:
-        nodes.append(nodes[-1][token])
+        nodes.append(_child(nodes[-1], token))
+    if isinstance(nodes[-1], list):  # a secret list item: keep the list's length
+        nodes[-1][int(last)] = None
+        return
     del nodes[-1][last]
     for node, token in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
-        if node[token]:
-            break
+        if isinstance(node, list) or _child(node, token):
+            break  # items of a list stay: removing one would shift the others
         del node[token]
 
 

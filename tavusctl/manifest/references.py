@@ -13,6 +13,7 @@ are in git, so a secret field never reads one (``${env:}`` is for secrets).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,17 +22,42 @@ from pathlib import Path
 from tavusctl.core.secrets import Scrubber
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# What all ``${file:}`` references of one load may expand to together: a small manifest with a
+# hundred references to a 5 MiB file would otherwise take gigabytes.
+MAX_EXPANDED_BYTES = 64 * 1024 * 1024
 ENV_PREFIX = "TAVUSCTL_"
 
 # What an unset secret variable reads as when secrets are not needed (offline validate).
 UNRESOLVED = "(secret not resolved)"
 
-_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+# ``$${``, a reference, or a ``${`` never closed (an error: it would be sent as written).
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ReferenceProblem(Exception):
     """A reference that cannot be resolved; the message is a whole sentence."""
+
+
+class Budget:
+    """How many bytes ``${file:}`` references may still expand to in this load."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit, self.spent = MAX_EXPANDED_BYTES if limit is None else limit, 0
+
+    def spend(self, size: int, ref: str, field: str) -> None:
+        self.spent += size
+        if self.spent > self.limit:
+            raise ReferenceProblem(
+                f"{field} reads '{ref}', which brings what the ${{file:}} references of these "
+                f"manifests expand to above {_size(self.limit)} in all. Reference fewer or "
+                "smaller files, or load fewer manifests at once."
+            )
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,7 @@ class Context:
     variables: Mapping[str, object] | None = None  # the environment's vars (None: none chosen)
     environment: str | None = None
     variables_file: str = "tavusctl.yaml"
+    budget: Budget = dataclasses.field(default_factory=Budget)
 
 
 @dataclass(frozen=True)
@@ -88,9 +115,18 @@ def resolve(text: str, ctx: Context) -> Resolved:
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$${":
             return "${"
+        if match.group(1) is None:
+            raise ReferenceProblem(
+                f"{ctx.field} has '${{' with no closing '}}' ({_near(text, match.start())}). "
+                "Close the reference, or write $${ for a literal ${."
+            )
         return _resolve_one(match.group(1), ctx, env_names)
 
     return Resolved(_REFERENCE.sub(replace, text), tuple(env_names))
+
+
+def _near(text: str, start: int) -> str:
+    return repr(text[start : start + 40])
 
 
 def _resolve_one(body: str, ctx: Context, env_names: list[str]) -> str:
@@ -146,10 +182,14 @@ def _env(name: str, ctx: Context) -> str:
         raise ReferenceProblem(f"{ctx.field}: '{ref}' is not a valid environment variable name.")
     if not ctx.secret and not name.startswith(ENV_PREFIX):
         raise ReferenceProblem(
-            f"{ctx.field} reads '{ref}', but outside secret fields (api_key, "
-            f"layers.llm.headers) only variables named {ENV_PREFIX}* may be read, so that a "
-            f"manifest cannot copy other environment values into plan output. Rename the "
-            f"variable to {ENV_PREFIX}{name}."
+            f"{ctx.field} reads '{ref}', but outside secret fields (api_key and other "
+            f"credential-named keys, layers.llm.headers) only variables named "
+            f"{ENV_PREFIX}* may be read, so that a manifest cannot copy other environment "
+            f"values into plan output. If {name} holds a credential, move it to a secret field "
+            f"(the LLM layer's api_key, a header, or a query parameter named api-key): this "
+            f"field is shown in plans "
+            f"and stored in the lockfile in clear. If it holds none, rename the variable to "
+            f"{ENV_PREFIX}{name}."
         )
     if name not in ctx.environ and ctx.secret and ctx.unset_secrets is not None:
         ctx.unset_secrets.add(name)
@@ -159,9 +199,15 @@ def _env(name: str, ctx: Context) -> str:
             f"{ctx.field} reads '{ref}', but the environment variable {name} is not set. "
             "Set it before running tavusctl."
         )
+    value = ctx.environ[name]
+    if _SURROGATE.search(value):  # os.environ keeps bytes that are not UTF-8 as surrogates
+        raise ReferenceProblem(
+            f"{ctx.field} reads '{ref}', but the variable {name} holds bytes that are not "
+            "UTF-8 text, which cannot be sent. Set it to UTF-8 text."
+        )
     if ctx.secret:
-        ctx.seen.add(ctx.environ[name])
-    return ctx.environ[name]
+        ctx.seen.add(value)
+    return value
 
 
 def _file(relative: str, ctx: Context) -> str:
@@ -183,6 +229,7 @@ def _file(relative: str, ctx: Context) -> str:
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}', which is larger than 5 MiB. Shorten or split it."
         )
+    ctx.budget.spend(len(data), ref, ctx.field)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,6 +244,10 @@ def _inside_root(relative: str, ref: str, ctx: Context) -> Path:
     Hidden files and folders are refused too: ``.git/config`` holds the token that CI checkouts
     persist, and ``.env`` files hold secrets.
     """
+    if "\0" in relative:
+        raise ReferenceProblem(
+            f"{ctx.field} reads a ${{file:}} path with a NUL character; no file has one."
+        )
     if not relative or Path(relative).is_absolute():
         raise ReferenceProblem(
             f"{ctx.field} reads '{ref}': ${{file:}} takes a path relative to the manifest, "

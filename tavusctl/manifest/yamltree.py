@@ -10,12 +10,13 @@ Scalars follow YAML 1.2 booleans: only ``true``/``false`` are booleans, so that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from tavusctl.core import pointer
+from tavusctl.core import display, pointer
 from tavusctl.core.model import Location
 
 MAX_NODES = 100_000  # per file, after alias expansion
@@ -60,6 +61,21 @@ def _nearest(table: dict[str, Location], path: str) -> Location:
     while path and path not in table:
         path = path.rsplit("/", 1)[0]
     return table[path]
+
+
+# Integers of more than 1,000 decimal digits (Python refuses to print those of 4,300).
+MAX_INT_BITS = 3321
+
+# A lone UTF-16 surrogate (written "\ud800" in a double-quoted string): not Unicode text, so it
+# cannot be encoded as JSON for the API or as UTF-8 for the lockfile.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate() -> str:
+    return (
+        "The string holds a lone surrogate (an escape from \\ud800 to \\udfff), which is not "
+        "Unicode text and cannot be sent. Write the character itself, or its \\U escape."
+    )
 
 
 def too_deep() -> str:
@@ -130,13 +146,26 @@ class Builder:
         ):
             return node.value  # JSON has no dates; yes/no/on/off are strings in YAML 1.2
         try:
-            return self.scalars.construct_object(node)
+            value = self.scalars.construct_object(node)
         except (yaml.YAMLError, ValueError):  # e.g. "!!int abc"
             raise SourceError(
                 self._loc(node),
-                f"'{node.value}' cannot be read as {node.tag.replace(_TAG, '!!')}. Fix the value "
-                "or remove the tag.",
+                f"'{display.cut(node.value, 40)}' cannot be read as "
+                f"{node.tag.replace(_TAG, '!!')}. Fix the value or remove the tag.",
             ) from None
+        return self._checked(node, value)
+
+    def _checked(self, node: yaml.Node, value: Any) -> Any:
+        """Refuse what YAML reads but JSON (the API, the lockfile) cannot carry."""
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            raise SourceError(
+                self._loc(node),
+                f"The number '{display.cut(node.value, 40)}' has more than 1,000 digits; no "
+                "Tavus field takes such a number. Fix the value, or quote it to send a string.",
+            )
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise SourceError(self._loc(node), _surrogate())
+        return value
 
     def _sequence(self, node: yaml.SequenceNode, path: str, doc: Document, stack: Stack) -> object:
         items = []
@@ -165,6 +194,8 @@ class Builder:
         if not isinstance(node, yaml.ScalarNode):
             raise SourceError(self._loc(node), "A mapping key must be a plain string.")
         key = str(node.value)
+        if _SURROGATE.search(key):
+            raise SourceError(self._loc(node), _surrogate())
         if key in seen:
             first = doc.keys[f"{path}/{pointer.escape(key)}"]
             raise SourceError(

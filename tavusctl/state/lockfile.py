@@ -22,11 +22,14 @@ import os
 import re
 import secrets as _random
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TypedDict
 
+from tavusctl.core import jsontext
 from tavusctl.core.errors import LockfileError
 from tavusctl.core.files import write_atomic
 
@@ -39,10 +42,11 @@ class _EntryJson(TypedDict):
 
 
 class EntryJson(_EntryJson, total=False):
-    """One resource in the file (``intent_at`` only while a create is pending; ``file`` once
-    applied by a tavusctl that records it)."""
+    """One resource in the file (``intent_at`` and ``exclude`` only while a create is pending;
+    ``file`` once applied by a tavusctl that records it)."""
 
     intent_at: str
+    exclude: list[str]
     file: str
 
 
@@ -80,11 +84,14 @@ class LockEntry:
     applied: Mapping[str, object]
     intent_at: str | None = None
     file: str | None = None  # the manifest it was last applied from, relative to the lockfile
+    exclude: tuple[str, ...] | None = None  # lookalikes that existed before a pending create
 
     def to_json(self) -> EntryJson:
         out: EntryJson = {"id": self.id, "applied": self.applied}
         if self.intent_at is not None:
             out["intent_at"] = self.intent_at
+        if self.exclude is not None:
+            out["exclude"] = list(self.exclude)
         if self.file is not None:
             out["file"] = self.file
         return out
@@ -227,30 +234,30 @@ def parse(text: str, name: str) -> Lockfile:
             f"merge-driver %O %A %B'` and `{name} merge=tavusctl` in .gitattributes) and merge "
             "again; it merges the entries and names any persona both branches created."
         )
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LockfileError(
-            f"Lockfile {name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}). {fix}"
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
+    return from_json(_json_document(text, name, fix), name, fix)
+
+
+def from_json(data: object, name: str, fix: str = "") -> Lockfile:
+    """The lockfile whose :meth:`Lockfile.to_json` is ``data``; ``name`` is used in errors."""
+    fix = fix or (
+        "It was left untouched; restore it from git (`git checkout -- FILE`) or recover the ids "
+        "with `tavusctl import --by-name`."
+    )
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or type(version) is not int:
         raise LockfileError(f"Lockfile {name} has no version number. {fix}")
-    if data["version"] != VERSION:
+    if version != VERSION:
         raise LockfileError(
-            f"Lockfile {name} is version {data['version']}, but this tavusctl understands "
+            f"Lockfile {name} is version {version}, but this tavusctl understands "
             f"version {VERSION} only. Upgrade tavusctl. It was left untouched."
         )
     try:
-        entries = {
-            str(key): LockEntry(
-                id=_text(item["id"], "id"),
-                applied=dict(item["applied"]),
-                intent_at=_text(item.get("intent_at"), "intent_at"),
-                file=_text(item.get("file"), "file"),
-            )
-            for key, item in data["resources"].items()
-        }
+        salt, resources = data["salt"], data["resources"]
+        if not isinstance(salt, str) or not salt:
+            raise TypeError("'salt', which must be a non-empty string")
+        if not isinstance(resources, dict):
+            raise TypeError("'resources', which must be an object")
+        entries = {_key(key): _entry(key, item) for key, item in resources.items()}
         account = data.get("account")
         bound = None
         if account is not None:
@@ -258,9 +265,64 @@ def parse(text: str, name: str) -> Lockfile:
                 **{k: str(account[k]) for k in _ACCOUNT},
                 environment=_text(account.get("environment"), "environment"),
             )
-        return Lockfile(salt=str(data["salt"]), entries=entries, account=bound)
+        return Lockfile(salt=salt, entries=entries, account=bound)
     except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
+
+
+def _json_document(text: str, name: str, fix: str) -> object:
+    """Strictly parsed (see :mod:`tavusctl.core.jsontext`): a key written twice, nesting
+    deeper than any lockfile, a number of thousands of digits are errors, not tracebacks."""
+    try:
+        return jsontext.load(text)
+    except json.JSONDecodeError as exc:
+        raise LockfileError(
+            f"Lockfile {name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}). {fix}"
+        ) from None
+    except jsontext.BadJson as exc:
+        raise LockfileError(f"Lockfile {name} cannot be read: {exc}. {fix}") from None
+
+
+# ``Kind/name``: the key of a resource (the name as a manifest's metadata.name).
+_KEY = re.compile(r"[A-Z][A-Za-z]*/[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
+def _key(key: str) -> str:
+    if not _KEY.fullmatch(key):
+        raise TypeError(f"key {json.dumps(key)}, which must be Kind/name such as Persona/ann")
+    return key
+
+
+def _entry(key: str, item: object) -> LockEntry:
+    if not isinstance(item, dict):
+        raise TypeError(f"{key!r}, which must be an object")
+    if not isinstance(item["applied"], dict):
+        raise TypeError(f"'applied' of {key!r}, which must be an object")
+    exclude = item.get("exclude")
+    if exclude is not None and not (
+        isinstance(exclude, list) and all(isinstance(i, str) for i in exclude)
+    ):
+        raise TypeError(f"'exclude' of {key!r}, which must be a list of ids")
+    entry = LockEntry(
+        id=_text(item["id"], "id"),
+        applied=item["applied"],
+        intent_at=_text(item.get("intent_at"), "intent_at"),
+        file=_text(item.get("file"), "file"),
+        exclude=None if exclude is None else tuple(exclude),
+    )
+    if entry.id is None and _when(entry.intent_at) is None:
+        # A pending create is adopted only among objects created after its intent: without a
+        # readable time it could take one of any age (another lockfile's, say).
+        raise TypeError(f"'intent_at' of the pending create {key!r}, which must be an ISO time")
+    return entry
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 _ACCOUNT = ("api_url", "key_fingerprint")
@@ -274,8 +336,17 @@ def _text(value: object, field: str) -> str | None:
 
 
 def write(path: Path, lock: Lockfile) -> None:
-    """Write the lockfile atomically (see :func:`tavusctl.core.files.write_atomic`)."""
-    write_atomic(path, dumps(lock))
+    """Write the lockfile atomically (see :func:`tavusctl.core.files.write_atomic`); a failure
+    is a LockfileError that leaves the previous file whole."""
+    try:
+        write_atomic(path, dumps(lock))
+    except OSError as exc:
+        raise LockfileError(
+            f"Cannot write lockfile {path}: {exc.strerror or exc}. The previous lockfile is "
+            "intact; what this run did since it was last written is recorded when you run "
+            "again (a create in progress is adopted). Free space or fix permissions, then run "
+            "the command again."
+        ) from None
 
 
 def guard_path(path: Path) -> Path:
@@ -285,17 +356,18 @@ def guard_path(path: Path) -> Path:
     The lockfile itself cannot be locked: it is replaced (renamed over) on every write, and a
     lock on the replaced file guards nothing.
     """
-    where = str(path.resolve())
-    digest = hashlib.sha256(where.encode()).hexdigest()[:24]
+    real = path.resolve()  # two links to one lockfile share one lock
+    digest = hashlib.sha256(str(real).encode()).hexdigest()[:24]
     folder = Path(tempfile.gettempdir()) / f"tavusctl-locks-{os.getuid()}"
-    return folder / f"{path.name}-{digest}.lock"
+    return folder / f"{real.name}-{digest}.lock"
 
 
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock for the lockfile ``path`` for the body; fail fast if another run
-    holds it. The lock is on :func:`guard_path` (outside the working tree), held with
-    ``flock``: released by the kernel when the process ends, however it ends."""
+def exclusive(path: Path, *, timeout: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock for the lockfile ``path`` for the body; if another run holds it,
+    fail at once, or after waiting ``timeout`` seconds for it. The lock is on
+    :func:`guard_path` (outside the working tree), held with ``flock``: released by the kernel
+    when the process ends, however it ends."""
     guard = guard_path(path)
     if not path.parent.is_dir():
         raise LockfileError(
@@ -311,18 +383,44 @@ def exclusive(path: Path) -> Iterator[None]:
             "is writable (or set TMPDIR to one that is)."
         ) from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise LockfileError(
-                f"Lockfile {path} is in use by another tavusctl run (pid {holder}). "
-                "Wait for it to finish; if no such process exists, try again."
-            ) from None
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                waited = f" (waited {timeout:g} s)" if timeout else ""
+                raise LockfileError(
+                    f"Lockfile {path} is in use by another tavusctl run (pid {holder}){waited}. "
+                    "Wait for it to finish (or pass --lock-timeout SECONDS to wait); if no such "
+                    "process exists, try again."
+                )
+            time.sleep(min(0.1, max(deadline - time.monotonic(), 0.0)))
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)
+
+
+def holder(path: Path) -> str | None:
+    """The pid of the run holding ``path``'s lock, or None when nobody holds it."""
+    guard = guard_path(path)
+    try:
+        fd = os.open(guard, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        if _try_lock(fd, shared=True):
+            return None
+        return os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int, *, shared: bool = False) -> bool:
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True

@@ -18,13 +18,15 @@ from typing import Any
 
 import yaml
 
-from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.store import LockfileStore, StateStore
 from tests.support.cli import Result, run_cli
+from tests.support.postgres import PASSWORD
 
 SECRET = "llm-secret-value-4f9c2d7e81"
 API_KEY = "tvs-account-key-b37a01e95c"
 SECRET_ENV = "LLM_API_KEY"
+STATE_URL_ENV = "TEAM_STATE_URL"  # where the PostgreSQL connection string is, when one is used
 
 
 def spec(name: str, **more: Any) -> dict[str, Any]:
@@ -40,12 +42,18 @@ def spec(name: str, **more: Any) -> dict[str, Any]:
 
 @dataclass
 class Workspace:
-    """``root`` holds ``manifests/`` and ``tavus.lock``; ``run`` is the CLI there."""
+    """``root`` holds ``manifests/`` and ``tavus.lock``; ``run`` is the CLI there.
+
+    With ``state_url``, the state is kept in that PostgreSQL database instead (workspace
+    ``state_workspace``), and ``tavus.lock`` is never written.
+    """
 
     root: Path
     url: str
     api_key: str = API_KEY
     results: list[Result] = field(default_factory=list)
+    state_url: str | None = None
+    state_workspace: str = "team"
 
     @property
     def manifests(self) -> Path:
@@ -63,7 +71,27 @@ class Workspace:
             "TAVUS_API_KEY": self.api_key,
             SECRET_ENV: SECRET,
             "TAVUSCTL_TIMEOUT": "3",
+            **self.state_env,
         }
+
+    @property
+    def state_env(self) -> dict[str, str]:
+        """The variables choosing the PostgreSQL store (none for the lockfile)."""
+        if self.state_url is None:
+            return {}
+        return {
+            "TAVUSCTL_STATE_URL_ENV": STATE_URL_ENV,
+            STATE_URL_ENV: self.state_url,
+            "TAVUSCTL_STATE_WORKSPACE": self.state_workspace,
+        }
+
+    def store(self) -> StateStore:
+        """The store the CLI runs use."""
+        if self.state_url is None:
+            return LockfileStore(self.lock_path)
+        from tavusctl.state.postgres import PostgresStore
+
+        return PostgresStore(self.state_url, self.state_workspace)
 
     def write(self, name: str, persona: dict[str, Any] | None = None) -> Path:
         """Write the manifest of persona ``name`` (default spec: :func:`spec`)."""
@@ -111,14 +139,15 @@ class Workspace:
         return dict(json.loads(result.stdout))
 
     def lock(self) -> Lockfile:
-        return lockfile.read(self.lock_path)
+        return self.store().read()
 
     def ids(self) -> dict[str, str | None]:
         """Persona id by lockfile key."""
         return {key: entry.id for key, entry in self.lock().entries.items()}
 
     def leaks(self) -> list[str]:
-        """Where the secret or the API key appears: in CLI output or any file under ``root``."""
+        """Where the secret, the API key or the database password appears: in CLI output,
+        any file under ``root``, or the state."""
         found = []
         for where, data in self._written():
             found += [f"{what} in {where}" for what, value in _SECRETS if value in data]
@@ -131,9 +160,15 @@ class Workspace:
         for path in sorted(self.root.rglob("*")):
             if path.is_file():
                 yield str(path.relative_to(self.root)), path.read_bytes()
+        if self.state_url is not None:
+            yield "the state", self.store().read_with_text()[1].encode()
 
 
-_SECRETS = (("the secret", SECRET.encode()), ("the API key", API_KEY.encode()))
+_SECRETS = (
+    ("the secret", SECRET.encode()),
+    ("the API key", API_KEY.encode()),
+    ("the database password", PASSWORD.encode()),
+)
 
 
 def changing(plan: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,158 @@
+"""Zero bytes of any secret in anything tavusctl writes.
+
+One project whose personas hold secrets everywhere a secret can be (the LLM api_key, an api_key
+inside a list, a header, an Azure-style query parameter, a TTS key too short to scrub as a
+substring), long and short, with characters JSON escapes (``"``, ``\\``, ``é``), and an API key
+of its own. Every command runs at every verbosity, in every output format; then stdout, stderr,
+every file left in the project (plan files, the lockfile, exported manifests) and the emulator's
+request log are searched for each secret in each form it could be written in. Tools with auth
+do not exist in tavusctl yet, so there is no tool secret to plant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+import yaml
+
+from tests.support.cli import Result, run_cli
+from tests.support.emulator import Emulator
+
+API_KEY = "tvs-scan-account-key-0123456789ab"
+SECRETS = {
+    "LLM_KEY": 'sk-LONG-"esc\\aped"-é-0123456789abcdef',
+    "LIST_KEY": "sk-in-a-list-fedcba9876543210",
+    "HDR_TOKEN": "hdr-token-5555aaaa",
+    "QUERY_KEY": "qk-77f1",
+    "TTS_KEY": "Zq!",
+}
+
+MANIFEST = """apiVersion: tavusctl/v1
+kind: Persona
+metadata: {name: NAME}
+spec:
+  persona_name: PERSONA
+  system_prompt: You are a test persona.
+  layers:
+    llm:
+      model: my-model
+      base_url: https://llm.example.com/v1
+      api_key: ${env:LLM_KEY}
+      headers: {Authorization: "Bearer ${env:HDR_TOKEN}"}
+      default_query: {api-version: "2024-01-01", api-key: "${env:QUERY_KEY}"}
+      extra_body:
+        fallbacks: [{model: backup, api_key: "${env:LIST_KEY}"}]
+    tts: {tts_engine: cartesia, api_key: "${env:TTS_KEY}"}
+"""
+
+VERBOSITY: tuple[list[str], ...] = ([], ["-v"], ["-vv"])
+
+
+def forms(value: str) -> set[bytes]:
+    """Every way ``value`` could be written: as is, JSON-escaped, URL-encoded."""
+    texts = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    texts |= {quote(value, safe=""), quote_plus(value)}
+    return {t.encode() for t in texts}
+
+
+class Project:
+    def __init__(self, root: Path, emulator: Emulator) -> None:
+        self.root, self.emulator = root, emulator
+        self.results: list[tuple[str, Result]] = []
+        self.env = {**emulator.env, "TAVUS_API_KEY": API_KEY, **SECRETS}
+
+    def write(self, name: str, persona: str) -> None:
+        (self.root / "m").mkdir(exist_ok=True)
+        text = MANIFEST.replace("NAME", name).replace("PERSONA", persona)
+        (self.root / "m" / f"{name}.yaml").write_text(text)
+
+    def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> Result:
+        result = run_cli(*args, cwd=self.root, env=self.env)
+        self.results.append((" ".join(args), result))
+        assert result.code in ok, (args, result.output)
+        return result
+
+    def written(self) -> Iterator[tuple[str, bytes]]:
+        for args, result in self.results:
+            yield f"stdout of `{args}`", result.stdout.encode()
+            yield f"stderr of `{args}`", result.stderr.encode()
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                yield str(path.relative_to(self.root)), path.read_bytes()
+        log = self.emulator.admin.get(f"{self.emulator.url}/_emulator/requests")
+        yield "the emulator request log", log.content
+
+
+@pytest.fixture
+def project(tmp_path: Path, emulator: Emulator) -> Project:
+    return Project(tmp_path, dataclasses.replace(emulator, api_key=API_KEY))
+
+
+def test_no_command_at_any_verbosity_writes_any_secret_anywhere(project: Project) -> None:
+    project.write("ann", "Ann")
+    for fmt in ("text", "json", "github"):
+        project.run("-vv", "validate", "m", "--format", fmt)  # validate logs nothing more at -v
+    for v in VERBOSITY:
+        for fmt in ("text", "json", "markdown"):
+            project.run(*v, "plan", "m", "--format", fmt)
+    project.run("plan", "m", "-o", "first.plan")
+    project.run("-vv", "apply", "first.plan")
+    project.write("bob", "Bob")
+    for v in VERBOSITY:
+        project.run(*v, "plan", "m", "--detailed-exitcode", ok=(2,))
+    project.run("-v", "apply", "m", "--auto-approve")
+    (project.root / "m" / "bob.yaml").write_text(
+        (project.root / "m" / "bob.yaml").read_text().replace("Bob", "Robert")
+    )
+    project.run("-vv", "plan", "m", "-o", "second.plan")
+    project.run("-vv", "apply", "second.plan")
+    for v in VERBOSITY:
+        project.run(*v, "state", "list")
+        for fmt in ("yaml", "json"):
+            project.run(*v, "state", "show", "ann", "--format", fmt)
+    # A persona made outside tavusctl, secrets and all: export it, import another.
+    (project.root / "m" / "cid.yaml").write_text(MANIFEST.replace("NAME", "cid").replace("PERSONA", "Cid"))  # fmt: skip
+    dan = project.emulator.create_persona(_resolved_spec("Dan"))
+    eve = project.emulator.create_persona(_resolved_spec("Eve"))
+    project.run("-vv", "export", "--out", "exported", dan)
+    project.write("eve", "Eve")
+    project.run("-vv", "import", "eve", eve, "m")
+    project.run("-vv", "apply", "m", "--auto-approve")
+    # Errors: a PATCH refused with the request echoed back.
+    (project.root / "m" / "ann.yaml").write_text(
+        (project.root / "m" / "ann.yaml").read_text().replace("Ann", "Anne")
+    )
+    ann = json.loads((project.root / "tavus.lock").read_text())["resources"]["Persona/ann"]["id"]
+    echo = {"detail": [{"msg": "invalid", "input": _resolved_spec("Anne")}]}
+    project.emulator.inject("PATCH", f"/v2/personas/{ann}", status=422, body=echo, count=3)
+    for v in VERBOSITY:
+        project.run(*v, "apply", "m", "--auto-approve", ok=(0, 1))
+    for v in VERBOSITY:
+        project.run(*v, "destroy", "--auto-approve")
+
+    leaks = [
+        f"{name} ({form.decode(errors='replace')!r}) in {where}"
+        for where, data in project.written()
+        for name, value in {**SECRETS, "TAVUS_API_KEY": API_KEY}.items()
+        for form in forms(value)
+        if form in data
+    ]
+    assert leaks == []
+
+
+def _resolved_spec(persona: str) -> dict[str, object]:
+    """The spec of MANIFEST with every secret in clear (as the API holds it)."""
+    text = MANIFEST.replace("NAME", persona.lower()).replace("PERSONA", persona)
+    doc = yaml.safe_load(text)
+    return dict(json.loads(_fill(json.dumps(doc["spec"]))))
+
+
+def _fill(text: str) -> str:
+    for name, value in SECRETS.items():
+        text = text.replace("${env:" + name + "}", json.dumps(value)[1:-1])
+    return text
