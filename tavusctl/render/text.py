@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple, TypedDict
 
+from tavusctl.core import refs
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
@@ -135,7 +136,7 @@ def _shown(action: Action, path: str, value: object) -> object:
     """``value`` at ``path`` with every secret position redacted."""
     if value is MISSING:
         return MISSING
-    return swap(value, path, action.is_secret)
+    return refs.shown(swap(value, path, action.is_secret))
 
 
 def _op_values(action: Action, op: Operation) -> tuple[object, object]:
