@@ -79,7 +79,7 @@ def test_importing_as_a_persona_what_is_managed_as_a_pal_is_refused_naming_the_m
     ws.write("ada-persona", kind="Persona", persona=PERSONA_SPEC)
     refused = ws.run("import", "Persona/ada-persona", str(pal_id), "manifests")
     assert refused.code == 1
-    assert f"{pal_id} is already managed as Pal/ada (manifests/ada.yaml)" in refused.stderr
+    assert f"{pal_id} is already managed as Pal/ada (manifests/pal-ada.yaml)" in refused.stderr
 
 
 def test_exporting_as_a_pal_what_is_managed_as_a_persona_is_refused(ws: Workspace) -> None:
@@ -102,7 +102,7 @@ def test_plan_refuses_a_lockfile_that_records_one_object_under_two_kinds(ws: Wor
     ws.write("ada-pal", kind="Pal", persona=PAL_SPEC)
     refused = ws.run("plan", "manifests")
     assert refused.code == 1
-    assert "managed twice: as Pal/ada-pal (manifests/ada-pal.yaml) and Persona/ada" in (
+    assert "managed twice: as Pal/ada-pal (manifests/pal-ada-pal.yaml) and Persona/ada" in (
         refused.stderr
     )
 
