@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tavusctl.core.errors import LockfileError, StateError, StateLost
+from tavusctl.core.errors import LockfileWriteError, StateError, StateLost
 from tavusctl.state import journal, lockfile
 from tavusctl.state.lockfile import Changes, Lockfile
 
@@ -157,11 +157,10 @@ class LockfileStore(StateStore):
                 writer.close()
             self._journal.clear()
             journal.remove(journal.path_for(self.path))
-        except (OSError, LockfileError) as exc:
-            # lockfile.write turns the OSError into a LockfileError; the reason is the OSError's.
-            cause = exc if isinstance(exc, OSError) else exc.__context__
-            reason = (cause.strerror if isinstance(cause, OSError) else None) or exc
-            raise self._lost(str(reason)) from None
+        except LockfileWriteError as exc:
+            raise self._lost(exc.reason) from None
+        except OSError as exc:  # removing the journal
+            raise self._lost(exc.strerror or str(exc)) from None
 
     def _lost(self, reason: str) -> StateLost:
         return StateLost(
