@@ -27,6 +27,16 @@ def entry(i: int) -> LockEntry:
     return LockEntry(f"p{i}", {"persona_name": f"P {i}", "system_prompt": "x" * 200})
 
 
+def killed_after(path: Path, *batches: Changes) -> None:
+    """The files a run leaves when it recorded ``batches`` and was then killed (SIGKILL: no
+    settle, no release: the journal stays as written)."""
+    store = LockfileStore(path)
+    for batch in batches:
+        store.record(batch)
+    for writer in store._journal:
+        writer.close()
+
+
 def start(path: Path, n: int) -> Lockfile:
     """A lockfile recording ``n`` personas, on disk."""
     lock = Lockfile(salt=SALT, entries={f"Persona/p{i}": entry(i) for i in range(n)})
@@ -78,10 +88,11 @@ def test_a_journal_line_holds_only_what_changed(tmp_path: Path) -> None:
 def test_a_line_torn_by_a_crash_is_ignored_and_the_lines_before_it_count(tmp_path: Path) -> None:
     path = tmp_path / "tavus.lock"
     start(path, 3)
-    store = LockfileStore(path)
-    with store.hold():
-        store.record(Changes(SALT, None, {"Persona/p0": entry(10)}))
-        store.record(Changes(SALT, None, {"Persona/p1": None}))
+    killed_after(
+        path,
+        Changes(SALT, None, {"Persona/p0": entry(10)}),
+        Changes(SALT, None, {"Persona/p1": None}),
+    )
     where = journal.path_for(path)
     torn = json.dumps(Changes(SALT, None, {"Persona/p2": entry(20)}).to_json())
     with where.open("ab") as handle:
@@ -98,10 +109,7 @@ def test_the_next_run_to_hold_the_lock_folds_a_killed_runs_journal_into_tavus_lo
 ) -> None:
     path = tmp_path / "tavus.lock"
     start(path, 3)
-    store = LockfileStore(path)
-    with store.hold():
-        store.record(Changes(SALT, None, {"Persona/p9": entry(9), "Persona/p0": None}))
-    # killed: no settle; the journal stays
+    killed_after(path, Changes(SALT, None, {"Persona/p9": entry(9), "Persona/p0": None}))
     expected = lockfile.read(path)
     assert "Persona/p9" in expected.entries
     with LockfileStore(path).hold():
@@ -112,18 +120,20 @@ def test_the_next_run_to_hold_the_lock_folds_a_killed_runs_journal_into_tavus_lo
 def test_killed_between_writing_tavus_lock_and_removing_the_journal_replays_to_the_same(
     tmp_path: Path,
 ) -> None:
-    """The replay is idempotent: the journal applied again on the folded lockfile changes
-    nothing (no entry is lost or doubled)."""
+    """The journal no longer continues the folded tavus.lock: it is not replayed again."""
     path = tmp_path / "tavus.lock"
     start(path, 3)
     store = LockfileStore(path)
     with store.hold():
         store.record(Changes(SALT, None, {"Persona/p9": entry(9), "Persona/p0": None}))
+        left = journal.path_for(path).read_bytes()
         folded = lockfile.read(path)
-        lockfile.write(path, folded)  # settle's rename done; killed before the removal
-    assert journal.path_for(path).exists()
+    journal.path_for(path).write_bytes(left)  # tavus.lock rewritten; killed before the removal
     assert lockfile.read(path) == folded
-    assert lockfile.read_with_text(path)[1] == lockfile.dumps(folded)
+    assert lockfile.read_with_text(path)[1] == path.read_text()
+    with store.hold():
+        assert not journal.path_for(path).exists()
+    assert lockfile.read(path) == folded
 
 
 def test_a_first_apply_killed_before_tavus_lock_existed_is_read_from_its_journal(
@@ -131,9 +141,7 @@ def test_a_first_apply_killed_before_tavus_lock_existed_is_read_from_its_journal
 ) -> None:
     path = tmp_path / "tavus.lock"
     account = Account("https://tavusapi.com", "hmac-sha256:ab")
-    store = LockfileStore(path)
-    with store.hold():
-        store.record(Changes(SALT, account, {"Persona/p1": entry(1)}))
+    killed_after(path, Changes(SALT, account, {"Persona/p1": entry(1)}))
     assert not path.exists()
     lock, text = lockfile.read_with_text(path)
     assert (lock.salt, lock.account, dict(lock.entries)) == (
@@ -173,8 +181,7 @@ def test_a_journal_is_stale_once_tavus_lock_is_replaced_and_is_then_ignored_and_
     path = tmp_path / "tavus.lock"
     start(path, 3)
     store = LockfileStore(path)
-    with store.hold():
-        store.record(Changes(SALT, None, {"Persona/p0": None}))
+    killed_after(path, Changes(SALT, None, {"Persona/p0": None}))
     left = journal.path_for(path).read_bytes()
     with store.hold():  # the next run folds it in
         pass
@@ -185,3 +192,18 @@ def test_a_journal_is_stale_once_tavus_lock_is_replaced_and_is_then_ignored_and_
     with store.hold():
         assert not journal.path_for(path).exists()
     assert lockfile.read(path) == restored
+
+
+def test_a_run_interrupted_before_settling_leaves_tavus_lock_whole_when_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C or an error (not a kill): releasing the lock folds the journal in, so that a CI
+    step committing tavus.lock after a cancelled apply commits every result."""
+    path = tmp_path / "tavus.lock"
+    start(path, 2)
+    store = LockfileStore(path)
+    with pytest.raises(KeyboardInterrupt), store.hold():
+        store.record(Changes(SALT, None, {"Persona/p5": entry(5)}))
+        raise KeyboardInterrupt
+    assert not journal.path_for(path).exists()
+    assert lockfile.parse(path.read_text(), "x").entries["Persona/p5"] == entry(5)

@@ -132,9 +132,13 @@ class LockfileStore(StateStore):
                 self._fold()
                 yield
             finally:
+                interrupted = bool(self._journal)  # recorded, never settled (Ctrl-C, an error)
                 for writer in self._journal:
                     writer.close()
                 self._journal.clear()
+                if interrupted:  # best effort: tavus.lock whole for whoever commits it next
+                    with contextlib.suppress(StateError, OSError):
+                        self._fold()
 
     def lock_holder(self) -> str | None:
         return lockfile.holder(self.path)
