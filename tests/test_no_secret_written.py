@@ -5,7 +5,8 @@ inside a list, a header, an Azure-style query parameter, a TTS key too short to 
 substring), long and short, with characters JSON escapes (``"``, ``\\``, ``é``), and an API key
 of its own. Every command runs at every verbosity, in every output format; then stdout, stderr,
 every file left in the project (plan files, the lockfile, exported manifests) and the emulator's
-request log are searched for each secret in each form it could be written in. Tools with auth
+request log are searched for each secret in each form it could be written in; with the state in
+PostgreSQL, the database password and the rows written too. Tools with auth
 do not exist in tavusctl yet, so there is no tool secret to plant.
 """
 
@@ -22,6 +23,7 @@ import yaml
 
 from tests.support.cli import Result, run_cli
 from tests.support.emulator import Emulator
+from tests.support.postgres import PASSWORD, PostgresServer
 
 API_KEY = "tvs-scan-account-key-0123456789ab"
 SECRETS = {
@@ -156,3 +158,55 @@ def _fill(text: str) -> str:
     for name, value in SECRETS.items():
         text = text.replace("${env:" + name + "}", json.dumps(value)[1:-1])
     return text
+
+
+def test_no_state_command_on_postgresql_writes_the_password_or_a_secret(
+    project: Project, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    """The state in PostgreSQL, configured in tavusctl.yaml: every command that touches it, at
+    every verbosity, and its errors (an unreachable server, a malformed connection string)."""
+    (project.root / "tavusctl.yaml").write_text(
+        "manifests: [m]\nstate: {backend: postgres, url_env: SCAN_STATE_URL}\n"
+    )
+    project.env["SCAN_STATE_URL"] = postgres_url
+    project.write("ann", "Ann")
+    for v in VERBOSITY:
+        project.run(*v, "plan")
+    project.run("-vv", "apply", "--auto-approve")
+    project.run("-vv", "plan", "-o", "saved.plan")
+    project.run("-vv", "apply", "saved.plan")
+    for v in VERBOSITY:
+        project.run(*v, "state", "list")
+        project.run(*v, "state", "show", "ann", "--format", "json")
+        project.run(*v, "state", "pull")
+        project.run(*v, "state", "unlock", "--auto-approve")
+    project.run("-vv", "state", "pull", "-o", "pulled.lock")
+    project.run("-vv", "state", "migrate", "--from", "pulled.lock", "--state-workspace", "copy")
+    project.run("-vv", "state", "migrate", "--from", "pulled.lock", ok=(1,))  # not empty
+    project.run("-vv", "state", "show", "nobody", ok=(1,))
+    dead = f"postgresql://scan:{PASSWORD}@127.0.0.1:{postgres_server.port + 1}/x"
+    for url in (dead, f"postgresql://scan:{PASSWORD}@127.0.0.1:notaport/x"):
+        project.env["SCAN_STATE_URL"] = url
+        for v in VERBOSITY:
+            project.run(*v, "plan", ok=(1,))
+            project.run(*v, "state", "pull", ok=(1,))
+    project.env["SCAN_STATE_URL"] = postgres_url
+    project.run("-vv", "destroy", "--auto-approve")
+
+    from tavusctl.state.postgres import PostgresStore
+
+    stored = b"".join(
+        PostgresStore(postgres_url, workspace).read_with_text()[1].encode()
+        for workspace in (project.root.name, "copy")
+    )
+    assert b"Persona/ann" in stored  # the copy keeps what was destroyed
+    everything = [*project.written(), ("the state database", stored)]
+    values = {**SECRETS, "TAVUS_API_KEY": API_KEY, "the database password": PASSWORD}
+    leaks = [
+        f"{name} ({form.decode(errors='replace')!r}) in {where}"
+        for where, data in everything
+        for name, value in values.items()
+        for form in forms(value)
+        if form in data
+    ]
+    assert leaks == []
