@@ -108,7 +108,9 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
     assert result.code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
     assert names == [
+        "guardrail-spec.schema.json",
         "manifest.schema.json",
+        "objectives-spec.schema.json",
         "pal-spec.schema.json",  # manifest.schema.json refers to it for kind: Pal
         "persona-spec.schema.json",
         "plan.schema.json",

@@ -274,7 +274,9 @@ CASES = {
     ),
     "unknown kind": (
         {"a.yaml": "apiVersion: tavusctl/v1\nkind: Replica\n"},
-        ["a.yaml:2:7: kind is 'Replica'; tavusctl manages kind: Persona, Pal."],
+        [
+            "a.yaml:2:7: kind is 'Replica'; tavusctl manages kind: Persona, Pal, Guardrail, Objectives."
+        ],
     ),
     "python tag": (
         {"a.yaml": persona("  system_prompt: !!python/object/apply:os.system [ls]\n")},

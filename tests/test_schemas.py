@@ -14,7 +14,13 @@ from tavusctl.manifest.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
-NAMES = ["manifest.schema.json", "persona-spec.schema.json", "pal-spec.schema.json"]
+NAMES = [
+    "manifest.schema.json",
+    "persona-spec.schema.json",
+    "pal-spec.schema.json",
+    "guardrail-spec.schema.json",
+    "objectives-spec.schema.json",
+]
 
 # Every persona field of tavus-api.md §3, across API versions E1-E4, legacy ones included.
 EVERY_FIELD = """\

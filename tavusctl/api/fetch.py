@@ -61,10 +61,13 @@ async def fetch_live(
     return LiveState({kind.name: docs}, client.requests_made - start)
 
 
-async def fetch_account(client: TavusClient, wanted: Mapping[str, Iterable[str]]) -> LiveState:
-    """The objects of the first kind and of every kind with wanted ids (see :func:`fetch_live`),
-    concurrently. ``wanted`` maps a kind's name to the ids to read even if its list does not
-    show them.
+async def fetch_account(
+    client: TavusClient, wanted: Mapping[str, Iterable[str]], mentioned: Iterable[str] = ()
+) -> LiveState:
+    """The objects of every kind in use (see :func:`fetch_live`), concurrently. ``wanted``
+    maps a kind's name to the ids to read even if its list does not show them (the ids the
+    state records); ``mentioned`` names the kinds the manifests declare. A kind neither
+    mentioned nor with a wanted id is not read at all: no request.
 
     A Persona and a PAL are one object seen through two collections: an id found under both
     is kept under the kind that wants it (else the first kind), so that ``objects`` gives each
@@ -72,10 +75,13 @@ async def fetch_account(client: TavusClient, wanted: Mapping[str, Iterable[str]]
     """
     start = client.requests_made
     ids = {name: set(found) for name, found in wanted.items()}
-    first = next(iter(KINDS))
-    used = [kind for name, kind in KINDS.items() if name == first or ids.get(name)]
+    used = {name for name, found in ids.items() if found} | set(mentioned)
     states = await asyncio.gather(
-        *(fetch_live(client, ids.get(kind.name, ()), kind) for kind in used)
+        *(
+            fetch_live(client, ids.get(name, ()), kind)
+            for name, kind in KINDS.items()
+            if name in used
+        )
     )
     by_kind = {name: docs for state in states for name, docs in state.by_kind.items()}
     return LiveState(_one_view_each(by_kind, ids), client.requests_made - start)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tavusctl.api.client import TavusClient
+from tavusctl.apply import order
 from tavusctl.apply.creating import Creator
 from tavusctl.apply.outcome import ApplyResult, Event, Outcome
 from tavusctl.apply.readback import read_back
@@ -34,7 +35,6 @@ from tavusctl.core import pointer
 from tavusctl.core.errors import ApiError, InvalidRequest, NotFound, PreconditionFailed, StateLost
 from tavusctl.core.payloads import JsonObject, PatchOp
 from tavusctl.core.values import MISSING
-from tavusctl.kinds import UpdateStyle
 from tavusctl.plan.model import Action, ActionKind, Plan, blocked_reason
 from tavusctl.state.lockfile import LockEntry, Lockfile
 from tavusctl.state.recorder import Recorder
@@ -97,7 +97,9 @@ async def execute(
     runner = _Runner(
         client, recorder, creator, emit, Options(parallelism, preconditions, fail_fast)
     )
-    outcomes = await runner.run_all([a for a in plan.actions if a.kind.changes])
+    changing = [a for a in plan.actions if a.kind.changes]
+    outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
+    outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
     warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
@@ -124,6 +126,13 @@ class _Runner:
 
     async def run_all(self, actions: list[Action]) -> list[Outcome]:
         return list(await asyncio.gather(*(self._guarded(a) for a in actions)))
+
+    async def run_waves(self, waves: list[list[Action]]) -> list[Outcome]:
+        """Each wave after the one before (see order.py), concurrently within a wave."""
+        outcomes: list[Outcome] = []
+        for wave in waves:
+            outcomes += await self.run_all(wave)
+        return outcomes
 
     async def _guarded(self, action: Action) -> Outcome:
         result = await self._gated(action)
@@ -159,6 +168,12 @@ class _Runner:
     async def _run(self, action: Action) -> Outcome | Staged:
         if action.blocked:
             return _failed(action, blocked_reason(action))
+        if action.kind is not ActionKind.DELETE:
+            ids = {k: e.id for k, e in self.recorder.lock.entries.items() if e.id is not None}
+            missing = sorted(order.waiting_for(action) - set(ids))
+            if missing:
+                return _failed(action, _not_created(action, missing[0]))
+            action = order.fill(action, ids)
         if action.kind in (ActionKind.CREATE, ActionKind.RECREATE):
             return await self.creator.create(action)
         if action.kind is ActionKind.UPDATE:
@@ -169,7 +184,7 @@ class _Runner:
         persona_id = _require_id(action)
         ops = action.operations
         try:
-            if action.resource_kind.update is UpdateStyle.JSON_BODY and ops:
+            if not action.resource_kind.update.is_patch and ops:
                 await self.client.update(action.resource_kind, persona_id, json_body(action))
             elif ops:
                 await self._patch(action, persona_id)
@@ -303,6 +318,13 @@ def _gone_already(
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
         f"most likely deleted outside tavusctl already. The other changes were applied and "
         f"{where} no longer records it; check the {noun} in the Tavus dashboard if in doubt."
+    )
+
+
+def _not_created(action: Action, key: str) -> str:
+    return (
+        f"{action.key} was not sent: it refers to {key}, which has no id yet (its create "
+        "failed or was not part of this apply). Fix that and run apply again."
     )
 
 

@@ -92,7 +92,7 @@ async def prepare(
     if not text and no_state:
         console.err(no_state)
     state.check_managed_once(lock, resources)
-    live = await fetch_account(client, recorded_ids(lock))
+    live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     account = lock.account
     env = inputs.environment.name if inputs.environment else None
     lock = bound(client, lock, live.objects, store, allow=inputs.allow_recreate_all, env=env)

@@ -8,8 +8,8 @@ out of band, and unmanaged personas with a manifest's ``persona_name``. Nothing 
 from __future__ import annotations
 
 from tavusctl.api.client import TavusClient
-from tavusctl.api.fetch import fetch_live
-from tavusctl.commands.common import Console, Inputs, bound, load
+from tavusctl.api.fetch import fetch_account
+from tavusctl.commands.common import Console, Inputs, bound, load, recorded_ids
 from tavusctl.core.errors import ExitCode
 from tavusctl.plan.drift import DriftReport, find_drift
 from tavusctl.plan.planner import make_plan
@@ -25,11 +25,11 @@ async def report(
     """The drift of the account against the state and the manifests."""
     resources = load(inputs, console)
     lock = store.read()
-    live = await fetch_live(client, [e.id for e in lock.entries.values() if e.id is not None])
+    live = await fetch_account(client, recorded_ids(lock), {r.kind for r in resources})
     # Another account's key would show every recorded persona as deleted: refuse, as plan does.
-    lock = bound(client, lock, live.personas, store, allow=inputs.allow_recreate_all)
-    plan = make_plan(resources, lock, live.personas, targets=inputs.targets)
-    return find_drift(plan, resources, lock, live.personas)
+    lock = bound(client, lock, live.objects, store, allow=inputs.allow_recreate_all)
+    plan = make_plan(resources, lock, live.objects, targets=inputs.targets)
+    return find_drift(plan, resources, lock, live.objects)
 
 
 async def run(

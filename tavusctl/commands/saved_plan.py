@@ -15,6 +15,7 @@ from tavusctl.commands.common import (
     Planned,
     bound,
     load,
+    recorded_ids,
     relative_file,
 )
 from tavusctl.core import jsontext
@@ -103,7 +104,9 @@ async def run(
     for action in saved.plan.actions:
         if action.persona_id and action.kind.changes:
             wanted.setdefault(action.resource_kind.name, []).append(action.persona_id)
-    live = await fetch_account(client, wanted)
+    # The kinds plan read: those the manifests declare or the state records (the account
+    # binding needs the recorded ids that are live).
+    live = await fetch_account(client, wanted, {*recorded_ids(lock), *(r.kind for r in resources)})
     inputs = _inputs(saved.inputs, store)
     account = lock.account
     lock = bound(client, lock, live.objects, store, allow=inputs.allow_recreate_all)

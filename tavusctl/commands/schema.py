@@ -12,12 +12,14 @@ from importlib import resources
 from pathlib import Path
 
 from tavusctl.core.errors import UsageError
+from tavusctl.kinds import KINDS
 
 MANIFEST = "manifest.schema.json"
+# The manifest's, each kind's spec schema (the manifest's refers to them), the plan's, the
+# project file's.
 NAMES = (
     MANIFEST,
-    "persona-spec.schema.json",
-    "pal-spec.schema.json",
+    *dict.fromkeys(k.spec_schema for k in KINDS.values() if k.spec_schema),
     "plan.schema.json",
     "project.schema.json",
 )

@@ -1,5 +1,6 @@
 """The Tavus routes: personas (§3), replicas (§7) and conversations (§8), and their 2026
-aliases ``/v2/pals`` and ``/v2/faces`` over the same stores (tavus-api-2026.md).
+aliases ``/v2/pals`` and ``/v2/faces`` over the same stores (tavus-api-2026.md); the 2026
+collections of objects.py (guardrails).
 
 Each handler takes the store, the current config, the caller's account and the request, and
 returns a Response or raises HttpError. Trailing slashes are stripped before routing.
@@ -11,6 +12,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from tavusctl.emulator import objects
 from tavusctl.emulator.config import EmulatorConfig
 from tavusctl.emulator.http import Request, Response, error
 from tavusctl.emulator.store import Account, Store
@@ -263,4 +265,5 @@ COLLECTIONS: dict[str, dict[tuple[str, int, str], Handler]] = {
         ("GET", 1, ""): get_conversation, ("DELETE", 1, ""): delete_conversation,
         ("POST", 2, "end"): end_conversation,
     },
+    **{col.name: objects.routes(col) for col in objects.COLLECTIONS},
 }  # fmt: skip

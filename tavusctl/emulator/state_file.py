@@ -15,6 +15,7 @@ from typing import Any
 
 from tavusctl.core.errors import TavusctlError
 from tavusctl.core.files import write_atomic
+from tavusctl.emulator import objects
 from tavusctl.emulator.store import Account, Store
 
 FORMAT_VERSION = 1
@@ -31,6 +32,7 @@ def snapshot(store: Store) -> str:
             "personas": list(a.personas.values()),
             "conversations": list(a.conversations.values()),
             "started": a.started,
+            "objects": {name: list(docs.values()) for name, docs in a.objects.items()},
         }
         for aid, a in store.accounts.items()
     }
@@ -45,9 +47,16 @@ def restore(store: Store, data: dict[str, Any]) -> None:
             {p["persona_id"]: p for p in acct["personas"]},
             {c["conversation_id"]: c for c in acct["conversations"]},
             int(acct.get("started", len(acct["conversations"]))),
+            _objects(acct.get("objects", {})),
         )
     if data.get("clock"):  # files of older emulators hold "...Z"
         store.clock.last = datetime.fromisoformat(str(data["clock"]).replace("Z", "+00:00"))
+
+
+def _objects(saved: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, object]]]:
+    """Each collection's objects by id (objects.py: every collection's id field)."""
+    by_name = {col.name: col.id_field for col in objects.COLLECTIONS}
+    return {name: {d[by_name[name]]: d for d in docs} for name, docs in saved.items()}
 
 
 class StateFile:

@@ -10,6 +10,7 @@ import copy
 import hashlib
 import itertools
 import random
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,11 +37,13 @@ def account_id(api_key: str) -> str:
 
 @dataclass
 class Account:
-    """One Tavus account: personas and conversations in creation order."""
+    """One Tavus account: personas, conversations and the objects of the other collections
+    (``objects``: by collection name, then id; see objects.py), each in creation order."""
 
     personas: dict[str, dict[str, object]] = field(default_factory=dict)
     conversations: dict[str, dict[str, object]] = field(default_factory=dict)
     started: int = 0  # conversations ever started, for the ``credits`` switch
+    objects: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
 
 
 class Clock:
@@ -85,6 +88,10 @@ class Store:
             candidate = prefix + f"{self._ids.getrandbits(44):011x}"
             if candidate not in taken and candidate not in self.system_personas:
                 return candidate
+
+    def new_uuid(self) -> str:
+        """A fresh UUID (version 4 form), from the same seeded generator."""
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def changed(self) -> None:
         """Record that the data changed (for the state file)."""

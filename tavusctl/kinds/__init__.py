@@ -6,12 +6,14 @@ Adding a kind is one step: describe it as a :class:`Kind` in a module of its own
 
 from __future__ import annotations
 
+from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
+from tavusctl.kinds.objectives import OBJECTIVES
 from tavusctl.kinds.pal import PAL
 from tavusctl.kinds.persona import PERSONA
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES)}
 
 
 def of(name: str) -> Kind:
@@ -24,4 +26,15 @@ def of_key(key: str) -> Kind:
     return KINDS[key.split("/", 1)[0]]
 
 
-__all__ = ["KINDS", "PAL", "PERSONA", "KeyOrder", "Kind", "UpdateStyle", "of", "of_key"]
+__all__ = [
+    "GUARDRAIL",
+    "KINDS",
+    "OBJECTIVES",
+    "PAL",
+    "PERSONA",
+    "KeyOrder",
+    "Kind",
+    "UpdateStyle",
+    "of",
+    "of_key",
+]

@@ -7,7 +7,7 @@ a resource for everything that differs between kinds; none of them names a kind.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -20,6 +20,18 @@ class UpdateStyle(str, Enum):
 
     JSON_PATCH = "json-patch"  # PATCH with RFC 6902 operations, ``test`` preconditions first
     JSON_BODY = "json-body"  # PATCH with a JSON object: each top-level field given replaces
+    # PATCH with RFC 6902 operations on whole top-level fields (``add`` where live lacks one)
+    JSON_PATCH_FIELDS = "json-patch-fields"
+
+    @property
+    def whole_fields(self) -> bool:
+        """Whether an update sends whole top-level fields (not the leaves that changed)."""
+        return self is not UpdateStyle.JSON_PATCH
+
+    @property
+    def is_patch(self) -> bool:
+        """Whether an update is sent as RFC 6902 operations (``test`` preconditions first)."""
+        return self is not UpdateStyle.JSON_BODY
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ class Kind:
     key_order: KeyOrder = field(default_factory=KeyOrder)
     aliases: Mapping[str, str] = field(default_factory=dict)
     renames_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Checks between fields that a JSON Schema cannot say: (spec pointer, sentence) each.
+    rules: Callable[[Mapping[str, object]], Iterator[tuple[str, str]]] | None = None
 
     @property
     def plural(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tavusctl import kinds
-from tavusctl.core import pointer
+from tavusctl.core import pointer, refs
 from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import Scrubber, SecretRule
 from tavusctl.manifest import discover, references, schema, yamlsource
@@ -48,6 +48,16 @@ class Loaded:
     resource: Resource | None
     diagnostics: list[Diagnostic]
     identity: tuple[str, Location] | None = None  # (kind/name, where the name is written)
+    refs: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A ``${ref:Kind/name}`` in a spec: the field it is in, the key it names, where."""
+
+    field: str
+    key: str
+    location: Location
 
 
 class DocumentLoader:
@@ -58,6 +68,7 @@ class DocumentLoader:
         self.found: list[Diagnostic] = []
         self.secrets: dict[str, str | None] = {}
         self.failed: list[str] = []  # references that failed: no further checks below them
+        self.refs: list[Reference] = []
 
     def load(self) -> Loaded:
         """Check the document; its resource, if it is a manifest, and every problem found."""
@@ -81,7 +92,7 @@ class DocumentLoader:
         resource = self._resource(value, allow_unknown)
         identity = (resource.key, self.doc.value_location("/metadata/name")) if resource else None
         valid = not any(d.severity == "error" for d in self.found)
-        return Loaded(resource if valid else None, self.found, identity)
+        return Loaded(resource if valid else None, self.found, identity, tuple(self.refs))
 
     def _add(self, path: str, severity: Severity, message: str, at_key: bool = False) -> None:
         where = self.doc.key_location(path) if at_key else self.doc.value_location(path)
@@ -150,6 +161,9 @@ class DocumentLoader:
         )
 
     def _resolve_string(self, text: str, path: str) -> object:
+        key = refs.key_of(text)
+        if key is not None or refs.mentions(text):
+            return self._reference(text, key, path)
         spec_path = path.removeprefix("/spec")
         ctx = references.Context(
             root=self.source.root,
@@ -173,6 +187,27 @@ class DocumentLoader:
         if env_names and ctx.secret:
             self.secrets[spec_path] = env_names[0]
         return value
+
+    def _reference(self, text: str, key: str | None, path: str) -> str:
+        """A ``${ref:Kind/name}`` stays as written (the planner resolves it); recorded."""
+        field = field_name(pointer.split(path))
+        kind = key.split("/", 1)[0] if key else ""
+        if key is None:
+            problem = (
+                f"{field} contains a reference inside other text ('{text}'). A "
+                '${ref:Kind/name} must be the whole value, such as "${ref:Guardrail/no-pii}".'
+            )
+        elif kind not in kinds.KINDS:
+            problem = (
+                f"{field} refers to '{text}', but '{kind}' is not a kind tavusctl manages "
+                f"({', '.join(kinds.KINDS)})."
+            )
+        else:
+            self.refs.append(Reference(field, key, self.doc.value_location(path)))
+            return text
+        self.failed.append(path)
+        self._add(path, "error", problem)
+        return text
 
     def _check_secrets(self, spec: dict[str, object]) -> None:
         """A secret written in the manifest itself is an error unless explicitly allowed."""

@@ -6,6 +6,7 @@ goes on after a problem so that one run reports them all.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import discover, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
-from tavusctl.manifest.document import DocumentLoader, Loaded, Options
+from tavusctl.manifest.document import DocumentLoader, Loaded, Options, Reference
 from tavusctl.manifest.project import Environment
 
 __all__ = ["Diagnostic", "LoadResult", "Options", "load", "load_or_raise"]
@@ -80,6 +81,7 @@ def load(
     ]
     diagnostics = [d for item in loaded for d in item.diagnostics]
     diagnostics.extend(_duplicates(loaded))
+    diagnostics.extend(_references(loaded))
     resources = tuple(item.resource for item in loaded if item.resource is not None)
     if any(d.severity == "error" for d in diagnostics):
         resources = tuple(r for r in resources if r.name not in _duplicate_names(loaded))
@@ -121,6 +123,60 @@ def _duplicates(loaded: Sequence[Loaded]) -> Iterator[Diagnostic]:
             )
         else:
             first[key] = location
+
+
+def _references(loaded: Sequence[Loaded]) -> Iterator[Diagnostic]:
+    """An error at every reference to a resource no manifest declares (with a did-you-mean),
+    and at the first reference of every cycle of references."""
+    declared = sorted({item.identity[0] for item in loaded if item.identity})
+    graph: dict[str, list[Reference]] = {}
+    for item in loaded:
+        for ref in item.refs:
+            if ref.key in declared and item.identity is not None:
+                graph.setdefault(item.identity[0], []).append(ref)
+            else:
+                yield Diagnostic(ref.location, "error", _undeclared(ref, declared))
+    yield from _cycles(graph)
+
+
+def _undeclared(ref: Reference, declared: list[str]) -> str:
+    message = f"{ref.field} refers to {ref.key}, but no manifest declares it."
+    close = difflib.get_close_matches(ref.key, declared, n=1, cutoff=0.6)
+    if close:
+        return f"{message} Did you mean {close[0]}?"
+    kind, name = ref.key.split("/", 1)
+    return (
+        f"{message} Add a manifest with kind: {kind} and metadata.name: {name}, or write the "
+        "id of a resource tavusctl does not manage."
+    )
+
+
+def _cycles(graph: dict[str, list[Reference]]) -> Iterator[Diagnostic]:
+    """One error per cycle, at the reference that closes it as found depth first."""
+    done: set[str] = set()
+    reported: set[frozenset[str]] = set()
+
+    def visit(key: str, path: list[str]) -> Iterator[Diagnostic]:
+        for ref in graph.get(key, []):
+            if ref.key in path:
+                cycle = [*path[path.index(ref.key) :], ref.key]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    yield Diagnostic(ref.location, "error", _cycle_message(ref, cycle))
+            elif ref.key not in done:
+                yield from visit(ref.key, [*path, ref.key])
+        done.add(key)
+
+    for start in sorted(graph):
+        if start not in done:
+            yield from visit(start, [start])
+
+
+def _cycle_message(ref: Reference, cycle: list[str]) -> str:
+    return (
+        f"{ref.field}: the references form a cycle ({' -> '.join(cycle)}), so none of them "
+        "could be created first. Replace one reference by a plain id, or remove it."
+    )
 
 
 def _duplicate_names(loaded: Sequence[Loaded]) -> set[str]:

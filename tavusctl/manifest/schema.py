@@ -75,6 +75,10 @@ def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list
     if isinstance(spec, dict):
         findings.extend(_deprecations(spec, load_schema(spec_name), "/spec", spec_name))
         findings.extend(_mode_rules(spec))
+        named = doc.get("kind")
+        kind = KINDS.get(named) if isinstance(named, str) else None
+        for path, message in kind.rules(spec) if kind and kind.rules else ():
+            findings.append(Finding(f"/spec{path}", "error", message))
     return findings
 
 

@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from tavusctl.core import pointer
+from tavusctl.core import pointer, refs
 from tavusctl.core.errors import PlanError
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import IsSecret
 from tavusctl.core.values import MISSING
-from tavusctl.kinds import PERSONA, Kind, UpdateStyle, of, of_key
+from tavusctl.kinds import PERSONA, Kind, of, of_key
 from tavusctl.plan.diff import three_way
 from tavusctl.plan.model import Action, ActionKind, Operation, Plan, Verb
 from tavusctl.plan.redact import has_secret, hashed
@@ -42,13 +42,14 @@ def make_plan(
     lives (default: every entry). Pure: no I/O.
     """
     scope = scope or Scope()
-    resources = _by_key(desired)
+    resources = _resolved(_by_key(desired), lock, live)
     covered = {k for k in lock.entries if scope.covers(k)}
     keys = _select(set(resources) | covered, targets)
     actions = tuple(
         _with_twins(_action(k, resources.get(k), lock, live, prune, scope), lock, live, scope)
         for k in sorted(keys)
     )
+    _check_deletes(actions, resources)
     warnings = tuple(w for a in actions if (w := _warning(a, lock.entries.get(a.key))))
     return Plan(actions, prune=prune, targets=tuple(targets), warnings=warnings, salt=lock.salt)
 
@@ -85,6 +86,51 @@ def _by_key(desired: Sequence[Resource]) -> dict[str, Resource]:
             )
         out[resource.key] = resource
     return out
+
+
+def _resolved(
+    resources: dict[str, Resource], lock: Lockfile, live: Mapping[str, Mapping[str, object]]
+) -> dict[str, Resource]:
+    """Each spec with every ``${ref:Kind/name}`` replaced by the id the state records for it,
+    if that object is still there; a reference to one that apply creates stays as written
+    (shown as known after apply, filled in by apply)."""
+    ids = {
+        key: entry.id
+        for key, entry in lock.entries.items()
+        if entry.id is not None and entry.id in live
+    }
+    return {
+        key: replace(r, spec=_as_spec(refs.substitute(r.spec, ids.get)))
+        for key, r in resources.items()
+    }
+
+
+def _as_spec(value: object) -> dict[str, object]:
+    assert isinstance(value, dict), "a spec is an object"
+    return value
+
+
+def _check_deletes(actions: Sequence[Action], resources: Mapping[str, Resource]) -> None:
+    """A resource about to be deleted that a manifest still names (by reference or by its id)
+    cannot be deleted: a PlanError naming the referrer."""
+    for action in actions:
+        if action.kind is not ActionKind.DELETE:
+            continue
+        for resource in resources.values():
+            for path, value in pointer.leaves(resource.spec, lists=True):
+                if value == refs.written(action.key) or (
+                    action.persona_id is not None and value == action.persona_id
+                ):
+                    raise PlanError(_still_named(action, resource, path))
+
+
+def _still_named(action: Action, resource: Resource, path: str) -> str:
+    where = resource.locations.get(path, resource.location)
+    return (
+        f"{action.key} ({action.persona_id}) would be deleted, but {resource.key} still refers "
+        f"to it at spec{path.replace('/', '.')} ({where}). Remove the reference from "
+        f"{resource.key} first, or keep the manifest of {action.key}."
+    )
 
 
 def _select(keys: set[str], targets: Sequence[str]) -> set[str]:
@@ -196,7 +242,7 @@ def _update(
         name=resource.key,
         kind=kind,
     )
-    if kind.update is UpdateStyle.JSON_BODY:
+    if kind.update.whole_fields:
         ops = whole_fields(ops, resource.spec, doc, kind.secrets.marked(secret))
     return Action(
         kind=ActionKind.UPDATE if ops else ActionKind.NOOP,
@@ -216,8 +262,9 @@ def whole_fields(
     live: Mapping[str, object],
     is_secret: IsSecret,
 ) -> tuple[Operation, ...]:
-    """``ops`` as whole top-level fields, for a kind whose update is a plain JSON body: every
-    field an operation touches is sent whole (``remove`` if desired dropped it)."""
+    """``ops`` as whole top-level fields, for a kind whose update sends them (a plain JSON body,
+    or JSON Patch of top-level fields): every field an operation touches is sent whole
+    (``remove`` if desired dropped it, ``add`` if live lacks it)."""
     out: dict[str, Operation] = {}
     for op in ops:
         field = pointer.split(op.path)[0]
