@@ -191,11 +191,11 @@ def test_environments_drift_fmt_init_and_moving_the_state_write_no_secret(
         project.run("-vv", "fmt", *args, "m", ok=(0, 1))
     project.run("-vv", "init", "scaffolded", "--env", "staging", "--env", "prod")
     # The state into PostgreSQL and out again, at every verbosity.
-    pg = ("--state-url-env", "PG_URL", "--state-workspace", "scan")
+    pg = ("--state-url-env", "PG_URL", "--state-workspace", "scan", "--env", "staging")
     project.run("-vv", *pg, "state", "migrate", "--from", "staging.lock")
     for v in VERBOSITY:
         project.run(*v, *pg, "state", "pull")
-        project.run(*v, *pg, "state", "list", "--env", "staging")
+        project.run(*v, *pg, "state", "list")
     project.run("-vv", *pg, "state", "pull", "-o", "pulled.lock")
 
     secrets = {**SECRETS, "STAGING_KEY": STAGING_KEY, "PROD_KEY": PROD_KEY, "PG": PASSWORD}
