@@ -223,7 +223,7 @@ class _Runner:
         rest = [op for op in ops if op["path"] not in unseen]
         if rest:  # tests only guard other operations: none are left without them
             await self.client.update(kind, persona_id, tests + rest)
-        text = _gone_already(action, persona_id, unseen, status)
+        text = _gone_already(action, persona_id, unseen, status, self.recorder.store.noun)
         self.warnings.append(text)
         self.emit(Event(action.key, "warning", text))
 
@@ -275,7 +275,8 @@ def record_matches(
     if stale or write:
         store.write(lock, [action.key for action in stale])
     for action in caught_up:
-        emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
+        caught = f"already as the manifest says; {store.noun} caught up"
+        emit(Event(action.key, "recorded", caught))
     return lock
 
 
@@ -316,13 +317,15 @@ def unseen_secret_removes(action: Action) -> list[str]:
     ]
 
 
-def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+def _gone_already(
+    action: Action, persona_id: str, paths: list[str], status: int | None, where: str
+) -> str:
     noun = action.resource_kind.noun
     return (
         f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
-        "most likely deleted outside tavusctl already. The other changes were applied and the "
-        f"lockfile no longer records it; check the {noun} in the Tavus dashboard if in doubt."
+        f"most likely deleted outside tavusctl already. The other changes were applied and "
+        f"{where} no longer records it; check the {noun} in the Tavus dashboard if in doubt."
     )
 
 

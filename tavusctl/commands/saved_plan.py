@@ -120,6 +120,7 @@ async def run(
         lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
         manifests=plan_file.each_manifest_fingerprint(resources, key.secret),
+        where=store.noun,
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:

@@ -45,6 +45,12 @@ class StateStore(ABC):
         """Whether :attr:`home` is the project's for sure (a lockfile that exists, a database)."""
         return True
 
+    @property
+    def noun(self) -> str:
+        """How sentences name it: ``the lockfile``, or ``the state in PostgreSQL workspace 'w'
+        (host:port/db)``. Messages on paths shared by every store take their wording from here."""
+        return f"the state in {self.name}"
+
     @abstractmethod
     def read_with_text(self) -> tuple[Lockfile, str]:
         """The state and its canonical lockfile text (``""`` when nothing is recorded yet).
@@ -118,6 +124,10 @@ class LockfileStore(StateStore):
     @property
     def anchored(self) -> bool:
         return self.path.exists()
+
+    @property
+    def noun(self) -> str:
+        return "the lockfile"
 
     def read_with_text(self) -> tuple[Lockfile, str]:
         return lockfile.read_with_text(self.path)
