@@ -176,9 +176,11 @@ class _Runner:
     async def _run(self, action: Action) -> Outcome | Staged:
         if action.blocked:
             return _failed(action, blocked_reason(action))
-        if action.kind is not ActionKind.DELETE:
-            ids = {k: e.id for k, e in self.recorder.lock.entries.items() if e.id is not None}
-            missing = sorted(order.waiting_for(action) - set(ids))
+        needed = order.waiting_for(action) if action.kind is not ActionKind.DELETE else set()
+        if needed:  # only the ids it refers to: all of them per action was O(N²) at 10,000
+            entries = self.recorder.lock.entries
+            ids = {k: e.id for k in needed if (e := entries.get(k)) is not None and e.id}
+            missing = sorted(needed - set(ids))
             if missing:
                 return _failed(action, _not_created(action, missing[0]))
             action = order.fill(action, ids)
