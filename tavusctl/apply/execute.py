@@ -99,11 +99,19 @@ async def execute(
     )
     changing = [a for a in plan.actions if a.kind.changes]
     outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
-    outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
+    await recorder.finish()
+    place = {a.key: i for i, a in enumerate(changing)}  # not list.index per outcome: O(N²)
+    outcomes.sort(key=lambda o: place[o.key])
     warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
-        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start, lost
+        tuple(outcomes),
+        recorder.lock,
+        tuple(warnings),
+        client.requests_made - start,
+        lost,
+        recorder.writes,
+        recorder.longest_wait,
     )
 
 
