@@ -122,6 +122,36 @@ def test_a_named_workspace_equal_to_a_derived_one_is_shared(tmp_path: Path) -> N
         project.read_or_raise(path, "tavusctl.yaml")
 
 
+def test_an_environment_without_a_state_takes_the_top_level_one(tmp_path: Path) -> None:
+    top = "name: acme\nstate: {backend: postgres, url_env: U}\n"
+    envs = "environments:\n  staging: {vars: {a: 1}}\n  prod:\n    state: p.lock\n"
+    found = project.read_or_raise(_write(tmp_path, top + envs))
+    staging = found.environments["staging"]
+    assert staging.state is None
+    assert found.state_of(staging) == project.State("postgres", None, "U", None)
+    assert found.default_workspace("staging") == "acme/staging"
+
+    shared = "state: tavus.lock\nenvironments:\n  staging: {}\n  prod: {}\n"
+    _, problems = project.read(_write(tmp_path, shared), "tavusctl.yaml")
+    assert [str(p) for p in problems] == [
+        "tavusctl.yaml:4:3: environments.prod has no state of its own, so its state, the "
+        "top-level one, is tavus.lock, the state of environment staging too. Two environments "
+        "can never share a state (each would forget or adopt the other's resources): give "
+        "each its own."
+    ]
+    named = (
+        "state: {backend: postgres, url_env: U, workspace: w}\nenvironments:\n  a: {}\n  b: {}\n"
+    )
+    _, problems = project.read(_write(tmp_path, named), "tavusctl.yaml")
+    assert "environments.b has no state of its own" in str(problems[0])
+    _, problems = project.read(_write(tmp_path, "environments:\n  prod: {}\n"), "tavusctl.yaml")
+    assert [str(p) for p in problems] == [
+        "tavusctl.yaml:2:3: environments.prod has no state: give it one (state: "
+        "state/prod.lock), or put a PostgreSQL block at the top level (state: {backend: "
+        "postgres, url_env: NAME}), which gives each environment its own workspace."
+    ]
+
+
 def test_the_project_name_names_the_default_workspace(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: acme-agents\nstate: {backend: postgres, url_env: U}\n")
     found = project.read_or_raise(path)

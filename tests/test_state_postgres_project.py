@@ -234,15 +234,18 @@ def test_options_win_over_the_file(tmp_path: Path, emulator: Emulator, postgres_
 def test_the_environments_block_wins_over_the_top_level_one(
     tmp_path: Path, emulator: Emulator, postgres_url: str
 ) -> None:
-    envs = two_envs(
-        emulator.url, "{backend: postgres, url_env: " + URL_ENV + ", workspace: st}", "p.lock"
-    )
-    top = "state: {backend: postgres, url_env: " + URL_ENV + ", workspace: top}\n"
+    """staging names its own block; prod has none and takes the top-level one, in a workspace
+    of its own; a third environment with a lockfile keeps it."""
+    staging = "{backend: postgres, url_env: " + URL_ENV + ", workspace: st}"
+    envs = two_envs(emulator.url, staging, "PROD").replace("    state: PROD\n", "")
+    envs += f"  qa:\n    api_url: {emulator.url}\n    state: qa.lock\n    vars: {{suffix: QA}}\n"
+    top = "name: acme\nstate: {backend: postgres, url_env: " + URL_ENV + "}\n"
     repo = make_repo(tmp_path / "mixed", top + envs)
-    assert run(repo, postgres_url, "apply", "--auto-approve", "--env", "staging").code == 0
-    assert run(repo, postgres_url, "apply", "--auto-approve", "--env", "prod").code == 0
-    assert list(workspaces(postgres_url)) == ["st"]
-    assert (repo / "p.lock").exists()
+    for env in ("staging", "prod", "qa"):
+        result = run(repo, postgres_url, "apply", "--auto-approve", "--env", env)
+        assert result.code == 0, result.output
+    assert workspaces(postgres_url) == {"acme/prod": ["Persona/support"], "st": ["Persona/support"]}
+    assert (repo / "qa.lock").exists() and not (repo / "tavus.lock").exists()
 
 
 @pytest.mark.parametrize(

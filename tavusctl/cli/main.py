@@ -81,7 +81,8 @@ class GlobalOptions:
 
         proj, env = self.project, self.environment
         block = proj.state_of(env) if proj is not None else None
-        where = f"environments.{env.name}.state" if env is not None else "state"
+        own = env is not None and env.state is not None
+        where = f"environments.{env.name}.state" if env is not None and own else "state"
         return choose(
             url_env_option=self.state_url_env,
             workspace_option=self.workspace,
@@ -106,7 +107,8 @@ class GlobalOptions:
         env, proj = self.environment, self.project
         if self.lockfile_option is None and env is not None and proj is not None:
             # a store block has no file: the project folder is the home of its manifest paths
-            path = env.state.path if env.state is not None else None
+            block = proj.state_of(env)
+            path = block.path if block is not None else None
             return StateLocation(path or proj.folder / "tavus.lock", f"environment {env.name}")
         return locate(self.lockfile_option, os.environ)
 
@@ -403,7 +405,7 @@ def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalO
     """``opts`` for ``env`` of ``proj`` (options given on the command line win)."""
     if env is None:
         return replace(opts, project=proj)  # its state: tavusctl.state.locate
-    state = env.state
+    state = proj.state_of(env)
     if state is not None and state.path is not None and opts.lockfile_option is None:
         _folder_for(state.path)
     key = opts.api_key

@@ -270,23 +270,40 @@ def _state(value: object, folder: Path) -> State | None:
 
 
 def _shared_states(project: Project, doc: yamlsource.Document) -> list[Diagnostic]:
-    """Two environments can never share a state: an error at the second."""
+    """Every environment has a state (its own ``state``, else the top-level one), and two
+    environments can never share one: an error at the second."""
     first: dict[tuple[object, ...], str] = {}
     out = []
     for env in project.environments.values():
-        if env.state is None:
+        base = f"/environments/{pointer.escape(env.name)}"
+        state = project.state_of(env)
+        if state is None:
+            message = (
+                f"environments.{env.name} has no state: give it one (state: "
+                f"state/{env.name}.lock), or put a PostgreSQL block at the top level "
+                "(state: {backend: postgres, url_env: NAME}), which gives each environment its "
+                "own workspace."
+            )
+            out.append(Diagnostic(doc.key_location(base), "error", message))
             continue
         default = project.default_workspace(env.name)
-        key = env.state.identity(default)
+        key = state.identity(default)
         if key in first:
-            where = doc.value_location(f"/environments/{pointer.escape(env.name)}/state")
+            own = env.state is not None
+            where = doc.value_location(f"{base}/state") if own else doc.key_location(base)
+            name = (
+                f"environments.{env.name}.state"
+                if own
+                else (
+                    f"environments.{env.name} has no state of its own, so its state, the top-level "
+                    "one,"
+                )
+            )
             out.append(
                 Diagnostic(
                     where,
                     "error",
-                    f"environments.{env.name}.state is "
-                    f"{env.state.describe(project.folder, default)}, the "
-                    "state of "
+                    f"{name} is {state.describe(project.folder, default)}, the state of "
                     f"environment {first[key]} too. Two environments can never share a state "
                     "(each would forget or adopt the other's resources): give each its own.",
                 )
