@@ -208,34 +208,32 @@ def read_with_text(path: Path) -> tuple[Lockfile, str]:
     result.
     """
     try:
-        data: bytes | None = path.read_bytes()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        data = None
-    except OSError as exc:
-        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
-    try:
-        text = "" if data is None else data.decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
         raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
     lock = parse(text, str(path)) if text else Lockfile()
     found = _journal(path)
-    if found is None or not found.continues(data):
+    if found is None or not found.continues(_bytes(path)):  # the bytes only beside a journal
         return lock, text
     lock = replay(lock, found.records, str(journal.path_for(path)))
     return lock, dumps(lock)
 
 
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+
+
 def has_journal(path: Path) -> bool:
     """Whether a journal continuing ``path`` as it is now waits to be folded into it."""
     found = _journal(path)
-    if found is None:
-        return False
-    try:
-        return found.continues(path.read_bytes())
-    except FileNotFoundError:
-        return found.continues(None)
-    except OSError as exc:
-        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+    return found is not None and found.continues(_bytes(path))
 
 
 def _journal(path: Path) -> journal.Journal | None:
