@@ -11,9 +11,10 @@ from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 from tavusctl.kinds.objectives import OBJECTIVES
 from tavusctl.kinds.pal import PAL
 from tavusctl.kinds.persona import PERSONA
+from tavusctl.kinds.tool import TOOL
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES, TOOL)}
 
 
 def of(name: str) -> Kind:
@@ -32,6 +33,7 @@ __all__ = [
     "OBJECTIVES",
     "PAL",
     "PERSONA",
+    "TOOL",
     "KeyOrder",
     "Kind",
     "UpdateStyle",
