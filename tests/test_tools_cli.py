@@ -214,3 +214,15 @@ def test_a_credential_written_in_clear_is_refused(ws: Workspace) -> None:
     result = ws.run("validate", "manifests", **ENV)
     assert result.code == 1 and "secret written in the manifest" in result.output, result.output
     assert "plain-token-in-git-0000" not in result.output
+
+
+def test_tool_ids_refuse_a_reference_to_another_kind(ws: Workspace) -> None:
+    write(ws, "Tool", "book-appointment", booking())
+    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
+    write(ws, "Pal", "intake", {
+        "pal_name": "Intake", "system_prompt": "You book appointments.",
+        "tool_ids": ["${ref:Guardrail/no-pii}"],
+    })  # fmt: skip
+    result = ws.run("validate", "manifests", **ENV)
+    assert result.code == 1 and "pal-intake.yaml" in result.output, result.output
+    assert "tool_ids" in result.output and "Tavus tool id" in result.output
