@@ -100,7 +100,10 @@ async def execute(
     changing = [a for a in plan.actions if a.kind.changes]
     outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
     outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
-    warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
+    # Read back what was sent: the references as the ids filled in, not as written.
+    ids = {k: e.id for k, e in recorder.lock.entries.items() if e.id is not None}
+    sent = [order.fill(a, ids) for a in plan.actions]
+    warnings = runner.warnings + await read_back(client, sent, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
         tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start, lost

@@ -6,6 +6,7 @@ Adding a kind is one step: describe it as a :class:`Kind` in a module of its own
 
 from __future__ import annotations
 
+from tavusctl.kinds.dictionary import PRONUNCIATION_DICTIONARY
 from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 from tavusctl.kinds.objectives import OBJECTIVES
@@ -14,7 +15,9 @@ from tavusctl.kinds.persona import PERSONA
 from tavusctl.kinds.tool import TOOL
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES, TOOL)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES, TOOL, PRONUNCIATION_DICTIONARY)
+}
 
 
 def of(name: str) -> Kind:
@@ -33,6 +36,7 @@ __all__ = [
     "OBJECTIVES",
     "PAL",
     "PERSONA",
+    "PRONUNCIATION_DICTIONARY",
     "TOOL",
     "KeyOrder",
     "Kind",
