@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.support.emulator",
     "tests.support.postgres",
     "tests.support.hostile",
+    "tests.support.fixtures",
 ]
 
 

@@ -5,17 +5,13 @@ every emulator switch (one at a time, each non-default value), the 2026 default
 from __future__ import annotations
 
 import copy
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.support.emulator import Emulator
 from tests.support.fields2026 import EVERY_2026_FIELD, as_pal
-from tests.support.workspace import API_KEY, Workspace
+from tests.support.workspace import Workspace
 
 SWITCHES: list[dict[str, Any]] = [
     {},
@@ -40,24 +36,6 @@ SWITCHES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, spec: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": "all"}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / "all.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
 @pytest.mark.parametrize(
     "switch", SWITCHES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults"
 )
@@ -67,9 +45,9 @@ def test_every_2026_field_round_trips_under_each_switch_for_both_kinds(
 ) -> None:
     emu.configure(**switch)
     spec = EVERY_2026_FIELD if kind == "Persona" else as_pal(EVERY_2026_FIELD)
-    write(ws, kind, spec)
+    ws.write("all", kind=kind, persona=spec)
     assert_round_trip(ws)
-    write(ws, kind, changed(spec))
+    ws.write("all", kind=kind, persona=changed(spec))
     assert_update(ws)
 
 

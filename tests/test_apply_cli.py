@@ -8,12 +8,9 @@ either value appears in anything the CLI printed or any file it left behind.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,45 +25,13 @@ from tavusctl.state import lockfile
 from tavusctl.state.store import LockfileStore
 from tests.support.cli import Result
 from tests.support.emulator import Emulator
+from tests.support.fixtures import NAMES, writes
 from tests.support.workspace import API_KEY, SECRET, SECRET_ENV, Workspace, changing, spec
-
-WRITES = ("POST", "PATCH", "DELETE")
-NAMES = ("ann", "bob", "cid")
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    """The emulator, used with the workspace's distinctive API key (its own account)."""
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    """A workspace on the emulator; afterwards nothing written may hold the secret or key."""
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-@pytest.fixture
-def applied(ws: Workspace, emu: Emulator) -> dict[str, str]:
-    """Three personas (ann, bob, cid) applied; their ids by name. The request log is cleared."""
-    for name in NAMES:
-        ws.write(name)
-    result = ws.apply()
-    assert result.code == 0, result.output
-    emu.clear_requests()
-    return {key.removeprefix("Persona/"): str(pid) for key, pid in ws.ids().items()}
 
 
 def live(emu: Emulator) -> dict[str, dict[str, Any]]:
     """The account's personas by id."""
     return {p["persona_id"]: p for p in emu.list_personas()}
-
-
-def writes(emu: Emulator) -> list[dict[str, Any]]:
-    """The write requests tavusctl sent since the log was last cleared."""
-    return [r for r in emu.requests() if r["method"] in WRITES]
 
 
 def refused_and_untouched(ws: Workspace, emu: Emulator, before: bytes | None) -> None:

@@ -5,17 +5,12 @@ replaced), prune deletes; and a kind with no manifests and nothing recorded is n
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-import yaml
 
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace, changing
+from tests.support.workspace import Workspace, changing
 
 PROMPTS = {
     "no-medical-advice": "Never give medical advice; refer the caller to a clinician.",
@@ -23,24 +18,9 @@ PROMPTS = {
 }
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
 def write_guardrail(ws: Workspace, name: str, **spec: Any) -> None:
     body = {"guardrail_name": name.replace("-", "_"), "guardrail_prompt": PROMPTS[name], **spec}
-    doc = {"apiVersion": "tavusctl/v1", "kind": "Guardrail", "metadata": {"name": name},
-           "spec": body}  # fmt: skip
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"guardrail-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    ws.write(name, body, kind="Guardrail")
 
 
 def tavus_get(emu: Emulator, path: str) -> Any:

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace, spec
+from tests.support.workspace import Workspace, spec
 
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    (tmp_path / ".git").mkdir()
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
+pytestmark = pytest.mark.repository_root
 
 
 def clean_error(output: str) -> str:

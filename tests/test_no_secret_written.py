@@ -7,7 +7,9 @@ of its own. Every command runs at every verbosity, in every output format; then 
 every file left in the project (plan files, the lockfile, exported manifests) and the emulator's
 request log are searched for each secret in each form it could be written in. A tool (the 2026
 registry) carries a bearer token and a header value too; Tavus reads them back as ``********``,
-which must never be sent back.
+which must never be sent back. A second project does the same for the commands that came later:
+environments (a plan of several, diff), drift, fmt, init, and the state moved into PostgreSQL
+and pulled out again (its password scanned too).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import yaml
 
 from tests.support.cli import Result, run_cli
 from tests.support.emulator import Emulator
+from tests.support.postgres import PASSWORD
 
 API_KEY = "tvs-scan-account-key-0123456789ab"
 SECRETS = {
@@ -163,16 +166,71 @@ def test_no_command_at_any_verbosity_writes_any_secret_anywhere(project: Project
     for v in VERBOSITY:
         project.run(*v, "destroy", "--auto-approve")
 
-    leaks = [
+    assert leaks(project, {**SECRETS, "TAVUS_API_KEY": API_KEY}) == []
+    log = project.emulator.admin.get(f"{project.emulator.url}/_emulator/requests").text
+    assert STARS not in log  # the tool's read-back placeholder was never sent
+
+
+def leaks(project: Project, secrets: dict[str, str]) -> list[str]:
+    return [
         f"{name} ({form.decode(errors='replace')!r}) in {where}"
         for where, data in project.written()
-        for name, value in {**SECRETS, "TAVUS_API_KEY": API_KEY}.items()
+        for name, value in secrets.items()
         for form in forms(value)
         if form in data
     ]
-    assert leaks == []
-    log = project.emulator.admin.get(f"{project.emulator.url}/_emulator/requests").text
-    assert STARS not in log  # the tool's read-back placeholder was never sent
+
+
+STAGING_KEY = "tvs-scan-staging-key-0123456789"
+PROD_KEY = "tvs-scan-prod-key-9876543210ab"
+PROJECT_FILE = """apiVersion: tavusctl/v1
+kind: Project
+manifests: [m]
+environments:
+  staging: {api_key_env: STAGING_KEY, api_url: URL, state: staging.lock}
+  prod: {api_key_env: PROD_KEY, api_url: URL, state: prod.lock}
+"""
+
+
+def test_environments_drift_fmt_init_and_moving_the_state_write_no_secret(
+    project: Project, postgres_url: str
+) -> None:
+    project.env.update(STAGING_KEY=STAGING_KEY, PROD_KEY=PROD_KEY, PG_URL=postgres_url)
+    url = project.emulator.url
+    (project.root / "tavusctl.yaml").write_text(PROJECT_FILE.replace("URL", url))
+    project.write("ann", "Ann")
+    envs = ("--env", "staging", "--env", "prod")
+    for v in VERBOSITY:
+        for fmt in ("text", "json", "markdown"):
+            project.run(*v, "plan", *envs, "--format", fmt)
+    project.run("-vv", "plan", "--all-envs")
+    for env in ("staging", "prod"):
+        project.run("-vv", "apply", "--env", env, "--auto-approve")
+    project.run("-vv", "diff", *envs)
+    # An edit in the dashboard: drift reports it, in every format, the secrets still hidden.
+    staging = dataclasses.replace(project.emulator, api_key=STAGING_KEY)
+    (ann,) = [p["persona_id"] for p in staging.list_personas()]
+    staging.edit_persona(ann, [{"op": "replace", "path": "/system_prompt", "value": "Edited."}])
+    project.run("-vv", "diff", *envs, ok=(2,))
+    for v in VERBOSITY:
+        for fmt in ("text", "json", "markdown"):
+            project.run(*v, "drift", "--env", "staging", "--format", fmt, ok=(2,))
+    for args in (["--check"], ["--diff"], []):
+        project.run("-vv", "fmt", *args, "m", ok=(0, 1))
+    project.run("-vv", "init", "scaffolded", "--env", "staging", "--env", "prod")
+    # The state into PostgreSQL and out again, at every verbosity.
+    pg = ("--state-url-env", "PG_URL", "--state-workspace", "scan")
+    project.run("-vv", *pg, "state", "migrate", "--from", "staging.lock")
+    for v in VERBOSITY:
+        project.run(*v, *pg, "state", "pull")
+        project.run(*v, *pg, "state", "list", "--env", "staging")
+    project.run("-vv", *pg, "state", "pull", "-o", "pulled.lock")
+
+    secrets = {**SECRETS, "STAGING_KEY": STAGING_KEY, "PROD_KEY": PROD_KEY, "PG": PASSWORD}
+    assert leaks(project, secrets) == []
+    assert (project.root / "pulled.lock").read_bytes() == (
+        project.root / "staging.lock"
+    ).read_bytes()
 
 
 def _resolved_spec(persona: str) -> dict[str, object]:

@@ -3,27 +3,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tavusctl.api.wire import without_nulls
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, Workspace, changing, spec
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
 
 
 def test_without_nulls_drops_null_keys_at_any_depth_and_keeps_lists_whole() -> None:

@@ -6,17 +6,13 @@ persona with ``${ref:Objectives/name}``, edited with one PATCH, and the emulator
 from __future__ import annotations
 
 import copy
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace, spec
+from tests.support.workspace import Workspace, spec
 
 FLOW: dict[str, Any] = {
     "name": "Intake flow",
@@ -29,29 +25,15 @@ FLOW: dict[str, Any] = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, name: str, body: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": body}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
 def test_a_set_applies_before_its_persona_replans_empty_and_one_edit_is_one_patch(
     ws: Workspace, emu: Emulator
 ) -> None:
-    write(ws, "Objectives", "intake-flow", FLOW)
-    write(ws, "Persona", "intake", spec("intake", objectives_id="${ref:Objectives/intake-flow}"))
+    ws.write("intake-flow", kind="Objectives", persona=FLOW)
+    ws.write(
+        "intake",
+        kind="Persona",
+        persona=spec("intake", objectives_id="${ref:Objectives/intake-flow}"),
+    )
     assert ws.run("validate", "manifests").code == 0
     emu.clear_requests()
     applied = ws.apply()
@@ -64,7 +46,7 @@ def test_a_set_applies_before_its_persona_replans_empty_and_one_edit_is_one_patc
 
     edited = copy.deepcopy(FLOW)
     edited["data"][1]["objective_prompt"] = "Ask for the insurer and the member number."
-    write(ws, "Objectives", "intake-flow", edited)
+    ws.write("intake-flow", kind="Objectives", persona=edited)
     emu.clear_requests()
     assert ws.apply().code == 0
     writes = [(r["method"], r["path"]) for r in emu.requests() if r["method"] != "GET"]
@@ -86,7 +68,7 @@ def test_the_set_is_checked_offline_and_the_emulator_refuses_it_too(
 ) -> None:
     broken = copy.deepcopy(FLOW)
     broken["data"][0].update(item)
-    write(ws, "Objectives", "intake-flow", broken)
+    ws.write("intake-flow", kind="Objectives", persona=broken)
     result = ws.run("validate", "manifests")
     assert result.code == 1 and expected in result.output, result.output
     assert "objectives-intake-flow.yaml:" in result.output

@@ -4,17 +4,11 @@ to the PAL vocabulary keeping its id."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace, changing
+from tests.support.workspace import Workspace, changing
 
 PAL_SPEC: dict[str, Any] = {
     "pal_name": "Ada",
@@ -32,33 +26,13 @@ PERSONA_SPEC: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, name: str, spec: dict[str, Any]) -> Path:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    path = ws.manifests / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
-
-
 def test_a_pal_is_created_and_updated_over_v2_pals_and_replans_empty(
     ws: Workspace, emu: Emulator
 ) -> None:
-    write(ws, "Pal", "ada", PAL_SPEC)
+    ws.write("ada", kind="Pal", persona=PAL_SPEC)
     assert ws.apply().code == 0
     assert list(ws.ids()) == ["Pal/ada"]
-    write(ws, "Pal", "ada", {**PAL_SPEC, "greeting": "Welcome back."})
+    ws.write("ada", kind="Pal", persona={**PAL_SPEC, "greeting": "Welcome back."})
     assert ws.apply().code == 0
     paths = {(r["method"], r["path"].rsplit("/", 1)[0]) for r in emu.requests()}
     assert ("POST", "/v2") in paths and ("PATCH", "/v2/pals") in paths
@@ -72,7 +46,7 @@ def test_pal_interruptibility_warns_and_is_sent_as_face_interruptibility(
     ws: Workspace, emu: Emulator
 ) -> None:
     flow = {"conversational_flow": {"pal_interruptibility": "high"}}
-    write(ws, "Pal", "ada", {**PAL_SPEC, "layers": flow})
+    ws.write("ada", kind="Pal", persona={**PAL_SPEC, "layers": flow})
     result = ws.apply()
     assert result.code == 0, result.output
     assert "warning: Legacy field: pal_interruptibility" in result.output
@@ -85,10 +59,10 @@ def test_pal_interruptibility_warns_and_is_sent_as_face_interruptibility(
 def test_importing_as_a_pal_what_is_managed_as_a_persona_is_refused_naming_the_manifest(
     ws: Workspace,
 ) -> None:
-    write(ws, "Persona", "ada", PERSONA_SPEC)
+    ws.write("ada", kind="Persona", persona=PERSONA_SPEC)
     assert ws.apply().code == 0
     [persona_id] = ws.ids().values()
-    write(ws, "Pal", "ada-pal", PAL_SPEC)
+    ws.write("ada-pal", kind="Pal", persona=PAL_SPEC)
     refused = ws.run("import", "Pal/ada-pal", str(persona_id), "manifests")
     assert refused.code == 1
     assert f"{persona_id} is already managed as Persona/ada (manifests/ada.yaml)" in refused.stderr
@@ -99,17 +73,17 @@ def test_importing_as_a_pal_what_is_managed_as_a_persona_is_refused_naming_the_m
 def test_importing_as_a_persona_what_is_managed_as_a_pal_is_refused_naming_the_manifest(
     ws: Workspace,
 ) -> None:
-    write(ws, "Pal", "ada", PAL_SPEC)
+    ws.write("ada", kind="Pal", persona=PAL_SPEC)
     assert ws.apply().code == 0
     [pal_id] = ws.ids().values()
-    write(ws, "Persona", "ada-persona", PERSONA_SPEC)
+    ws.write("ada-persona", kind="Persona", persona=PERSONA_SPEC)
     refused = ws.run("import", "Persona/ada-persona", str(pal_id), "manifests")
     assert refused.code == 1
-    assert f"{pal_id} is already managed as Pal/ada (manifests/ada.yaml)" in refused.stderr
+    assert f"{pal_id} is already managed as Pal/ada (manifests/pal-ada.yaml)" in refused.stderr
 
 
 def test_exporting_as_a_pal_what_is_managed_as_a_persona_is_refused(ws: Workspace) -> None:
-    write(ws, "Persona", "ada", PERSONA_SPEC)
+    ws.write("ada", kind="Persona", persona=PERSONA_SPEC)
     assert ws.apply().code == 0
     [persona_id] = ws.ids().values()
     refused = ws.run("export", "--kind", "Pal", "--out", "out", str(persona_id))
@@ -119,16 +93,16 @@ def test_exporting_as_a_pal_what_is_managed_as_a_persona_is_refused(ws: Workspac
 
 
 def test_plan_refuses_a_lockfile_that_records_one_object_under_two_kinds(ws: Workspace) -> None:
-    write(ws, "Persona", "ada", PERSONA_SPEC)
+    ws.write("ada", kind="Persona", persona=PERSONA_SPEC)
     assert ws.apply().code == 0
     doc = json.loads(ws.lock_path.read_text())
     entries = doc["resources"] if "resources" in doc else doc["entries"]
     entries["Pal/ada-pal"] = dict(entries["Persona/ada"])
     ws.lock_path.write_text(json.dumps(doc))
-    write(ws, "Pal", "ada-pal", PAL_SPEC)
+    ws.write("ada-pal", kind="Pal", persona=PAL_SPEC)
     refused = ws.run("plan", "manifests")
     assert refused.code == 1
-    assert "managed twice: as Pal/ada-pal (manifests/ada-pal.yaml) and Persona/ada" in (
+    assert "managed twice: as Pal/ada-pal (manifests/pal-ada-pal.yaml) and Persona/ada" in (
         refused.stderr
     )
 
@@ -136,13 +110,13 @@ def test_plan_refuses_a_lockfile_that_records_one_object_under_two_kinds(ws: Wor
 def test_state_mv_moves_a_managed_persona_to_a_pal_keeping_its_id(
     ws: Workspace, emu: Emulator
 ) -> None:
-    path = write(ws, "Persona", "ada", PERSONA_SPEC)
+    path = ws.write("ada", kind="Persona", persona=PERSONA_SPEC)
     assert ws.apply().code == 0
     [persona_id] = ws.ids().values()
     moved = ws.run("state", "mv", "Persona/ada", "Pal/ada")
     assert moved.code == 0, moved.output
     path.unlink()
-    write(ws, "Pal", "ada", PAL_SPEC)
+    ws.write("ada", kind="Pal", persona=PAL_SPEC)
     planned = ws.plan_json()
     assert changing(planned) == []
     emu.clear_requests()

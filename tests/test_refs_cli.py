@@ -5,48 +5,24 @@ one dangling (plan)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace, changing, spec
+from tests.support.workspace import Workspace, changing, spec
 
 PII, ADVICE = "${ref:Guardrail/no-pii}", "${ref:Guardrail/no-advice}"
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, name: str, body: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": body}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
 def guardrail(ws: Workspace, name: str) -> None:
     body = {"guardrail_name": name.replace("-", "_"), "guardrail_prompt": f"Rule {name}."}
-    write(ws, "Guardrail", name, body)
+    ws.write(name, kind="Guardrail", persona=body)
 
 
 def graph(ws: Workspace, *guardrail_ids: str) -> None:
     guardrail(ws, "no-pii")
     guardrail(ws, "no-advice")
-    write(ws, "Persona", "intake", spec("intake", guardrail_ids=list(guardrail_ids)))
+    ws.write("intake", kind="Persona", persona=spec("intake", guardrail_ids=list(guardrail_ids)))
 
 
 def writes(emu: Emulator) -> list[tuple[str, str, Any]]:
@@ -79,7 +55,7 @@ def test_references_are_created_first_sent_as_ids_and_deleted_last(
     assert again.code == 0, again.output
 
     # The persona lets go of one guardrail and its manifest goes: the PATCH comes first.
-    write(ws, "Persona", "intake", spec("intake", guardrail_ids=[ADVICE]))
+    ws.write("intake", kind="Persona", persona=spec("intake", guardrail_ids=[ADVICE]))
     (ws.manifests / "guardrail-no-pii.yaml").unlink()
     emu.clear_requests()
     pruned = ws.apply("--prune")
@@ -104,7 +80,7 @@ def test_a_reference_to_an_undeclared_resource_is_a_validate_error_with_a_sugges
     graph(ws, "${ref:Guardrail/no-pi}")
     result = ws.run("validate", "manifests")
     assert result.code == 1
-    assert "persona-intake.yaml:" in result.output
+    assert "manifests/intake.yaml:" in result.output
     assert "Guardrail/no-pi" in result.output and "Did you mean Guardrail/no-pii?" in result.output
 
 
@@ -112,8 +88,10 @@ def test_a_reference_inside_text_or_to_an_unknown_kind_or_of_the_wrong_kind_is_r
     ws: Workspace,
 ) -> None:
     graph(ws, "${ref:Persona/intake}")
-    write(ws, "Persona", "other", spec("other", context="See ${ref:Guardrail/no-pii} too."))
-    write(ws, "Persona", "third", spec("third", context="${ref:Widget/x}"))
+    ws.write(
+        "other", kind="Persona", persona=spec("other", context="See ${ref:Guardrail/no-pii} too.")
+    )
+    ws.write("third", kind="Persona", persona=spec("third", context="${ref:Widget/x}"))
     result = ws.run("validate", "manifests")
     assert result.code == 1
     assert "spec.context contains a reference inside other text" in result.output
@@ -122,8 +100,8 @@ def test_a_reference_inside_text_or_to_an_unknown_kind_or_of_the_wrong_kind_is_r
 
 
 def test_a_cycle_is_a_validate_error(ws: Workspace) -> None:
-    write(ws, "Persona", "a", spec("a", context="${ref:Persona/b}"))
-    write(ws, "Persona", "b", spec("b", context="${ref:Persona/a}"))
+    ws.write("a", kind="Persona", persona=spec("a", context="${ref:Persona/b}"))
+    ws.write("b", kind="Persona", persona=spec("b", context="${ref:Persona/a}"))
     result = ws.run("validate", "manifests")
     assert result.code == 1
     assert "Persona/a -> Persona/b -> Persona/a" in result.output
@@ -135,7 +113,7 @@ def test_deleting_a_resource_a_manifest_still_names_by_id_is_a_plan_error(
     graph(ws, PII)
     assert ws.apply().code == 0
     uuid = ws.ids()["Guardrail/no-pii"]
-    write(ws, "Persona", "intake", spec("intake", guardrail_ids=[uuid]))  # a plain id
+    ws.write("intake", kind="Persona", persona=spec("intake", guardrail_ids=[uuid]))  # a plain id
     (ws.manifests / "guardrail-no-pii.yaml").unlink()
     emu.clear_requests()
     result = ws.run("plan", "manifests", "--prune")

@@ -124,9 +124,10 @@ def change_prompt(ws: Workspace, name: str, prompt: str) -> None:
     assert ws.run("apply", str(path.relative_to(ws.root)), "--auto-approve").code == 0
 
 
-def test_branches_that_applied_changes_to_different_personas_merge_cleanly(
+def merge_a_branch_that_changed_another_persona(
     repo: Workspace,
-) -> None:
+) -> subprocess.CompletedProcess[str]:
+    """``other`` applies a change to ann, ``main`` one to bob; ``other`` is merged into main."""
     git(repo, "checkout", "-q", "-b", "other")
     change_prompt(repo, "ann", "Ann, as changed on the other branch.")
     commit(repo, "ann")
@@ -135,6 +136,13 @@ def test_branches_that_applied_changes_to_different_personas_merge_cleanly(
     commit(repo, "bob")
 
     merged = git(repo, "merge", "-q", "--no-edit", "other")
+    return merged
+
+
+def test_branches_that_applied_changes_to_different_personas_merge_cleanly(
+    repo: Workspace,
+) -> None:
+    merged = merge_a_branch_that_changed_another_persona(repo)
 
     assert merged.returncode == 0, merged.stdout + merged.stderr
     plan = repo.run("plan", "manifests", "--detailed-exitcode")
@@ -145,14 +153,7 @@ def test_without_the_driver_unrelated_entries_never_conflict(repo: Workspace) ->
     git(repo, "config", "--unset", "merge.tavusctl.driver")
     (repo.root / ".gitattributes").unlink()
     commit(repo, "no driver")
-    git(repo, "checkout", "-q", "-b", "other")
-    change_prompt(repo, "ann", "Ann, as changed on the other branch.")
-    commit(repo, "ann")
-    git(repo, "checkout", "-q", "main")
-    change_prompt(repo, "bob", "Bob, as changed on main.")
-    commit(repo, "bob")
-
-    merged = git(repo, "merge", "-q", "--no-edit", "other")
+    merged = merge_a_branch_that_changed_another_persona(repo)
 
     assert merged.returncode == 0, merged.stdout + merged.stderr
     assert repo.run("plan", "manifests", "--detailed-exitcode").code == 0

@@ -7,47 +7,16 @@ the real CLI against the emulator; each ends with a message naming the cause and
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.emulator import Emulator
+from tests.support.fixtures import NAMES, writes
 from tests.support.workspace import API_KEY, Workspace, spec
 
-NAMES = ("ann", "bob", "cid")
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    """A workspace that is a repository root (it holds ``.git``), on the emulator."""
-    (tmp_path / ".git").mkdir()
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-@pytest.fixture
-def applied(ws: Workspace, emu: Emulator) -> dict[str, str]:
-    """ann, bob and cid applied; their ids by name; the request log cleared."""
-    for name in NAMES:
-        ws.write(name)
-    result = ws.apply()
-    assert result.code == 0, result.output
-    emu.clear_requests()
-    return {key.removeprefix("Persona/"): str(pid) for key, pid in ws.ids().items()}
-
-
-def writes(emu: Emulator) -> list[dict[str, Any]]:
-    return [r for r in emu.requests() if r["method"] in ("POST", "PATCH", "DELETE")]
+pytestmark = pytest.mark.repository_root
 
 
 def names_on_account(emu: Emulator) -> list[str]:

@@ -146,7 +146,7 @@ class TavusClient:
             "GET", kind.collection, f"the {kind.noun} list", params=params, is_secret=kind.secrets
         )
         doc = wire.json_body((await self._ok(call)).response)
-        items, total = wire.page(doc, call, self._key, kind)
+        items, total = wire.page(doc, call, self.scrubber, kind)
         return Page(items, total)
 
     async def get(self, kind: Kind, object_id: str) -> JsonObject | None:
@@ -155,7 +155,7 @@ class TavusClient:
         sent = await self._ok_or_gone(call)
         if sent is None:
             return None
-        return wire.one(wire.json_body(sent.response), call, self._key, kind.id_field)
+        return wire.one(wire.json_body(sent.response), call, self.scrubber, kind.id_field)
 
     async def create(
         self, kind: Kind, body: Mapping[str, object], *, retry_refused: bool = True
@@ -176,7 +176,7 @@ class TavusClient:
             is_secret=kind.secrets,
         )
         sent = await self._ok(call)
-        return wire.created_id(wire.json_body(sent.response), call, self._key, kind)
+        return wire.created_id(wire.json_body(sent.response), call, self.scrubber, kind)
 
     async def update(self, kind: Kind, object_id: str, payload: UpdatePayload) -> bool:
         """PATCH an object with ``payload`` (JSON Patch operations, or a JSON body for a kind
@@ -231,7 +231,7 @@ class TavusClient:
         sent = await self._ok_or_gone(call)
         if sent is None:
             return None
-        return wire.one(wire.json_body(sent.response), call, self._key, "replica_id")
+        return wire.one(wire.json_body(sent.response), call, self.scrubber, "replica_id")
 
     async def create_conversation(self, body: Mapping[str, object]) -> JsonObject:
         """Start a conversation (POST: never retried blindly)."""
@@ -250,7 +250,7 @@ class TavusClient:
         sent = await self._send(call)
         if wire.succeeded(sent.response):
             return sent
-        raise wire.error(call, sent.response, self._key, self.scrubber)
+        raise wire.error(call, sent.response, self.scrubber)
 
     async def _ok_or_gone(self, call: wire.Call) -> _Sent | None:
         """Like :meth:`_ok`, but None when the resource does not exist."""
@@ -259,7 +259,7 @@ class TavusClient:
             return sent
         if wire.is_gone(sent.response):
             return None
-        raise wire.error(call, sent.response, self._key, self.scrubber)
+        raise wire.error(call, sent.response, self.scrubber)
 
     async def _send(self, call: wire.Call) -> _Sent:
         """Send with retries per the policy; the last response is returned whatever its status."""
@@ -311,8 +311,10 @@ class TavusClient:
             return await asyncio.wait_for(self._read_capped(request), self.timeout)
         except wire.TooLarge as exc:
             if call.method == "POST":  # it may have created something all the same
-                raise wire.outcome_unknown(call, "the answer was too large", self._key) from None
-            raise ApiError(wire.scrub(exc.message, self._key)) from None
+                raise wire.outcome_unknown(
+                    call, "the answer was too large", self.scrubber
+                ) from None
+            raise ApiError(self.scrubber.scrub(exc.message)) from None
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout(
                 f"no complete answer within {self.timeout:g} s", request=request
@@ -349,7 +351,7 @@ class TavusClient:
     def _should_retry(self, call: wire.Call, response: httpx.Response, final: bool) -> bool:
         status = response.status_code
         if call.method == "POST" and status >= 500:
-            raise wire.outcome_unknown(call, f"HTTP {status}", self._key)
+            raise wire.outcome_unknown(call, f"HTTP {status}", self.scrubber)
         if call.method == "POST" and not call.retry_refused:
             return False
         return status in IDEMPOTENT_RETRY_STATUSES and not final
@@ -357,17 +359,16 @@ class TavusClient:
     def _on_transport_error(self, call: wire.Call, exc: httpx.TransportError, final: bool) -> None:
         never_sent = isinstance(exc, _NEVER_SENT)
         if call.method == "POST" and not never_sent:
-            raise wire.outcome_unknown(call, wire.describe(exc), self._key) from None
+            raise wire.outcome_unknown(call, wire.describe(exc), self.scrubber) from None
         call.uncertain |= not never_sent
         if final:
             raise Unreachable(
-                wire.scrub(
+                self.scrubber.scrub(
                     f"Could not reach the Tavus API at {shown_url(self.base_url)} for "
                     f"{call.subject} ({call.label}: {wire.describe(exc)}) after "
                     f"{self.retry.attempts} "
                     "attempts. Check --api-url (TAVUS_API_URL) and your network, then try again."
-                    + _timeout_hint(exc, self.timeout),
-                    self._key,
+                    + _timeout_hint(exc, self.timeout)
                 )
             ) from None
 

@@ -95,11 +95,6 @@ def check_key(api_key: str) -> None:
         )
 
 
-def scrub(text: str, api_key: str) -> str:
-    """``text`` with any occurrence of the API key blanked out (a server might echo it)."""
-    return text.replace(api_key, "(api key)") if api_key else text
-
-
 class TooLarge(ApiError):
     """An answer larger than the client reads."""
 
@@ -128,14 +123,13 @@ DETAIL_LIMIT = 200
 
 def detail(
     response: httpx.Response,
-    api_key: str = "",
     call: Call | None = None,
     scrubber: Scrubber | None = None,
 ) -> str:
     """The server's own words about an error (``error``, ``message`` or ``detail``, else the
     body), with every secret hidden before anything is cut: values under secret keys of a JSON
     body (a request echoed back), each secret the call sent in any written form, every known
-    secret and the API key. Then made one printable line, and cut."""
+    secret (the client's scrubber holds the API key). Then made one printable line, and cut."""
     doc = json_body(response)
     rule = call.is_secret if call is not None else None
     text = ""
@@ -149,7 +143,6 @@ def detail(
     elif not text and response.content:
         text = response.text.strip()
     sent = call.sent_secrets() if call is not None else []
-    text = scrub(text, api_key)
     text = scrubber.scrub(text, also=sent) if scrubber is not None else scrub_values(text, sent)
     return display.cut(display.one_line(text), DETAIL_LIMIT) or "no details given"
 
@@ -204,35 +197,37 @@ def without_nulls(doc: JsonObject) -> JsonObject:
     }
 
 
-def one(doc: object, call: Call, api_key: str, id_field: str) -> JsonObject | None:
+def one(doc: object, call: Call, scrubber: Scrubber, id_field: str) -> JsonObject | None:
     """The object of a GET-one answer; None for an empty ``{"data": []}``. Anything else that is
     not an object is an error: it must never be mistaken for "gone" (that would recreate it)."""
     found = unwrap(doc, id_field)
     if found is None and not (isinstance(doc, dict) and doc.get("data") in ([], None)):
         what = f"Unexpected answer to {call.label} for {call.subject}: not a JSON object."
-        raise ApiError(scrub(f"{what} Try again; if it persists, the API changed.", api_key))
+        raise ApiError(scrubber.scrub(f"{what} Try again; if it persists, the API changed."))
     return found
 
 
-def page(doc: object, call: Call, api_key: str, kind: Kind) -> tuple[list[JsonObject], int | None]:
+def page(
+    doc: object, call: Call, scrubber: Scrubber, kind: Kind
+) -> tuple[list[JsonObject], int | None]:
     """Items and total count from a list answer ``{"data": [...], "total_count": n}``."""
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise ApiError(
-            scrub(f"Unexpected answer to {call.label}: no list of {kind.plural}.", api_key)
+            scrubber.scrub(f"Unexpected answer to {call.label}: no list of {kind.plural}.")
         )
     total = doc.get("total_count") if isinstance(doc, dict) else None
     unwrapped = [u for u in (unwrap(item, kind.id_field) for item in items) if u is not None]
     return unwrapped, total if isinstance(total, int) else None
 
 
-def created_id(doc: object, call: Call, api_key: str, kind: Kind) -> str:
+def created_id(doc: object, call: Call, scrubber: Scrubber, kind: Kind) -> str:
     """The new object's id from a create answer (minimal or full)."""
     found = unwrap(doc, kind.id_field)
     new_id = None if found is None else kind.id_of(found)
     if new_id is not None:
         return new_id
-    raise outcome_unknown(call, f"the answer carried no {kind.id_field}", api_key)
+    raise outcome_unknown(call, f"the answer carried no {kind.id_field}", scrubber)
 
 
 def succeeded(response: httpx.Response) -> bool:
@@ -271,12 +266,10 @@ _TEMPLATES: dict[int | type[ApiError], str] = {
 }
 
 
-def error(
-    call: Call, response: httpx.Response, api_key: str, scrubber: Scrubber | None = None
-) -> ApiError:
+def error(call: Call, response: httpx.Response, scrubber: Scrubber) -> ApiError:
     """The ApiError for an unsuccessful answer to ``call``: class by status, a message naming
     the request, the persona and the status, and no secret (see :func:`detail`)."""
-    status, why = response.status_code, detail(response, api_key, call, scrubber)
+    status, why = response.status_code, detail(response, call, scrubber)
     kind = _kind(call, status, why)
     template = _TEMPLATES.get(status) or _TEMPLATES[kind]
     message = template.format(
@@ -286,7 +279,7 @@ def error(
         status=status,
         why=why,
     )
-    exc = kind(scrub(message, api_key), status=status)
+    exc = kind(scrubber.scrub(message), status=status)
     if isinstance(exc, RateLimited):
         exc.retry_after = parse_retry_after(response.headers.get("retry-after"))
     return exc
@@ -312,13 +305,12 @@ def _has_tests(body: object) -> bool:
     )
 
 
-def outcome_unknown(call: Call, why: str, api_key: str) -> OutcomeUnknown:
+def outcome_unknown(call: Call, why: str, scrubber: Scrubber) -> OutcomeUnknown:
     """The error for a write that may or may not have taken effect."""
     return OutcomeUnknown(
-        scrub(
+        scrubber.scrub(
             f"The outcome of {call.label} for {call.subject} is unknown ({why}): it may or may "
-            "not have taken effect.",
-            api_key,
+            "not have taken effect."
         )
     )
 

@@ -12,12 +12,14 @@ import click
 
 from tavusctl.cli.main import (
     GlobalOptions,
-    _complete_names,
     _console,
     _env_option,
+    _format_option,
     _inputs,
+    _loader_flags,
     _run,
     _selected,
+    _target_option,
     cli,
     echo,
 )
@@ -25,24 +27,11 @@ from tavusctl.cli.main import (
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts, markdown for an issue body.",
+@_format_option(
+    ("text", "json", "markdown"), "text for people, json for scripts, markdown for an issue body."
 )
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="NAME",
-    shell_complete=_complete_names,
-    help="Only this persona (repeatable).",
-)
-@click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
-@click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@_target_option("Only this persona (repeatable).")
+@_loader_flags()
 @_env_option
 @click.pass_obj
 def drift(

@@ -20,6 +20,7 @@ import click
 from tavusctl import __version__
 from tavusctl.core.display import printable
 from tavusctl.core.errors import ExitCode, TavusctlError, UsageError
+from tavusctl.core.project_root import PROJECT_FILE
 from tavusctl.core.secrets import Scrubber
 
 if TYPE_CHECKING:
@@ -273,13 +274,62 @@ def cli(
 
 def _env_option(fn: F) -> F:
     """``--env NAME`` after the command (repeatable where the command plans several)."""
+    return _env_flag("The environment of tavusctl.yaml to use (env TAVUSCTL_ENV).")(fn)
+
+
+def _env_flag(help: str) -> Callable[[F], F]:
+    return click.option("--env", "envs", multiple=True, metavar="NAME", help=help)
+
+
+# --- option factories: one definition for each option several commands take ----------------
+
+
+def _format_option(choices: tuple[str, ...], help: str | None = None) -> Callable[[F], F]:
+    """``--format`` (parameter ``fmt``), the first choice the default."""
     return click.option(
-        "--env",
-        "envs",
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+def _target_option(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--target",
+        "targets",
         multiple=True,
         metavar="NAME",
-        help="The environment of tavusctl.yaml to use (env TAVUSCTL_ENV).",
-    )(fn)
+        shell_complete=_complete_names,
+        help=help,
+    )
+
+
+def _loader_flags(
+    unknown: str = "As for plan.", plaintext: str = "As for plan."
+) -> Callable[[F], F]:
+    """``--allow-unknown-fields`` and ``--allow-plaintext-secrets``: what the loader accepts."""
+
+    def add(fn: F) -> F:
+        fn = click.option("--allow-plaintext-secrets", is_flag=True, help=plaintext)(fn)
+        return click.option("--allow-unknown-fields", is_flag=True, help=unknown)(fn)
+
+    return add
+
+
+_PARALLELISM = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Concurrent API requests.",
+)
+_AUTO_APPROVE = click.option(
+    "--auto-approve", is_flag=True, help="Do not ask; required without a terminal."
+)
+_FAIL_FAST = click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
 
 
 def _project() -> Project | None:
@@ -477,8 +527,22 @@ def _complete_names(
     return [CompletionItem(name) for name in names(Path(lock)) if name.startswith(incomplete)]
 
 
-def _choice(*values: str) -> click.Choice[str]:
-    return click.Choice(values)
+def _switch(flag: str, values: tuple[str, ...], help: str) -> Callable[[F], F]:
+    """An emulator switch: one of ``values``, the first the default."""
+    return click.option(
+        flag, type=click.Choice(values), default=values[0], show_default=True, help=help
+    )
+
+
+def _cap(flag: str, help: str) -> Callable[[F], F]:
+    """An emulator limit: a count from 0, none by default."""
+    return click.option(flag, type=click.IntRange(min=0), default=None, help=help)
+
+
+def _millis(flag: str, help: str) -> Callable[[F], F]:
+    return click.option(
+        flag, type=click.FloatRange(min=0), default=0.0, show_default=True, help=help
+    )
 
 
 @cli.command()
@@ -490,54 +554,40 @@ def _choice(*values: str) -> click.Choice[str]:
     type=int,
     help="Port to listen on (0: any free port).",
 )
-@click.option(
+@_switch(
     "--get-shape",
-    type=_choice("flat", "wrapped"),
-    default="flat",
-    show_default=True,
-    help="GET /v2/personas/{id} answers the flat persona (what real clients read), or "
+    ("flat", "wrapped"),
+    "GET /v2/personas/{id} answers the flat persona (what real clients read), or "
     "'wrapped' in {\"data\": [persona]} (what the docs show).",
 )
-@click.option(
+@_switch(
     "--secrets",
-    type=_choice(
-        "stored", "masked", "masked-stars", "masked-bullets", "masked-ellipsis", "omitted"
-    ),
-    default="stored",
-    show_default=True,
-    help="How reads show api_key fields (any depth) and layers.llm.headers values: as "
+    ("stored", "masked", "masked-stars", "masked-bullets", "masked-ellipsis", "omitted"),
+    "How reads show api_key fields (any depth) and layers.llm.headers values: as "
     "stored, 'masked' as ****+last 4 characters, 'masked-stars' as exactly ******** "
     "(as the 2026 API was seen to), 'masked-bullets' as ••••+last 4, 'masked-ellipsis' as "
     "first 3…last 4, or 'omitted'.",
 )
-@click.option(
+@_switch(
     "--unset-fields",
-    type=_choice("null", "absent"),
-    default="null",
-    show_default=True,
-    help="How reads show known fields that were never set: as null (as a recorded 2026 GET "
+    ("null", "absent"),
+    "How reads show known fields that were never set: as null (as a recorded 2026 GET "
     "does) or left out.",
 )
-@click.option(
+@_switch(
     "--timestamps",
-    type=_choice("millis", "micros", "offset"),
-    default="millis",
-    show_default=True,
-    help="Form of created_at/updated_at, all three seen: 2026-01-01T10:00:19.990Z, "
+    ("millis", "micros", "offset"),
+    "Form of created_at/updated_at, all three seen: 2026-01-01T10:00:19.990Z, "
     "…56.504765Z or …45.123456+00:00.",
 )
-@click.option(
+@_cap(
     "--max-conversations",
-    type=click.IntRange(min=0),
-    default=None,
-    help='Concurrent active conversations per account; one more answers 400 {"message": '
+    'Concurrent active conversations per account; one more answers 400 {"message": '
     '"User has reached maximum concurrent conversations"}. Default: no cap.',
 )
-@click.option(
+@_cap(
     "--credits",
-    type=click.IntRange(min=0),
-    default=None,
-    help='Conversations an account may start; one more answers 402 {"message": "The user is '
+    'Conversations an account may start; one more answers 402 {"message": "The user is '
     'out of conversational credits"}. Default: unlimited.',
 )
 @click.option(
@@ -548,35 +598,27 @@ def _choice(*values: str) -> click.Choice[str]:
     "raven-1, stt tavus-auto) and conversational_flow sibling defaults (sparrow-1, "
     "medium, medium) when any flow field is set.",
 )
-@click.option(
+@_switch(
     "--missing-status",
-    type=_choice("400", "404"),
-    default="400",
-    show_default=True,
-    help='An unknown persona id: 400 {"error": "Invalid persona_id"} (documented) or '
+    ("400", "404"),
+    'An unknown persona id: 400 {"error": "Invalid persona_id"} (documented) or '
     '404 {"error": "Persona not found"}. A repeat DELETE gets the same.',
 )
-@click.option(
+@_switch(
     "--patch-response",
-    type=_choice("full", "message", "empty"),
-    default="full",
-    show_default=True,
-    help="Body of a PATCH 200: the full updated persona, "
+    ("full", "message", "empty"),
+    "Body of a PATCH 200: the full updated persona, "
     '{"message": "Persona updated successfully"}, or empty.',
 )
-@click.option(
+@_switch(
     "--create-response",
-    type=_choice("minimal", "full"),
-    default="minimal",
-    show_default=True,
-    help="Body of a create: {persona_id, persona_name, created_at} (documented), or the full persona.",
+    ("minimal", "full"),
+    "Body of a create: {persona_id, persona_name, created_at} (documented), or the full persona.",
 )
-@click.option(
+@_switch(
     "--unknown-fields",
-    type=_choice("accept", "reject"),
-    default="accept",
-    show_default=True,
-    help="Persona fields the docs do not list: stored as sent, or rejected with 400 "
+    ("accept", "reject"),
+    "Persona fields the docs do not list: stored as sent, or rejected with 400 "
     '{"error": "Unknown field: <path>"}.',
 )
 @click.option(
@@ -585,12 +627,10 @@ def _choice(*values: str) -> click.Choice[str]:
     show_default=True,
     help="Whether GET /v2/personas without persona_type also lists the stock system personas.",
 )
-@click.option(
+@_switch(
     "--patch-error-status",
-    type=_choice("422", "400"),
-    default="422",
-    show_default=True,
-    help='A malformed or failing JSON Patch: 422 {"message": "Invalid JSON patch format"} '
+    ("422", "400"),
+    'A malformed or failing JSON Patch: 422 {"message": "Invalid JSON patch format"} '
     '(documented) or 400 {"error": "Invalid patch operation"}.',
 )
 @click.option(
@@ -600,19 +640,13 @@ def _choice(*values: str) -> click.Choice[str]:
     show_default=True,
     help="Largest list page; a larger limit is cut down to it.",
 )
-@click.option(
+@_millis(
     "--latency-ms",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Delay added to every Tavus API response, in milliseconds.",
+    "Delay added to every Tavus API response, in milliseconds.",
 )
-@click.option(
+@_millis(
     "--jitter-ms",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Random +/- variation of the latency, in milliseconds.",
+    "Random +/- variation of the latency, in milliseconds.",
 )
 @click.option(
     "--rate-limit",
@@ -693,24 +727,14 @@ def main() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: file:line:col: message; json: a list of objects; github: workflow annotations.",
+@_format_option(
+    ("text", "json", "github"),
+    "text: file:line:col: message; json: a list of objects; github: workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings (legacy fields, string booleans).")
-@click.option(
-    "--allow-unknown-fields",
-    is_flag=True,
-    help="Accept spec fields this schema does not know (fields Tavus added later).",
-)
-@click.option(
-    "--allow-plaintext-secrets",
-    is_flag=True,
-    help="Accept secrets written in manifests instead of read with ${env:NAME}.",
+@_loader_flags(
+    "Accept spec fields this schema does not know (fields Tavus added later).",
+    "Accept secrets written in manifests instead of read with ${env:NAME}.",
 )
 @_env_option
 @click.pass_context
@@ -752,7 +776,7 @@ def validate(
             allow_plaintext_secrets=allow_plaintext_secrets,
             scrubber=SECRETS_READ,
             environment=env,
-            project_file=proj.display if proj else project.PROJECT_FILE,
+            project_file=proj.display if proj else PROJECT_FILE,
             offline_secrets=True,
         )
         found_all.update(result.diagnostics)
@@ -842,40 +866,15 @@ def _manifest_options(fn: F) -> F:
     """Options shared by plan and apply: what to load and what to plan."""
     for option in reversed(
         [
-            click.option(
-                "--env",
-                "envs",
-                multiple=True,
-                metavar="NAME",
-                help="The environment of tavusctl.yaml (env TAVUSCTL_ENV); plan takes several.",
-            ),
+            _env_flag("The environment of tavusctl.yaml (env TAVUSCTL_ENV); plan takes several."),
             click.option(
                 "--prune", is_flag=True, help="Delete managed personas whose manifest is gone."
             ),
-            click.option(
-                "--target",
-                "targets",
-                multiple=True,
-                metavar="NAME",
-                shell_complete=_complete_names,
-                help="Plan only this persona (repeatable).",
-            ),
-            click.option(
-                "--parallelism",
-                type=click.IntRange(1, 256),
-                default=16,
-                show_default=True,
-                help="Concurrent API requests.",
-            ),
-            click.option(
-                "--allow-unknown-fields",
-                is_flag=True,
-                help="Accept spec fields this schema does not know.",
-            ),
-            click.option(
-                "--allow-plaintext-secrets",
-                is_flag=True,
-                help="Accept secrets written in manifests instead of ${env:NAME}.",
+            _target_option("Plan only this persona (repeatable)."),
+            _PARALLELISM,
+            _loader_flags(
+                "Accept spec fields this schema does not know.",
+                "Accept secrets written in manifests instead of ${env:NAME}.",
             ),
             click.option(
                 "--allow-duplicate-names",
@@ -929,13 +928,8 @@ def _inputs(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the plan to this file, for `tavusctl apply FILE` (no secret is saved).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts, markdown for PR comments.",
+@_format_option(
+    ("text", "json", "markdown"), "text for people, json for scripts, markdown for PR comments."
 )
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
@@ -996,13 +990,13 @@ def plan(
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@_AUTO_APPROVE
 @click.option(
     "--no-preconditions",
     is_flag=True,
     help="Send PATCHes without `test` operations (for an API that rejects them).",
 )
-@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_FAIL_FAST
 @_manifest_options
 @click.pass_obj
 def apply(
@@ -1139,9 +1133,7 @@ def state_list(opts: GlobalOptions, envs: tuple[str, ...]) -> None:
 
 @state.command("show")
 @click.argument("name", shell_complete=_complete_names)
-@click.option(
-    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
-)
+@_format_option(("yaml", "json"))
 @_env_option
 @click.pass_obj
 def state_show(opts: GlobalOptions, name: str, fmt: str, envs: tuple[str, ...]) -> None:
@@ -1217,7 +1209,7 @@ def state_pull(opts: GlobalOptions, out: Path | None) -> None:
 
 
 @state.command("unlock")
-@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
+@_AUTO_APPROVE
 @click.pass_obj
 def state_unlock(opts: GlobalOptions, auto_approve: bool) -> None:
     """Release the state's lock when the run holding it is gone but the lock stayed.
@@ -1272,8 +1264,7 @@ def state_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
     help="Adopt, for every manifest without a lockfile entry, the one unmanaged persona with "
     "its persona_name (recovers a lost lockfile).",
 )
-@click.option("--allow-unknown-fields", is_flag=True, help="As for plan.")
-@click.option("--allow-plaintext-secrets", is_flag=True, help="As for plan.")
+@_loader_flags()
 @_env_option
 @click.pass_obj
 def import_(
@@ -1393,15 +1384,9 @@ def conversation(
 
 
 @cli.command()
-@click.option("--auto-approve", is_flag=True, help="Do not ask; required without a terminal.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 256),
-    default=16,
-    show_default=True,
-    help="Concurrent API requests.",
-)
-@click.option("--fail-fast", is_flag=True, help="Stop at the first persona that fails.")
+@_AUTO_APPROVE
+@_PARALLELISM
+@_FAIL_FAST
 @_env_option
 @click.pass_obj
 def destroy(

@@ -45,6 +45,15 @@ class LockfileError(StateError):
     """A lockfile that cannot be read, is of an unknown version, or is held by another run."""
 
 
+class LockfileWriteError(LockfileError):
+    """The lockfile could not be written (``reason``: the operating system's words); the
+    previous file is whole."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class StateLost(StateError):
     """The state stopped accepting writes during a run (a lost database connection, a full
     disk): nothing more is written or sent; what was recorded before is safe."""

@@ -9,26 +9,40 @@ Persona/NAME Pal/NAME`` moves a managed persona to the PAL vocabulary, keeping i
 
 from __future__ import annotations
 
-from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
-from tavusctl.kinds.persona import PERSONA, SERVER_OWNED_2026
+from collections.abc import Iterable
+from dataclasses import replace
+
+from tavusctl.kinds.kind import KeyOrder
+from tavusctl.kinds.persona import PERSONA
 
 FLOW = "/layers/conversational_flow"
 
-PAL = Kind(
+# The persona's fields in the PAL's words; every other field is the same. The legacy singular
+# guardrails_id is the persona era's only.
+IN_PAL_WORDS = {
+    "/persona_name": "/pal_name",
+    "/default_replica_id": "/default_face_id",
+    f"{FLOW}/replica_interruptibility": f"{FLOW}/face_interruptibility",
+}
+PERSONA_ONLY = frozenset({"/guardrails_id"})
+
+
+def _in_pal_words(parent: str, keys: Iterable[str]) -> tuple[str, ...]:
+    paths = (f"{parent}/{key}" for key in keys)
+    return tuple(
+        IN_PAL_WORDS.get(path, path).rsplit("/", 1)[1] for path in paths if path not in PERSONA_ONLY
+    )
+
+
+# One object on the server, so one secret rule, one set of server fields, one update style:
+# all the persona's, in other words.
+PAL = replace(
+    PERSONA,
     name="Pal",
     noun="PAL",
     collection="/v2/pals",
     id_field="pal_id",
     name_field="pal_name",
-    update=UpdateStyle.JSON_PATCH,
-    secrets=PERSONA.secrets,
-    server_owned=frozenset(
-        {"persona_id", "created_at", "updated_at", "persona_type", "status", *SERVER_OWNED_2026}
-    ),
-    volatile=frozenset({"updated_at"}),
-    created_field="created_at",
-    system_field="persona_type",
-    list_params={"persona_type": "user"},
     spec_schema="pal-spec.schema.json",
     # The quickstart writes pal_interruptibility, the persona era replica_interruptibility; the
     # vendor's own client sends face_interruptibility, and so does tavusctl.
@@ -36,34 +50,11 @@ PAL = Kind(
         f"{FLOW}/pal_interruptibility": f"{FLOW}/face_interruptibility",
         f"{FLOW}/replica_interruptibility": f"{FLOW}/face_interruptibility",
     },
-    renames_from={
-        PERSONA.name: {
-            "/persona_name": "/pal_name",
-            "/default_replica_id": "/default_face_id",
-            f"{FLOW}/replica_interruptibility": f"{FLOW}/face_interruptibility",
-        }
-    },
+    renames_from={PERSONA.name: IN_PAL_WORDS},
     key_order=KeyOrder(
-        top=(
-            "pal_name",
-            "pipeline_mode",
-            "system_prompt",
-            "greeting",
-            "context",
-            "memories",
-            "default_face_id",
-            "document_ids",
-            "document_tags",
-            "objectives_id",
-            "guardrail_ids",
-            "guardrail_tags",
-            "tool_ids",
-            "is_template",
-            "layers",
-        ),
+        top=_in_pal_words("", PERSONA.key_order.top),
         nested={
-            **PERSONA.key_order.nested,
-            FLOW: ("turn_detection_model", "turn_taking_patience", "face_interruptibility"),
+            parent: _in_pal_words(parent, keys) for parent, keys in PERSONA.key_order.nested.items()
         },
     ),
 )

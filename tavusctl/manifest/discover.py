@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.core.errors import ManifestError
+from tavusctl.core.project_root import PROJECT_FILE  # the project file is not a manifest
 
 SUFFIXES = (".yaml", ".yml")
-PROJECT_FILE = "tavusctl.yaml"  # the project file is not a manifest
 
 
 @dataclass(frozen=True)

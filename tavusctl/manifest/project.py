@@ -18,10 +18,10 @@ from jsonschema import Draft202012Validator
 from tavusctl.core import pointer
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location
+from tavusctl.core.project_root import PROJECT_FILE, find_upward
 from tavusctl.manifest import schema, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 
-PROJECT_FILE = "tavusctl.yaml"
 PROJECT_SCHEMA = "project.schema.json"
 DEFAULT_KEY_ENV = "TAVUS_API_KEY"
 ENV_VARIABLE = "TAVUSCTL_ENV"
@@ -240,12 +240,5 @@ def _shared_states(project: Project, doc: yamlsource.Document) -> list[Diagnosti
 
 
 def find(start: Path) -> Path | None:
-    """``tavusctl.yaml`` looked for from ``start`` upward, stopping at the repository root (the
-    first folder holding ``.git``), as ``tavusctl.state.locate`` looks for the lockfile."""
-    here = start.absolute()
-    for folder in (here, *here.parents):
-        if (folder / PROJECT_FILE).is_file():
-            return folder / PROJECT_FILE
-        if (folder / ".git").exists():
-            return None
-    return None
+    """``tavusctl.yaml`` looked for from ``start`` upward, stopping at the repository root."""
+    return find_upward(start, (PROJECT_FILE,))[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from tavusctl.core.payloads import PatchOp
 from tavusctl.core.secrets import IsSecret
@@ -35,6 +35,21 @@ class ActionKind(str, Enum):
         return self not in (ActionKind.NOOP, ActionKind.ORPHAN)
 
 
+class _OperationJson(TypedDict):
+    op: str
+    path: str
+    drift: bool
+    sensitive: bool
+
+
+class OperationJson(_OperationJson, total=False):
+    """One operation as JSON (``plan --format json``, plan files): ``value`` and ``old`` as
+    the writer may show them, left out when absent."""
+
+    value: object
+    old: object
+
+
 @dataclass(frozen=True)
 class Operation:
     """One RFC 6902 operation of an update, with what the plan knew when making it.
@@ -51,6 +66,21 @@ class Operation:
     old: object = MISSING
     drift: bool = False
     sensitive: bool = False
+
+    def to_json(self, value: object, old: object) -> OperationJson:
+        """This operation as JSON, with ``value`` and ``old`` as the caller may show them
+        (``MISSING``: left out)."""
+        out: OperationJson = {
+            "op": self.op,
+            "path": self.path,
+            "drift": self.drift,
+            "sensitive": self.sensitive,
+        }
+        if value is not MISSING:
+            out["value"] = value
+        if old is not MISSING:
+            out["old"] = old
+        return out
 
     def to_patch(self) -> PatchOp:
         """The wire form of this operation (secret values included: for the API only)."""

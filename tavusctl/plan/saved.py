@@ -28,25 +28,11 @@ from tavusctl.core.model import Resource
 from tavusctl.core.secrets import IsSecret, hash_secret
 from tavusctl.core.values import MISSING
 from tavusctl.kinds import of
-from tavusctl.plan.model import Action, ActionKind, Operation, Plan
+from tavusctl.plan.model import Action, ActionKind, Operation, OperationJson, Plan
 from tavusctl.plan.planner import live_fingerprint
 from tavusctl.plan.redact import hashed, swap
 
 FORMAT_VERSION = "2"
-
-
-class _OperationJson(TypedDict):
-    op: str
-    path: str
-    drift: bool
-    sensitive: bool
-
-
-class OperationJson(_OperationJson, total=False):
-    """One operation in a plan file; a secret position of ``value`` holds a reference."""
-
-    value: object
-    old: object
 
 
 class ActionJson(TypedDict):
@@ -199,17 +185,9 @@ def _keyed(fingerprint: str | None, key: PlanKey) -> str | None:
 
 
 def _op_out(op: Operation, test: IsSecret, ref: Callable[[str, object], object]) -> OperationJson:
-    out: OperationJson = {
-        "op": op.op,
-        "path": op.path,
-        "drift": op.drift,
-        "sensitive": op.sensitive,
-    }
-    if op.value is not MISSING:
-        out["value"] = swap(op.value, op.path, test, ref)
-    if op.old is not MISSING and not op.sensitive:
-        out["old"] = op.old
-    return out
+    # A secret position of the value holds a reference; a secret's old value is not kept.
+    value = MISSING if op.value is MISSING else swap(op.value, op.path, test, ref)
+    return op.to_json(value, MISSING if op.sensitive else op.old)
 
 
 def loads(text: str, key: PlanKey, name: str = "The plan file") -> SavedPlan:

@@ -15,7 +15,7 @@ from tavusctl.core import refs
 from tavusctl.core.secrets import SENSITIVE
 from tavusctl.core.values import MISSING
 from tavusctl.plan.diff import leaves
-from tavusctl.plan.model import Action, ActionKind, Operation, Plan, blocked_reason
+from tavusctl.plan.model import Action, ActionKind, Operation, OperationJson, Plan, blocked_reason
 from tavusctl.plan.redact import swap
 
 FORMAT_VERSION = "1"
@@ -242,20 +242,6 @@ class ActionJson(_ActionJson, total=False):
     error: str  # why it is blocked
 
 
-class _OperationJson(TypedDict):
-    op: str
-    path: str
-    drift: bool
-    sensitive: bool
-
-
-class OperationJson(_OperationJson, total=False):
-    """One operation of an update in ``plan --format json``; secrets shown as sensitive."""
-
-    value: object
-    old: object
-
-
 def action_json(action: Action) -> ActionJson:
     out: ActionJson = {
         "key": action.key,
@@ -279,15 +265,4 @@ def action_json(action: Action) -> ActionJson:
 
 
 def _op_json(action: Action, op: Operation) -> OperationJson:
-    out: OperationJson = {
-        "op": op.op,
-        "path": op.path,
-        "drift": op.drift,
-        "sensitive": op.sensitive,
-    }
-    value, old = _op_values(action, op)
-    if value is not MISSING:
-        out["value"] = value
-    if old is not MISSING:
-        out["old"] = old
-    return out
+    return op.to_json(*_op_values(action, op))

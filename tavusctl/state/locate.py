@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tavusctl.core.errors import UsageError
+from tavusctl.core.project_root import PROJECT_FILE, find_upward
 
 LOCKFILE = "tavus.lock"
-PROJECT_FILE = "tavusctl.yaml"
 LOCKFILE_ENV = "TAVUSCTL_LOCKFILE"
 
 
@@ -72,16 +72,12 @@ def locate(
 def find(start: Path) -> StateLocation:
     """Look for the lockfile from ``start`` upward (see the module's docstring)."""
     here = start.absolute()
-    folder = here
-    for folder in (here, *here.parents):
-        project = folder / PROJECT_FILE
-        if project.is_file():
-            return StateLocation(state_of(project), "project file", project_file=project)
-        if (folder / LOCKFILE).is_file():
-            return StateLocation(_shown(folder / LOCKFILE, here), "found")
-        if (folder / ".git").exists():
-            break
-    return StateLocation(Path(LOCKFILE), "default", searched=(here, folder))
+    found, last = find_upward(here, (PROJECT_FILE, LOCKFILE))
+    if found is None:
+        return StateLocation(Path(LOCKFILE), "default", searched=(here, last))
+    if found.name == PROJECT_FILE:
+        return StateLocation(state_of(found), "project file", project_file=found)
+    return StateLocation(_shown(found, here), "found")
 
 
 def _shown(path: Path, cwd: Path) -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from tavusctl.core import jsontext
-from tavusctl.core.errors import LockfileError
+from tavusctl.core.errors import LockfileError, LockfileWriteError
 from tavusctl.core.files import write_atomic
 
 VERSION = 1
@@ -337,15 +337,17 @@ def _text(value: object, field: str) -> str | None:
 
 def write(path: Path, lock: Lockfile) -> None:
     """Write the lockfile atomically (see :func:`tavusctl.core.files.write_atomic`); a failure
-    is a LockfileError that leaves the previous file whole."""
+    is a LockfileWriteError that leaves the previous file whole."""
     try:
         write_atomic(path, dumps(lock))
     except OSError as exc:
-        raise LockfileError(
-            f"Cannot write lockfile {path}: {exc.strerror or exc}. The previous lockfile is "
+        reason = exc.strerror or str(exc)
+        raise LockfileWriteError(
+            f"Cannot write lockfile {path}: {reason}. The previous lockfile is "
             "intact; what this run did since it was last written is recorded when you run "
             "again (a create in progress is adopted). Free space or fix permissions, then run "
-            "the command again."
+            "the command again.",
+            reason,
         ) from None
 
 

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavusctl.core.errors import LockfileError, StateError, StateLost
+from tavusctl.core.errors import LockfileWriteError, StateError, StateLost
 from tavusctl.state import lockfile
 from tavusctl.state.lockfile import Lockfile
 
@@ -119,12 +119,9 @@ class LockfileStore(StateStore):
     def write(self, lock: Lockfile, keys: Collection[str] | None = None) -> None:
         try:
             lockfile.write(self.path, lock)
-        except (OSError, LockfileError) as exc:
-            # lockfile.write turns the OSError into a LockfileError; the reason is the OSError's.
-            cause = exc if isinstance(exc, OSError) else exc.__context__
-            reason = (cause.strerror if isinstance(cause, OSError) else None) or exc
+        except LockfileWriteError as exc:
             raise StateLost(
-                f"Cannot write the lockfile {self.path}: {reason}. Nothing more "
+                f"Cannot write the lockfile {self.path}: {exc.reason}. Nothing more "
                 "was sent to Tavus; what was recorded before is in the lockfile. Free the disk "
                 "or fix its permissions, then run the command again."
             ) from None

@@ -93,16 +93,21 @@ class Workspace:
 
         return PostgresStore(self.state_url, self.state_workspace)
 
-    def write(self, name: str, persona: dict[str, Any] | None = None) -> Path:
-        """Write the manifest of persona ``name`` (default spec: :func:`spec`)."""
+    def write(
+        self, name: str, persona: dict[str, Any] | None = None, kind: str = "Persona"
+    ) -> Path:
+        """Write the manifest of the ``kind`` named ``name`` (default: the persona :func:`spec`)
+        to ``manifests/NAME.yaml``, or ``manifests/KIND-NAME.yaml`` for a kind other than
+        Persona."""
         doc = {
             "apiVersion": "tavusctl/v1",
-            "kind": "Persona",
+            "kind": kind,
             "metadata": {"name": name},
             "spec": persona or spec(name),
         }
         self.manifests.mkdir(exist_ok=True)
-        path = self.manifests / f"{name}.yaml"
+        stem = name if kind == "Persona" else f"{kind.lower()}-{name}"
+        path = self.manifests / f"{stem}.yaml"
         path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
         return path
 
