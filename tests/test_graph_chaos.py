@@ -114,20 +114,21 @@ def test_sigkill_at_random_moments_of_a_graph_apply_leaves_no_orphan_nor_danglin
             method, path = ("GET", None) if n < KILLS // 2 else ("POST", "/v2/pals")
             seen = len(sent(emu, method, path))
             proc = start_apply(ws)
-            while len(sent(emu, method, path)) <= seen:
-                assert proc.poll() is None, f"kill {n} came too late; PALs so far: {pals}"
+            while len(sent(emu, method, path)) <= seen and proc.poll() is None:
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.8) if path is None else rng.uniform(0.0, 0.25))
             running, result = kill(proc)
-            assert running, result.output
             ws.results.append(result)
+            if not running:  # every PAL was created already: this run only finished the rest
+                assert result.code == 0, result.output
+                break
             wait_until_answered(emu)
             assert_no_orphan_and_no_dangling_reference(ws, emu.url)
             pals.append(len(account(emu.url)["Pal"]))
         made = sum(len(v) for v in account(emu.url).values())
         runs = apply_until_done(ws)
         print(
-            f"\ngraph crash: {KILLS} kills; {made} objects existed "
+            f"\ngraph crash: {len(pals)} kills; {made} objects existed "
             f"after the kills; PALs after each kill: {pals}; {runs} run(s) to finish"
         )
         assert made > 0
