@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint pytest postgres demo bench bench-quick clean
+.PHONY: install test lint pytest postgres demo bench bench-quick bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
+
+# Issue 17: apply against the raw client at N = 1,000, 3,000 and 10,000, three runs each.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.run --only scale --scale-sizes 1000,3000,10000 --repeats 3
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,67 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+RAW = "apply one-field change ÷ raw client"
+
+
+def _spread(values: Sequence[float], fmt: str) -> str:
+    """``min / median / max`` of ``values``, each formatted with ``fmt``."""
+    if not values:
+        return "—"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return " / ".join(format(v, fmt) for v in (low, mid, high))
+
+
+def raw_table(rows: Sequence[Row]) -> str:
+    """The apply against the raw client: min / median / max of every figure over the runs,
+    the load average beside each, and the CPU growth from each N to the next."""
+    found = sorted((r for r in rows if r.scenario == RAW and r.status == "ok"), key=lambda r: r.n)
+    if not found:
+        return ""
+    lines = [
+        "Apply of a one-field change against the raw client (`bench/raw.py`: only the same "
+        "PATCHes over the same number of keep-alive connections), each run of tavusctl right "
+        "after one of the raw client; min / median / max over the runs; load = 1-minute load "
+        "average before each tavusctl run.",
+        "",
+        "| N | runs | tavusctl wall | tavusctl CPU | peak RSS | raw wall | tavusctl ÷ raw | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in found:
+        runs = r.extra.get("runs", [])
+
+        def col(key: str, runs: list[dict[str, float]] = runs) -> list[float]:
+            return [float(x[key]) for x in runs]
+
+        lines.append(
+            f"| {r.n:,} | {len(runs)} | {_spread(col('wall_s'), '.2f')} s "
+            f"| {_spread(col('cpu_s'), '.2f')} s | {_spread(col('peak_rss_mb'), '.0f')} MB "
+            f"| {_spread(col('raw_wall_s'), '.2f')} s | **{_spread(col('ratio'), '.2f')}** "
+            f"| {', '.join(format(v, '.1f') for v in col('load_1min'))} |"
+        )
+    growth = cpu_growth(found)
+    if growth:
+        lines += ["", "CPU growth (median CPU): " + "; ".join(growth) + "."]
+    return "\n".join(lines)
+
+
+def cpu_growth(found: Sequence[Row]) -> list[str]:
+    """For each pair of sizes, median CPU at the larger ÷ at the smaller, against the ratio of N."""
+    out = []
+    medians = {
+        r.n: statistics.median(float(x["cpu_s"]) for x in r.extra.get("runs", [{"cpu_s": 0}]))
+        for r in found
+    }
+    sizes = sorted(medians)
+    for small, big in itertools.pairwise(sizes):
+        if medians[small] > 0:
+            out.append(
+                f"N {small:,} → {big:,} ({big / small:.1f}× N): "
+                f"{medians[small]:.2f} s → {medians[big]:.2f} s = {medians[big] / medians[small]:.2f}×"
+            )
+    return out
+
+
 def targets_table(targets: Sequence[Target]) -> str:
     """The targets of the issue, each met or missed, with the figures."""
     lines = ["| target | result | measured |", "|---|---|---|"]
@@ -103,7 +166,9 @@ def markdown(rows: Sequence[Row], targets: Sequence[Target], info: dict[str, Any
         f"tavusctl figures: the run of median wall time of {info['repeats']} (N ≤ 1,000; one "
         "run at 10,000); baselines: one run. Speed-up = baseline wall ÷ tavusctl wall."
     )
-    return f"{head}\n\n{table(rows)}\n\n{targets_table(targets)}\n"
+    raw = raw_table(rows)
+    raw = f"\n\n{raw}" if raw else ""
+    return f"{head}\n\n{table(rows)}{raw}\n\n{targets_table(targets)}\n"
 
 
 def to_json(rows: Sequence[Row], targets: Sequence[Target], info: dict[str, Any]) -> dict[str, Any]:

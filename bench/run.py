@@ -23,7 +23,7 @@ from bench import harness, report, scenarios, targets
 from bench.scenarios import Bench, Row
 
 RESULTS = Path(__file__).parent / "results"
-SCENARIOS = ("version", "validate", "plan", "apply", "rate-limit", "state")
+SCENARIOS = ("version", "validate", "plan", "apply", "rate-limit", "state", "scale")
 ORDER = (
     "--version",
     "validate",
@@ -33,6 +33,7 @@ ORDER = (
     "apply one-field change",
     "apply one-field change, lockfile state",
     "apply one-field change, PostgreSQL state",
+    "apply one-field change ÷ raw client",
 )
 STATE_N = 1000  # the state-store comparison runs at this N in every mode
 LATENCY_MS = 50
@@ -53,6 +54,17 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--profile", type=Path, help="write a cProfile of every tavusctl run into this folder"
+    )
+    p.add_argument(
+        "--scale-sizes",
+        help="N values of the apply against the raw client (default 1000,3000; quick: 100,300; "
+        "add 10000 for the issue-17 target, about 6 minutes more)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each apply against the raw client (min/median/max are reported)",
     )
     p.add_argument("--no-baselines", action="store_true", help="skip the baselines (profiling)")
     return p.parse_args(argv)
@@ -90,6 +102,11 @@ def plan_of(args: argparse.Namespace) -> list[tuple[str, int, Callable[[Bench], 
             todo.append(("apply one-field change", n, partial(scenarios.apply_change, n=n)))
     if "rate-limit" in only:
         todo.append(("apply, rate-limited", 100, partial(scenarios.apply_rate_limited, n=100)))
+    if "scale" in only:
+        default = "100,300" if args.quick else "1000,3000"
+        for n in (int(s) for s in (args.scale_sizes or default).split(",")):
+            runner = partial(scenarios.apply_against_raw, n=n, repeats=args.repeats)
+            todo.append(("apply one-field change ÷ raw client", n, runner))
     if "state" in only:
         for store in ("lockfile", "PostgreSQL"):
             runner = partial(scenarios.apply_change_by_store, n=STATE_N, store=store)

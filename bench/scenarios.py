@@ -7,6 +7,7 @@ Every scenario returns a :class:`Row`: ``ok`` with a tavusctl measurement and a 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -16,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, harness
+from bench import baseline, harness, raw
 from bench import personas as gen
 from bench.harness import Emulator, Measurement
 from bench.workspace import Workspace, lock_for
@@ -433,3 +434,74 @@ def apply_change_by_store(b: Bench, n: int, store: str) -> Row:
     patches = sum(1 for r in m.log if r.get("method") == "PATCH" and r.get("status") in (200, 204))
     problem = None if patches == n else f"{patches} successful PATCH requests, expected {n}"
     return checked(Row(name, n, "ok", tavusctl=m, extra=_by_method(m), **kw), problem)
+
+
+RAW_LABEL = f"raw client: the same PATCHes over {PARALLELISM} keep-alive connections"
+
+
+def apply_against_raw(b: Bench, n: int, repeats: int) -> Row:
+    """The one-field apply of N personas against the raw client (``bench/raw.py``), ``repeats``
+    times each, alternating (raw, then tavusctl) so that both meet the same load. The row holds
+    the median runs; ``extra`` every run's wall, CPU, ratio and the 1-minute load average."""
+    name = "apply one-field change ÷ raw client"
+    if why := b.missing("emulator", "apply"):
+        return Row(name, n, "skipped", why)
+    emu = b.emulator
+    assert emu is not None
+    ws = b.workspace("apply-vs-raw", n)
+    ps = b.personas(n)
+    after = [renamed(p) for p in ps]
+    ws.write_manifests(after)
+    runs: list[tuple[Measurement, Measurement, float, float]] = []
+    for _ in range(repeats):
+        emu.reset()
+        ids = emu.seed([p.spec for p in ps])
+        ops = {pid: [_replace_op(p)] for pid, p in zip(ids, after, strict=True)}
+        load_raw = os.getloadavg()[0]
+        base = raw.raw_patch(emu, ops, PARALLELISM)
+        if base.exit_code != 0:
+            ws.remove()
+            return Row(name, n, "failed", f"raw client: {base.stderr_tail}")
+        b.seeded(ws, ps, emu)
+        load = os.getloadavg()[0]
+        m = b.run(ws, *APPLY)
+        if m.exit_code != 0:
+            ws.remove()
+            return failed(name, n, m, baseline=base, baseline_label=RAW_LABEL)
+        patches = sum(
+            1 for r in m.log if r.get("method") == "PATCH" and r.get("status") in (200, 204)
+        )
+        if patches != n:
+            ws.remove()
+            return Row(name, n, "failed", f"{patches} successful PATCH requests, expected {n}", m)
+        runs.append((m, base, load, load_raw))
+    ws.remove()
+    by_wall = sorted(runs, key=lambda r: r[0].wall_s)
+    mid_m, _, _, _ = by_wall[len(by_wall) // 2]
+    mid_base = sorted((r[1] for r in runs), key=lambda m: m.wall_s)[len(runs) // 2]
+    extra = {
+        "runs": [
+            {
+                "wall_s": round(m.wall_s, 3),
+                "cpu_s": round(m.cpu_s or 0.0, 3),
+                "peak_rss_mb": round(m.peak_rss_mb or 0.0, 1),
+                "raw_wall_s": round(base.wall_s, 3),
+                "raw_cpu_s": round(base.cpu_s or 0.0, 3),
+                "ratio": round(m.wall_s / base.wall_s, 3),
+                "load_1min": round(load, 2),
+                "load_1min_raw": round(load_raw, 2),
+            }
+            for m, base, load, load_raw in runs
+        ],
+        **_by_method(mid_m),
+    }
+    walls = tuple(r[0].wall_s for r in runs)
+    return Row(
+        name,
+        n,
+        "ok",
+        tavusctl=replace(mid_m, runs_wall_s=walls),
+        baseline=replace(mid_base, runs_wall_s=tuple(r[1].wall_s for r in runs)),
+        baseline_label=RAW_LABEL,
+        extra=extra,
+    )

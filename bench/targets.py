@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,47 @@ def judge(rows: Sequence[Row]) -> list[Target]:
         _rate_limited(rows),
         _patch_size(rows),
         _version(rows),
+        *_against_raw(rows),
     ]
+
+
+RAW = "apply one-field change ÷ raw client"
+RAW_LIMIT = 1.3
+GROWTH_LIMIT = 3.6
+
+
+def _median(row: Row, key: str) -> float:
+    return statistics.median(float(r[key]) for r in row.extra.get("runs", [{key: 0.0}]))
+
+
+def _against_raw(rows: Sequence[Row]) -> list[Target]:
+    """Issue 17: apply within 1.3× the raw client at N = 1,000 and 10,000 (median ratio of the
+    runs), and CPU at 3N at most 3.6× CPU at N (medians)."""
+    out = []
+    for n in (1000, 10_000):
+        name = f"apply one-field change ≤ {RAW_LIMIT}× the raw client, N = {n:,}"
+        row = _row(rows, RAW, n)
+        if row is None:
+            out.append(_none(name))
+            continue
+        ratios = [float(r["ratio"]) for r in row.extra.get("runs", [])]
+        ratio = statistics.median(ratios)
+        detail = (
+            f"median {ratio:.2f}× (min {min(ratios):.2f}, max {max(ratios):.2f}; "
+            f"{len(ratios)} runs; tavusctl {_median(row, 'wall_s'):.2f} s, "
+            f"raw {_median(row, 'raw_wall_s'):.2f} s)"
+        )
+        out.append(_judge(name, ratio <= RAW_LIMIT, detail))
+    name = f"apply CPU linear: CPU at 3N ≤ {GROWTH_LIMIT} × CPU at N"
+    small, big = _row(rows, RAW, 1000), _row(rows, RAW, 3000)
+    if small is None or big is None:
+        out.append(_none(name))
+    else:
+        a, b = _median(small, "cpu_s"), _median(big, "cpu_s")
+        growth = b / a if a else float("inf")
+        detail = f"N 1,000 → 3,000: {a:.2f} s → {b:.2f} s CPU = {growth:.2f}×"
+        out.append(_judge(name, growth <= GROWTH_LIMIT, detail))
+    return out
 
 
 def _plan_1000(rows: Sequence[Row]) -> list[Target]:

@@ -254,6 +254,43 @@ def test_sigkill_during_updates_never_leaves_the_state_behind_the_account(
     assert 0 < updated_before_end < len(names)  # the kills fell during the updates
 
 
+def test_sigkill_while_the_journal_is_written_or_folded_loses_and_duplicates_nothing(
+    tmp_path: Path, state_url: str | None
+) -> None:
+    """Issue 17: an apply appends each batch of results to tavus.lock.journal and rewrites
+    tavus.lock once at the end; the next run folds a journal a kill left. Kills spread over
+    whole applies of creates and updates (appends, the final rewrite, the next run's fold):
+    nothing is lost or made twice, and the account and the state converge."""
+    names = [f"j{i:02d}" for i in range(30)]
+    rng = random.Random(CRASH_SEED + 2)
+    with emulator_with("--latency-ms", "60") as emu:
+        ws = Workspace(tmp_path, emu.url, state_url=state_url)
+        for name in names[:15]:
+            ws.write(name)
+        assert ws.apply().code == 0
+        journals_left = 0
+        for edition in range(8):
+            for name in names[: 15 + 2 * edition]:  # two more personas to create each time
+                ws.write(name, spec(name, system_prompt=f"You are {name}, edition {edition}."))
+            seen = len(emu.requests())
+            proc = ws.start("apply", "manifests", "--auto-approve", "--parallelism", "4")
+            deadline = time.monotonic() + 60
+            while not any(r["method"] in ("PATCH", "POST") for r in emu.requests()[seen:]):
+                assert proc.poll() is None, "the apply ended before writing"
+                assert time.monotonic() < deadline, "the apply never wrote"
+                time.sleep(0.01)
+            _, result = kill_after(proc, rng.uniform(0.0, 0.8))
+            ws.results.append(result)
+            journals_left += (tmp_path / "tavus.lock.journal").exists()
+            wait_until_answered(emu)
+            assert_nothing_lost_or_doubled(ws, emu)
+        apply_until_done(ws)
+        assert_account_matches_lockfile(ws, emu, names[:29])
+    print(f"\njournal crash: {journals_left} of 8 kills left a journal behind")
+    if state_url is None:
+        assert journals_left > 0  # the kills did fall while the journal was in use
+
+
 # --- two applies at once -------------------------------------------------------------------
 
 

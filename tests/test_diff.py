@@ -516,3 +516,17 @@ def test_a_patch_that_does_not_verify_is_an_internal_error_naming_the_persona(
 def test_the_patch_three_way_makes_verifies() -> None:
     desired, last, live = persona(persona_name="New"), persona(), live_of(persona())
     verify_patch(desired, last, live, three_way(desired, last, live, salt=SALT), salt=SALT)
+
+
+def test_a_patch_that_does_not_verify_names_where_it_went_wrong_never_the_values() -> None:
+    with pytest.raises(InternalError) as err:
+        verify_patch(
+            persona(persona_name="New", context="Secret-looking context"),
+            persona(),
+            live_of(persona()),
+            [Operation("replace", "/persona_name", "New")],
+            salt=SALT,
+            name="Persona/interviewer",
+        )
+    assert "(it differs at /context)" in err.value.message
+    assert "Secret-looking" not in err.value.message

@@ -667,3 +667,14 @@ def test_bad_paths_raise_a_manifest_error(
     with pytest.raises(ManifestError) as err:
         load([Path(path)])
     assert err.value.message == message
+
+
+def test_plan_and_apply_load_without_the_map_of_spec_key_locations(tmp_path: Path) -> None:
+    """Issue 17: a Location per spec key was most of a loaded persona's memory, and nothing
+    after loading reads it; problems are still located (they are found while loading)."""
+    write(tmp_path, {"a.yaml": persona("  system_prompt: Hi.\n  bogus: 1\n")})
+    result = load([tmp_path], environ={}, locations=False)
+    assert [str(d.location) for d in result.errors] == [f"{tmp_path / 'a.yaml'}:7:3"]
+    write(tmp_path, {"a.yaml": persona("  system_prompt: Hi.\n")})
+    [resource] = load([tmp_path], environ={}, locations=False).resources
+    assert resource.locations == {}

@@ -9,7 +9,8 @@ request log are searched for each secret in each form it could be written in. A 
 registry) carries a bearer token and a header value too; Tavus reads them back as ``********``,
 which must never be sent back. A second project does the same for the commands that came later:
 environments (a plan of several, diff), drift, fmt, init, and the state moved into PostgreSQL
-and pulled out again (its password scanned too).
+and pulled out again (its password scanned too); a third keeps its state in PostgreSQL through
+tavusctl.yaml and runs every state command on it, and its errors, scanning the rows written too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import yaml
 
 from tests.support.cli import Result, run_cli
 from tests.support.emulator import Emulator
-from tests.support.postgres import PASSWORD
+from tests.support.postgres import PASSWORD, PostgresServer
 
 API_KEY = "tvs-scan-account-key-0123456789ab"
 SECRETS = {
@@ -219,11 +220,11 @@ def test_environments_drift_fmt_init_and_moving_the_state_write_no_secret(
         project.run("-vv", "fmt", *args, "m", ok=(0, 1))
     project.run("-vv", "init", "scaffolded", "--env", "staging", "--env", "prod")
     # The state into PostgreSQL and out again, at every verbosity.
-    pg = ("--state-url-env", "PG_URL", "--state-workspace", "scan")
+    pg = ("--state-url-env", "PG_URL", "--state-workspace", "scan", "--env", "staging")
     project.run("-vv", *pg, "state", "migrate", "--from", "staging.lock")
     for v in VERBOSITY:
         project.run(*v, *pg, "state", "pull")
-        project.run(*v, *pg, "state", "list", "--env", "staging")
+        project.run(*v, *pg, "state", "list")
     project.run("-vv", *pg, "state", "pull", "-o", "pulled.lock")
 
     secrets = {**SECRETS, "STAGING_KEY": STAGING_KEY, "PROD_KEY": PROD_KEY, "PG": PASSWORD}
@@ -244,3 +245,55 @@ def _fill(text: str) -> str:
     for name, value in SECRETS.items():
         text = text.replace("${env:" + name + "}", json.dumps(value)[1:-1])
     return text
+
+
+def test_no_state_command_on_postgresql_writes_the_password_or_a_secret(
+    project: Project, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    """The state in PostgreSQL, configured in tavusctl.yaml: every command that touches it, at
+    every verbosity, and its errors (an unreachable server, a malformed connection string)."""
+    (project.root / "tavusctl.yaml").write_text(
+        "manifests: [m]\nstate: {backend: postgres, url_env: SCAN_STATE_URL}\n"
+    )
+    project.env["SCAN_STATE_URL"] = postgres_url
+    project.write("ann", "Ann")
+    for v in VERBOSITY:
+        project.run(*v, "plan")
+    project.run("-vv", "apply", "--auto-approve")
+    project.run("-vv", "plan", "-o", "saved.plan")
+    project.run("-vv", "apply", "saved.plan")
+    for v in VERBOSITY:
+        project.run(*v, "state", "list")
+        project.run(*v, "state", "show", "ann", "--format", "json")
+        project.run(*v, "state", "pull")
+        project.run(*v, "state", "unlock", "--auto-approve")
+    project.run("-vv", "state", "pull", "-o", "pulled.lock")
+    project.run("-vv", "state", "migrate", "--from", "pulled.lock", "--state-workspace", "copy")
+    project.run("-vv", "state", "migrate", "--from", "pulled.lock", ok=(1,))  # not empty
+    project.run("-vv", "state", "show", "nobody", ok=(1,))
+    dead = f"postgresql://scan:{PASSWORD}@127.0.0.1:{postgres_server.port + 1}/x"
+    for url in (dead, f"postgresql://scan:{PASSWORD}@127.0.0.1:notaport/x"):
+        project.env["SCAN_STATE_URL"] = url
+        for v in VERBOSITY:
+            project.run(*v, "plan", ok=(1,))
+            project.run(*v, "state", "pull", ok=(1,))
+    project.env["SCAN_STATE_URL"] = postgres_url
+    project.run("-vv", "destroy", "--auto-approve")
+
+    from tavusctl.state.postgres import PostgresStore
+
+    stored = b"".join(
+        PostgresStore(postgres_url, workspace).read_with_text()[1].encode()
+        for workspace in (project.root.name, "copy")
+    )
+    assert b"Persona/ann" in stored  # the copy keeps what was destroyed
+    everything = [*project.written(), ("the state database", stored)]
+    values = {**SECRETS, "TAVUS_API_KEY": API_KEY, "the database password": PASSWORD}
+    leaks = [
+        f"{name} ({form.decode(errors='replace')!r}) in {where}"
+        for where, data in everything
+        for name, value in values.items()
+        for form in forms(value)
+        if form in data
+    ]
+    assert leaks == []

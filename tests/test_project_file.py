@@ -90,3 +90,75 @@ def test_choosing_an_environment(tmp_path: Path) -> None:
     assert plain.environment(None) is None
     with pytest.raises(ManifestError, match="declares no environments"):
         plain.environment("prod")
+
+
+def test_default_workspace_is_the_project_folder_and_environment(tmp_path: Path) -> None:
+    folder = tmp_path / "Acme Agents!"
+    folder.mkdir()
+    block = "{backend: postgres, url_env: U}"
+    path = _write(
+        folder,
+        f"state: {block}\nenvironments:\n  staging:\n    state: {block}\n"
+        f"  prod:\n    state: {block}\n",
+    )
+    found = project.read_or_raise(path)  # two blocks without a workspace: not shared
+    assert found.default_workspace("prod") == "Acme-Agents/prod"
+    assert found.default_workspace(None) == "Acme-Agents"
+    assert found.state_of(found.environments["staging"]) == found.environments["staging"].state
+    assert found.state_of(None) == project.State("postgres", None, "U", None)
+    assert project.default_workspace("...", "prod") == ".../prod"
+    assert project.default_workspace("--", None) == "default"
+
+
+def test_a_named_workspace_equal_to_a_derived_one_is_shared(tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    path = _write(
+        folder,
+        "environments:\n  staging:\n    state: {backend: postgres, url_env: U}\n"
+        "  prod:\n    state: {backend: postgres, url_env: U, workspace: acme/staging}\n",
+    )
+    with pytest.raises(ManifestError, match="postgres workspace acme/staging, the state of"):
+        project.read_or_raise(path, "tavusctl.yaml")
+
+
+def test_an_environment_without_a_state_takes_the_top_level_one(tmp_path: Path) -> None:
+    top = "name: acme\nstate: {backend: postgres, url_env: U}\n"
+    envs = "environments:\n  staging: {vars: {a: 1}}\n  prod:\n    state: p.lock\n"
+    found = project.read_or_raise(_write(tmp_path, top + envs))
+    staging = found.environments["staging"]
+    assert staging.state is None
+    assert found.state_of(staging) == project.State("postgres", None, "U", None)
+    assert found.default_workspace("staging") == "acme/staging"
+
+    shared = "state: tavus.lock\nenvironments:\n  staging: {}\n  prod: {}\n"
+    _, problems = project.read(_write(tmp_path, shared), "tavusctl.yaml")
+    assert [str(p) for p in problems] == [
+        "tavusctl.yaml:4:3: environments.prod has no state of its own, so its state, the "
+        "top-level one, is tavus.lock, the state of environment staging too. Two environments "
+        "can never share a state (each would forget or adopt the other's resources): give "
+        "each its own."
+    ]
+    named = (
+        "state: {backend: postgres, url_env: U, workspace: w}\nenvironments:\n  a: {}\n  b: {}\n"
+    )
+    _, problems = project.read(_write(tmp_path, named), "tavusctl.yaml")
+    assert "environments.b has no state of its own" in str(problems[0])
+    _, problems = project.read(_write(tmp_path, "environments:\n  prod: {}\n"), "tavusctl.yaml")
+    assert [str(p) for p in problems] == [
+        "tavusctl.yaml:2:3: environments.prod has no state: give it one (state: "
+        "state/prod.lock), or put a PostgreSQL block at the top level (state: {backend: "
+        "postgres, url_env: NAME}), which gives each environment its own workspace."
+    ]
+
+
+def test_the_project_name_names_the_default_workspace(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: acme-agents\nstate: {backend: postgres, url_env: U}\n")
+    found = project.read_or_raise(path)
+    assert found.default_workspace("prod") == "acme-agents/prod"
+    assert found.default_workspace(None) == "acme-agents"
+    _, problems = project.read(_write(tmp_path, "name: 'a b'\n"), "tavusctl.yaml")
+    assert [str(p) for p in problems] == [
+        "tavusctl.yaml:1:7: name 'a b' is not a valid project name: it must match "
+        "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ (for example acme-agents)."
+    ]

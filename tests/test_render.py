@@ -53,7 +53,7 @@ def test_text_shows_every_kind_of_action_terraform_style() -> None:
         "-/+ Persona/d (p3 is gone from the account) will be created again",
         '    + /persona_name: "D"',
         "",
-        "Note: Persona/e (p4) is in the lockfile but has no manifest; it is left alone. "
+        "Note: Persona/e (p4) is in the state but has no manifest; it is left alone. "
         "Use --prune to delete it.",
         "",
         "Plan: 1 to create, 1 to update, 1 to delete, 1 to recreate. (7 API requests)",
@@ -119,7 +119,7 @@ def test_no_changes_says_so() -> None:
 def test_orphans_alone_are_not_changes_but_are_noted() -> None:
     plan = Plan((action(ActionKind.ORPHAN, "e", persona_id="p4"),))
     out = render_text(plan, color=False, requests=None)
-    assert out.splitlines()[0].startswith("Note: Persona/e (p4) is in the lockfile")
+    assert out.splitlines()[0].startswith("Note: Persona/e (p4) is in the state")
     assert out.splitlines()[-1] == "No changes. Live personas match the manifests."
 
 

@@ -36,6 +36,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from tavusctl.api import transport as lean
 from tavusctl.api import wire
 from tavusctl.api.retry import IDEMPOTENT_RETRY_STATUSES, RetryPolicy, parse_retry_after
 from tavusctl.api.throttle import Throttle
@@ -107,7 +108,14 @@ class TavusClient:
             headers={"x-api-key": api_key, "accept": "application/json"},
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            # As many connections kept alive as requests in flight (the gate bounds those):
+            # httpx keeps 20 by default, so at --parallelism 32 most answers closed a connection
+            # and the next request opened a new one. No cap of its own on the pool: a request
+            # cancelled by its deadline may hold its connection a moment after leaving the gate.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_concurrency),
         )
+        if transport is None:
+            lean.lighten(self._http)
         self.requests_made = 0
         # Requests by collection (``/v2/guardrails``): how many each kind took.
         self.requests_to: Counter[str] = Counter()

@@ -184,7 +184,7 @@ class Creator:
                 if unknown == MAX_UNKNOWN:
                     found = await self._find(kind, content, intent)
                     if found is None:
-                        raise _gave_up(action, exc) from None
+                        raise _gave_up(action, exc, self.recorder.store.noun) from None
                     return found, True
                 note, settle = f"{exc.message} Checking the account before creating again.", True
             except RateLimited as exc:
@@ -226,7 +226,7 @@ class Creator:
             and resembles(content, doc, kind.secrets)
         )
         if len(candidates) > 1:
-            raise Ambiguous(candidates)
+            raise Ambiguous(candidates, self.recorder.store.noun)
         return self._claim(candidates[0]) if candidates else None
 
     def _claim(self, persona_id: str) -> str:
@@ -256,11 +256,11 @@ def _new_enough(doc: Mapping[str, object], intent: LockEntry, kind: Kind) -> boo
 class Ambiguous(ApiError):
     """Several objects on the account could be the one a lost create made."""
 
-    def __init__(self, ids: list[str]) -> None:
+    def __init__(self, ids: list[str], where: str = "the lockfile") -> None:
         super().__init__(
             f"{len(ids)} objects on the account ({', '.join(ids)}) look like the one an "
             "unanswered create sent, and tavusctl cannot tell which one it made; none was "
-            "adopted and no other was created. The intent stays in the lockfile: adopt the "
+            f"adopted and no other was created. The intent stays in {where}: adopt the "
             "right one with `tavusctl import NAME ID` (and delete the other), then apply again."
         )
 
@@ -270,11 +270,11 @@ def _content(action: Action) -> Mapping[str, object]:
     return action.applied if action.applied else (action.body or {})
 
 
-def _gave_up(action: Action, exc: OutcomeUnknown) -> OutcomeUnknown:
+def _gave_up(action: Action, exc: OutcomeUnknown, where: str) -> OutcomeUnknown:
     # No key prefix: the apply summary prints "failed: <key>: <reason>" already.
     noun = action.resource_kind.noun
     return OutcomeUnknown(
         f"Two attempts to create the {noun} gave no clear answer "
-        f"({exc.message}) and it is not on the account yet. The intent is recorded in the "
-        f"lockfile; run apply again and it will look for the {noun} before creating it."
+        f"({exc.message}) and it is not on the account yet. The intent is recorded in "
+        f"{where}; run apply again and it will look for the {noun} before creating it."
     )

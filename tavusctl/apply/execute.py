@@ -99,14 +99,22 @@ async def execute(
     )
     changing = [a for a in plan.actions if a.kind.changes]
     outcomes = await runner.run_waves(order.waves(changing, recorder.lock))
-    outcomes.sort(key=lambda o: [a.key for a in changing].index(o.key))
+    await recorder.finish()
+    place = {a.key: i for i, a in enumerate(changing)}  # not list.index per outcome: O(N²)
+    outcomes.sort(key=lambda o: place[o.key])
     # Read back what was sent: the references as the ids filled in, not as written.
     ids = {k: e.id for k, e in recorder.lock.entries.items() if e.id is not None}
     sent = [order.fill(a, ids) for a in plan.actions]
     warnings = runner.warnings + await read_back(client, sent, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
-        tuple(outcomes), recorder.lock, tuple(warnings), client.requests_made - start, lost
+        tuple(outcomes),
+        recorder.lock,
+        tuple(warnings),
+        client.requests_made - start,
+        lost,
+        recorder.writes,
+        recorder.longest_wait,
     )
 
 
@@ -218,7 +226,7 @@ class _Runner:
         rest = [op for op in ops if op["path"] not in unseen]
         if rest:  # tests only guard other operations: none are left without them
             await self.client.update(kind, persona_id, tests + rest)
-        text = _gone_already(action, persona_id, unseen, status)
+        text = _gone_already(action, persona_id, unseen, status, self.recorder.store.noun)
         self.warnings.append(text)
         self.emit(Event(action.key, "warning", text))
 
@@ -270,7 +278,8 @@ def record_matches(
     if stale or write:
         store.write(lock, [action.key for action in stale])
     for action in caught_up:
-        emit(Event(action.key, "recorded", "already as the manifest says; the lockfile caught up"))
+        caught = f"already as the manifest says; {store.noun} caught up"
+        emit(Event(action.key, "recorded", caught))
     return lock
 
 
@@ -311,13 +320,15 @@ def unseen_secret_removes(action: Action) -> list[str]:
     ]
 
 
-def _gone_already(action: Action, persona_id: str, paths: list[str], status: int | None) -> str:
+def _gone_already(
+    action: Action, persona_id: str, paths: list[str], status: int | None, where: str
+) -> str:
     noun = action.resource_kind.noun
     return (
         f"{action.key} ({persona_id}): the Tavus API refused to remove {', '.join(paths)} "
         f"(HTTP {status}), a secret tavusctl had set that the API does not show on read; it was "
-        "most likely deleted outside tavusctl already. The other changes were applied and the "
-        f"lockfile no longer records it; check the {noun} in the Tavus dashboard if in doubt."
+        f"most likely deleted outside tavusctl already. The other changes were applied and "
+        f"{where} no longer records it; check the {noun} in the Tavus dashboard if in doubt."
     )
 
 

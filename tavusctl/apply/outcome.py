@@ -47,6 +47,8 @@ class ApplyResult:
     warnings: tuple[str, ...] = ()
     requests: int = 0
     state_error: str | None = None  # why the state stopped accepting writes, if it did
+    state_writes: int = 0  # batches recorded in the state
+    longest_unrecorded: float = 0.0  # seconds the longest a result waited for its state write
 
     def having(self, status: Status) -> tuple[Outcome, ...]:
         """The outcomes with ``status``."""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tavusctl.manifest.diagnostics import Diagnostic
     from tavusctl.manifest.project import Environment, Project
     from tavusctl.state.locate import StateLocation
+    from tavusctl.state.select import Choice
     from tavusctl.state.store import StateStore
 
 DEFAULT_API_URL = "https://tavusapi.com"
@@ -63,11 +64,37 @@ class GlobalOptions:
     lock_timeout: float = 0.0
 
     def store(self) -> StateStore:
-        """The state store these options name: PostgreSQL with ``--state-url-env``, else the
-        lockfile."""
+        """The state store these options name: PostgreSQL with ``--state-url-env`` or a
+        ``backend: postgres`` block in tavusctl.yaml, else the lockfile."""
         from tavusctl.state.select import open_store
 
-        return open_store(self.lockfile, self.state_url_env, self.workspace, SECRETS_READ)
+        choice = self.store_choice
+        return open_store(
+            self.lockfile, choice.url_env, choice.workspace, SECRETS_READ, how=choice.how
+        )
+
+    @property
+    def store_choice(self) -> Choice:
+        """Which store: the ``--state-*`` options, else the project file's block that applies
+        (see ``tavusctl.state.select``)."""
+        from tavusctl.state.select import DEFAULT_WORKSPACE, choose
+
+        proj, env = self.project, self.environment
+        block = proj.state_of(env) if proj is not None else None
+        own = env is not None and env.state is not None
+        where = f"environments.{env.name}.state" if env is not None and own else "state"
+        return choose(
+            url_env_option=self.state_url_env,
+            workspace_option=self.workspace,
+            backend=block.backend if block else None,
+            url_env=block.url_env if block else None,
+            workspace=block.workspace if block else None,
+            lockfile_given=self.state.how in ("--lockfile", "TAVUSCTL_LOCKFILE"),
+            default_workspace=(
+                proj.default_workspace(env.name if env else None) if proj else DEFAULT_WORKSPACE
+            ),
+            block_name=f"{where} in {proj.display if proj else 'tavusctl.yaml'}",
+        )
 
     deadline: float | None = None  # seconds the API part of a run may take in all
 
@@ -77,10 +104,12 @@ class GlobalOptions:
         ``--lockfile``, else the selected environment's state, else ``locate``."""
         from tavusctl.state.locate import StateLocation, locate
 
-        env = self.environment
-        path = env.state.path if env is not None and env.state is not None else None
-        if self.lockfile_option is None and env is not None and path is not None:
-            return StateLocation(path, f"environment {env.name}")
+        env, proj = self.environment, self.project
+        if self.lockfile_option is None and env is not None and proj is not None:
+            # a store block has no file: the project folder is the home of its manifest paths
+            block = proj.state_of(env)
+            path = block.path if block is not None else None
+            return StateLocation(path or proj.folder / "tavus.lock", f"environment {env.name}")
         return locate(self.lockfile_option, os.environ)
 
     @property
@@ -136,6 +165,8 @@ def _pending(ctx: click.Context) -> str:
     opts = ctx.obj
     if not isinstance(opts, GlobalOptions) or "state" not in opts.__dict__:
         return ""  # the lockfile was never looked for: nothing can be pending
+    if opts.store_choice.url_env is not None:
+        return ""  # in PostgreSQL: not worth a connection on the way out
     try:
         from tavusctl.state import lockfile
 
@@ -208,7 +239,7 @@ def _pending(ctx: click.Context) -> str:
     metavar="NAME",
     default=None,
     help="Keep the state in PostgreSQL: the environment variable holding its connection string "
-    "(env TAVUSCTL_STATE_URL_ENV). Default: the lockfile.",
+    "(env TAVUSCTL_STATE_URL_ENV). Default: the state of tavusctl.yaml, else the lockfile.",
 )
 @click.option(
     "--state-workspace",
@@ -216,7 +247,8 @@ def _pending(ctx: click.Context) -> str:
     envvar="TAVUSCTL_STATE_WORKSPACE",
     metavar="NAME",
     default=None,
-    help="The workspace in the PostgreSQL state (env TAVUSCTL_STATE_WORKSPACE; default: default).",
+    help="The workspace in the PostgreSQL state (env TAVUSCTL_STATE_WORKSPACE; default: the "
+    "state's in tavusctl.yaml, else the project folder's name/ENV, else default).",
 )
 @click.option(
     "--lock-timeout",
@@ -373,13 +405,8 @@ def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalO
     """``opts`` for ``env`` of ``proj`` (options given on the command line win)."""
     if env is None:
         return replace(opts, project=proj)  # its state: tavusctl.state.locate
-    state = env.state
-    if state is not None and opts.lockfile_option is None:
-        if state.path is None:
-            raise UsageError(
-                f"The state of environment {env.name} is kept in {state.describe()}, which "
-                "this tavusctl cannot read yet; use a lockfile path."
-            )
+    state = proj.state_of(env)
+    if state is not None and state.path is not None and opts.lockfile_option is None:
         _folder_for(state.path)
     key = opts.api_key
     if "api_key" not in opts.given:
@@ -395,11 +422,12 @@ def _for(opts: GlobalOptions, proj: Project, env: Environment | None) -> GlobalO
 
 def _check_state(opts: GlobalOptions, environment: str) -> None:
     """Refuse a state recorded for another environment (before any request or write)."""
-    from tavusctl.state import lockfile
     from tavusctl.state.account import check_environment
 
-    if opts.lockfile.exists():
-        check_environment(lockfile.read(opts.lockfile), environment, str(opts.lockfile))
+    store = opts.store()
+    if not store.anchored:
+        return  # no lockfile yet: nothing recorded for any environment
+    check_environment(store.read(), environment, store.name)
 
 
 def _folder_for(lock: Path) -> None:
@@ -497,6 +525,9 @@ def _late_globals() -> list[click.Option]:
         click.Option(["--no-color"], is_flag=True, default=False, **common),
         click.Option(["-v", "--verbose"], count=True, default=0, **common),
         click.Option(["--timeout"], type=click.FloatRange(min=0.1), default=None, **common),
+        click.Option(["--state-url-env"], default=None, **common),
+        click.Option(["--state-workspace", "workspace"], default=None, **common),
+        click.Option(["--lock-timeout"], type=click.FloatRange(min=0), default=None, **common),
     ]
 
 
@@ -831,9 +862,10 @@ def _run(
             try:
                 return await asyncio.wait_for(job(client), opts.deadline)
             except asyncio.TimeoutError:
+                where = "the lockfile" if opts.store_choice.url_env is None else "the state"
                 raise UsageError(
                     f"The run reached its deadline (--deadline {opts.deadline:g} s) and was "
-                    "stopped. Every write that was answered is recorded in the lockfile (a create "
+                    f"stopped. Every write that was answered is recorded in {where} (a create "
                     "in flight is adopted by the next run); run again to finish."
                 ) from None
 
@@ -857,8 +889,13 @@ def _console(opts: GlobalOptions) -> Console:
 
 def _no_lockfile(opts: GlobalOptions) -> str | None:
     """What to say before a plan made without a lockfile: how to find the project's."""
-    if opts.state_url_env is not None:  # the state is in PostgreSQL
-        return None
+    if opts.store_choice.url_env is not None:  # the state is in PostgreSQL
+        return (
+            f"No state is recorded in {opts.store().name} yet: every persona below will be "
+            "created. If this project was applied before, check the workspace (state.workspace "
+            "or name in tavusctl.yaml, --state-workspace), or adopt the existing personas with "
+            "`tavusctl import --by-name`."
+        )
     return None if opts.state.exists else opts.state.missing_notice()
 
 
@@ -1086,7 +1123,6 @@ def diff(opts: GlobalOptions, envs: tuple[str, ...]) -> int:
 
     from tavusctl.commands import promote
     from tavusctl.core.errors import ExitCode
-    from tavusctl.state import lockfile
 
     names = envs or opts.envs
     if len(names) != 2:
@@ -1099,7 +1135,7 @@ def diff(opts: GlobalOptions, envs: tuple[str, ...]) -> int:
     async def one(o: GlobalOptions) -> promote.Side:
         name = o.environment.name if o.environment else "default"
         async with _client(o) as client:
-            return await promote.read(client, name, lockfile.read(o.lockfile))
+            return await promote.read(client, name, o.store().read())
 
     async def both() -> list[promote.Side]:
         return list(await asyncio.gather(*(one(o) for o in sides)))
@@ -1141,7 +1177,8 @@ def state_show(opts: GlobalOptions, name: str, fmt: str, envs: tuple[str, ...]) 
     opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
-    echo(state_mod.show(opts.store().read(), name, fmt))
+    store = opts.store()
+    echo(state_mod.show(store.read(), name, fmt, store.noun))
 
 
 @state.command("rm")
@@ -1177,12 +1214,14 @@ def state_mv(opts: GlobalOptions, old: str, new: str, envs: tuple[str, ...]) -> 
     type=click.Path(dir_okay=False, path_type=Path),
     help="The lockfile to copy into the configured state store.",
 )
+@_env_option
 @click.pass_obj
-def state_migrate(opts: GlobalOptions, source: Path) -> None:
+def state_migrate(opts: GlobalOptions, source: Path, envs: tuple[str, ...]) -> None:
     """Copy a lockfile into the configured state store (e.g. PostgreSQL), exactly.
 
     Refuses a store that records anything already; reads the copy back to verify it.
     """
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     echo(state_mod.migrate(opts.store(), source, timeout=opts.lock_timeout))
@@ -1196,9 +1235,11 @@ def state_migrate(opts: GlobalOptions, source: Path) -> None:
     default=None,
     help="Write the lockfile here (default: standard output).",
 )
+@_env_option
 @click.pass_obj
-def state_pull(opts: GlobalOptions, out: Path | None) -> None:
+def state_pull(opts: GlobalOptions, out: Path | None, envs: tuple[str, ...]) -> None:
     """Write the configured state store out as a lockfile."""
+    opts = _selected(opts, envs)
     from tavusctl.commands import state as state_mod
 
     text = state_mod.pull(opts.store())
@@ -1210,8 +1251,9 @@ def state_pull(opts: GlobalOptions, out: Path | None) -> None:
 
 @state.command("unlock")
 @_AUTO_APPROVE
+@_env_option
 @click.pass_obj
-def state_unlock(opts: GlobalOptions, auto_approve: bool) -> None:
+def state_unlock(opts: GlobalOptions, auto_approve: bool, envs: tuple[str, ...]) -> None:
     """Release the state's lock when the run holding it is gone but the lock stayed.
 
     A run that ends, even killed, releases its lock by itself; this is for a session the
@@ -1220,7 +1262,7 @@ def state_unlock(opts: GlobalOptions, auto_approve: bool) -> None:
     from tavusctl.cli.confirm import approve
     from tavusctl.commands import state as state_mod
 
-    store = opts.store()
+    store = _selected(opts, envs).store()
     question = state_mod.unlock_question(store)
     if question is None:
         echo(f"Nobody holds the lock on {store.name}; nothing was done.")
@@ -1375,10 +1417,13 @@ def conversation(
     opts = _selected(opts, envs)
     from tavusctl.commands.lifecycle import start_conversation
 
-    lock = opts.store().read()
+    store = opts.store()
+    lock = store.read()
     url = _run(
         opts,
-        lambda c: start_conversation(c, lock, name, test_mode=test_mode, replica_id=replica_id),
+        lambda c: start_conversation(
+            c, lock, name, test_mode=test_mode, replica_id=replica_id, where=store.noun
+        ),
     )
     echo(url)
 

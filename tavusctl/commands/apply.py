@@ -74,6 +74,11 @@ async def execute(
     )
     for warning in result.warnings:
         console.err(f"warning: {warning}")
+    if console.verbose >= 1 and result.state_writes:
+        console.err(
+            f"state: {result.state_writes} write(s); a result waited at most "
+            f"{result.longest_unrecorded * 1000:.0f} ms in memory before it was recorded"
+        )
     console.out(summary(result))
     return ExitCode.OK if result.ok else ExitCode.ERROR
 

@@ -14,6 +14,7 @@ from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
 from tavusctl.manifest.project import Environment
+from tavusctl.plan import saved as plan_file
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import Scope, make_plan
 from tavusctl.state.account import bind, check_bound
@@ -53,7 +54,7 @@ class Planned:
     plan: Plan
     resources: tuple[Resource, ...]
     lock: Lockfile
-    lock_text: str
+    lock_fingerprint: str  # of the state's text as read (saved plans check it); not the text
     requests: int
     rebound: bool = False  # the lockfile exists and its recorded account changed (key rotation)
     # The account as the plan saw it: by kind name, then by id.
@@ -69,6 +70,7 @@ def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
         allow_plaintext_secrets=inputs.allow_plaintext_secrets,
         scrubber=console.scrubber,
         environment=inputs.environment,
+        locations=False,  # plan and apply point at no spec key after loading: save the maps
     )
     for warning in result.warnings:
         console.err(f"{warning.location}: warning: {warning.message}")
@@ -102,8 +104,16 @@ async def prepare(
         resources, lock, live.objects, prune=inputs.prune, targets=inputs.targets, scope=scope
     )
     rebound = bool(text) and lock.account != account
+    fingerprint = plan_file.fingerprint(text)
     return Planned(
-        plan, resources, lock, text, live.requests, rebound, live.by_kind, live.requests_by_kind
+        plan,
+        resources,
+        lock,
+        fingerprint,
+        live.requests,
+        rebound,
+        live.by_kind,
+        live.requests_by_kind,
     )
 
 

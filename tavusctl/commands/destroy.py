@@ -23,7 +23,7 @@ from tavusctl.render.text import render_text
 from tavusctl.state.lockfile import Lockfile
 from tavusctl.state.store import StateStore, holding
 
-NOTHING = "The lockfile records no personas: nothing to destroy."
+NOTHING = "{} records no personas: nothing to destroy."
 
 
 def destroy_plan(lock: Lockfile, live: Mapping[str, Mapping[str, object]]) -> Plan:
@@ -62,7 +62,7 @@ async def destroy(
     """
     with holding(store, timeout) as lock:
         if not lock.entries:
-            console.out(NOTHING)
+            console.out(NOTHING.format(store.noun[:1].upper() + store.noun[1:]))
             return ExitCode.OK
         live = await fetch_account(client, recorded_ids(lock))
         lock = bound(client, lock, live.objects, store, destroying=True)
@@ -78,7 +78,7 @@ async def destroy(
             fail_fast=execution.fail_fast,
             on_event=_progress(console),
         )
-    console.out(summarize(result))
+    console.out(summarize(result, store.noun))
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
@@ -90,7 +90,7 @@ def _progress(console: Console) -> Callable[[Event], None]:
     return show
 
 
-def summarize(result: ApplyResult) -> str:
+def summarize(result: ApplyResult, where: str = "the lockfile") -> str:
     """The closing lines: how many were deleted, then each failure with its reason."""
     deleted = len(result.having("succeeded"))
     noun = "persona" if deleted == 1 else "personas"
@@ -102,5 +102,5 @@ def summarize(result: ApplyResult) -> str:
         for o in result.outcomes
         if o.status != "succeeded"
     ]
-    lines.append("They are still in the lockfile; run 'tavusctl destroy' again to finish.")
+    lines.append(f"They are still in {where}; run 'tavusctl destroy' again to finish.")
     return "\n".join(lines)

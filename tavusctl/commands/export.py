@@ -159,7 +159,7 @@ def _write_all(store: StateStore, lock: Lockfile, drafts: Sequence[_Draft]) -> l
     try:
         for draft in drafts:
             _write_manifest(draft)
-            lock, exported = _record(lock, draft)
+            lock, exported = _record(lock, draft, store.noun)
             done.append(exported)
     finally:
         if lock != before:
@@ -179,13 +179,13 @@ def _write_manifest(draft: _Draft) -> None:
         ) from None
 
 
-def _record(lock: Lockfile, draft: _Draft) -> tuple[Lockfile, Exported]:
+def _record(lock: Lockfile, draft: _Draft, where: str) -> tuple[Lockfile, Exported]:
     """Record a written manifest's persona, unless the lockfile already manages it."""
     kind = draft.kind
     persona_id, key = str(draft.live[kind.id_field]), kind.key(draft.name)
     notes = draft.notes
     if key in lock.entries:
-        notes += (f"Already managed as {key}: its lockfile entry was left as it is.",)
+        notes += (f"Already managed as {key}: its entry in {where} was left as it is.",)
     else:
         spec = from_live.spec_of(draft.live, kind)
         applied, _ = from_live.applied_from_live(spec, lock.salt, kind)

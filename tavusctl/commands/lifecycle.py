@@ -63,7 +63,7 @@ async def import_persona(
     resource = _manifest_for(name, resources)
     kind = kinds.of(resource.kind)
     with holding(store, timeout) as lock:
-        _check_free(lock, resource.key, persona_id, resources)
+        _check_free(lock, resource.key, persona_id, resources, store.noun)
         live = await _get_user_object(client, kind, persona_id)
         entry, masked = _adopted(client, resource, persona_id, live, lock.salt, store)
         lock = bind(lock.with_entry(resource.key, entry), account_of(client, lock.salt))
@@ -145,7 +145,7 @@ async def import_by_name(
         if adopted_keys:
             store.write(bind(lock, account_of(client, lock.salt)), adopted_keys)
     if not lines:
-        lines.append("Every manifest already has a lockfile entry: nothing to import.")
+        lines.append(f"Every manifest already has an entry in {store.noun}: nothing to import.")
     return clean, lines
 
 
@@ -175,11 +175,13 @@ def _manifest_for(name: str, resources: Sequence[Resource]) -> Resource:
     )
 
 
-def _check_free(lock: Lockfile, key: str, persona_id: str, resources: Sequence[Resource]) -> None:
+def _check_free(
+    lock: Lockfile, key: str, persona_id: str, resources: Sequence[Resource], where: str
+) -> None:
     if key in lock.entries:
         current = lock.entries[key].id or state.PENDING
         raise LockfileError(
-            f"{key} is already in the lockfile (persona {current}). Run "
+            f"{key} is already in {where} (persona {current}). Run "
             f"'tavusctl state rm {state.name_of(key)}' first to adopt a different persona."
         )
     for other, entry in lock.entries.items():
@@ -241,10 +243,17 @@ def _conversation_refused(exc: ApiError, key: str, replica_id: str | None) -> Ap
 
 
 async def start_conversation(
-    client: TavusClient, lock: Lockfile, name: str, *, test_mode: bool, replica_id: str | None
+    client: TavusClient,
+    lock: Lockfile,
+    name: str,
+    *,
+    test_mode: bool,
+    replica_id: str | None,
+    where: str = "the lockfile",
 ) -> str:
-    """Start a conversation with the managed persona ``name``; return its ``conversation_url``."""
-    key = state.find(lock, name)
+    """Start a conversation with the managed persona ``name``; return its ``conversation_url``.
+    ``where``: how messages name the state."""
+    key = state.find(lock, name, where)
     persona_id = lock.entries[key].id
     if persona_id is None:
         raise LockfileError(f"{key} has not been created yet. Run 'tavusctl apply' first.")

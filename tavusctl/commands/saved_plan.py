@@ -44,7 +44,7 @@ def write(path: Path, planned: Planned, inputs: Inputs, store: StateStore, api_k
         planned.plan,
         key,
         manifests_fingerprint=plan_file.manifests_fingerprint(planned.resources, key.secret),
-        lockfile_fingerprint=plan_file.fingerprint(planned.lock_text),
+        lockfile_fingerprint=planned.lock_fingerprint,
         inputs=_inputs_json(inputs, store),
         manifest_fingerprints=plan_file.each_manifest_fingerprint(planned.resources, key.secret),
     )
@@ -120,6 +120,7 @@ async def run(
         lockfile_fingerprint=plan_file.fingerprint(text),
         live=live.objects,
         manifests=plan_file.each_manifest_fingerprint(resources, key.secret),
+        where=store.noun,
     )
     console.out(render.render_text(plan, color=console.color, requests=live.requests))
     if not plan.has_changes:

@@ -61,18 +61,19 @@ def check_name(name: str) -> None:
         )
 
 
-def find(lock: Lockfile, name: str) -> str:
-    """The key of ``name`` in ``lock``; an unknown name is an error listing the known ones."""
+def find(lock: Lockfile, name: str, where: str = "the lockfile") -> str:
+    """The key of ``name`` in ``lock``; an unknown name is an error listing the known ones.
+    ``where``: how the message names the state (:attr:`StateStore.noun`)."""
     key = key_of(name)
     if key in lock.entries:
         return key
     if not lock.entries:
-        raise LockfileError(f"'{name}' is not in the lockfile: it records no resources yet.")
+        raise LockfileError(f"'{name}' is not in {where}: it records no resources yet.")
     # Personas by name, other kinds by key: a suggestion must name something else than `name`.
     known = sorted(name_of(k) if k.startswith(PERSONA.key("")) else k for k in lock.entries)
     close = difflib.get_close_matches(name_of(key), [k for k in known if k != name], n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise LockfileError(f"'{name}' is not in the lockfile.{hint} Known names: {', '.join(known)}.")
+    raise LockfileError(f"'{name}' is not in {where}.{hint} Known names: {', '.join(known)}.")
 
 
 def managed_by(key: str, resources: Sequence[Resource]) -> str:
@@ -106,9 +107,10 @@ def list_lines(lock: Lockfile) -> list[str]:
     ]
 
 
-def show(lock: Lockfile, name: str, fmt: str = "yaml") -> str:
-    """The applied spec of ``name`` as YAML or JSON, secret hashes shown as sensitive."""
-    key = find(lock, name)
+def show(lock: Lockfile, name: str, fmt: str = "yaml", where: str = "the lockfile") -> str:
+    """The applied spec of ``name`` as YAML or JSON, secret hashes shown as sensitive;
+    ``where``: how an unknown name's message names the state."""
+    key = find(lock, name, where)
     entry = lock.entries[key]
     doc = {
         "key": key,
@@ -131,7 +133,7 @@ def _mask(doc: object) -> object:
 def remove(store: StateStore, name: str, *, timeout: float = 0.0) -> str:
     """Forget ``name``: the persona stays on the account. Returns what was done."""
     with holding(store, timeout) as lock:
-        key = find(lock, name)
+        key = find(lock, name, store.noun)
         entry = lock.entries[key]
         store.write(lock.without(key), [key])
     where = f"Persona {entry.id} stays on the Tavus account" if entry.id else "Nothing was created"
@@ -150,10 +152,10 @@ def move(store: StateStore, old: str, new: str, *, timeout: float = 0.0) -> str:
     """
     check_name(name_of(key_of(new)))
     with holding(store, timeout) as lock:
-        old_key, new_key = find(lock, old), key_of(new)
+        old_key, new_key = find(lock, old, store.noun), key_of(new)
         if new_key in lock.entries:
             raise LockfileError(
-                f"Cannot rename {old_key} to {new_key}: {new_key} is already in the lockfile. "
+                f"Cannot rename {old_key} to {new_key}: {new_key} is already in {store.noun}. "
                 f"Remove it first with 'tavusctl state rm {name_of(new_key)}' if it is stale."
             )
         entry = _in_words_of(of_key(new_key), of_key(old_key), lock.entries[old_key], old_key)

@@ -82,7 +82,9 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
         path = path[:-1]
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    return Request(scope["method"], path, query, headers, b"".join(chunks))
+    peer = scope.get("client")
+    client = f"{peer[0]}:{peer[1]}" if peer else None
+    return Request(scope["method"], path, query, headers, b"".join(chunks), client)
 
 
 async def send_response(send: Send, response: Response) -> None:

@@ -17,6 +17,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    client: str | None = None  # the peer's "host:port": one per TCP connection
 
     def json(self) -> object:
         """The parsed JSON body; ValueError if it is not JSON (an empty body is None)."""

@@ -55,7 +55,7 @@ class Emulator:
     async def tavus(self, req: Request) -> Response | None:
         """Answer a Tavus API request, with trouble; None means: drop the connection."""
         entry = {"method": req.method, "path": req.path, "query": req.query, "status": None,
-                 "body": logged(req.logged_body())}  # fmt: skip
+                 "body": logged(req.logged_body()), "client": req.client}  # fmt: skip
         self.log.append(entry)
         response = await self._troubled(req)
         entry["status"] = response.status if response is not None else None

@@ -39,6 +39,8 @@ class Options:
     variables: Mapping[str, object] | None = None  # its vars; None when none is selected
     variables_file: str = "tavusctl.yaml"
     budget: references.Budget = dataclasses.field(default_factory=references.Budget)  # per load
+    fast_schema: bool = False  # many documents: the compiled validator first (schema.check)
+    locations: bool = True  # give each resource the map of where each spec key was written
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ class DocumentLoader:
                 self._add("/spec" + path, "error", _password_in_url(path))
             for path in _non_finite(value["spec"], "/spec"):
                 self._add(path, "error", _not_a_number(path))
-        for finding in schema.check(value, allow_unknown_fields=allow_unknown):
+        checked = schema.check(
+            value, allow_unknown_fields=allow_unknown, fast=self.options.fast_schema
+        )
+        for finding in checked:
             if not any(_under(finding.path, p) for p in self.failed):
                 self._add(finding.path, finding.severity, finding.message, finding.at_key)
         resource = self._resource(value, allow_unknown)
@@ -231,8 +236,8 @@ class DocumentLoader:
             return None
         kind = kinds.of(value["kind"])
         spec, aliased = kind.in_own_words(value["spec"])
-        locations = _spec_locations(self.doc)
-        for alias in aliased:  # the value keeps pointing at the line it was written on
+        locations = _spec_locations(self.doc) if self.options.locations else {}
+        for alias in aliased if self.options.locations else ():  # the line it was written on
             locations.setdefault(
                 kind.aliases[alias], locations.get(alias, self.doc.value_location(""))
             )

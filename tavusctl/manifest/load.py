@@ -16,7 +16,7 @@ from typing import Any
 from tavusctl.core.errors import ManifestError
 from tavusctl.core.model import Location, Resource
 from tavusctl.core.secrets import Scrubber
-from tavusctl.manifest import discover, yamlsource
+from tavusctl.manifest import discover, schema, yamlsource
 from tavusctl.manifest.diagnostics import Diagnostic
 from tavusctl.manifest.document import DocumentLoader, Loaded, Options, Reference
 from tavusctl.manifest.project import Environment
@@ -53,6 +53,7 @@ def load(
     offline_secrets: bool = False,
     environment: Environment | None = None,
     project_file: str = "tavusctl.yaml",
+    locations: bool = True,
 ) -> LoadResult:
     """Load and check every manifest under ``paths`` (default ``.``); never raises for content.
 
@@ -61,9 +62,12 @@ def load(
     fork's pull request has no secrets). ``environment`` (from the project file) gives
     ``${var:}`` its values and skips manifests whose ``metadata.environments`` leave it out.
     Raises ``ManifestError`` only when a path does not exist or a folder holds no manifests.
+    Without ``locations`` the resources carry no map of where each spec key was written (a
+    Location per key: most of a persona's memory once loaded).
     """
     seen = Scrubber() if scrubber is None else scrubber
     unset: set[str] | None = set() if offline_secrets else None
+    sources = discover.find(paths or [Path(".")])
     options = Options(
         allow_unknown_fields,
         allow_plaintext_secrets,
@@ -73,12 +77,10 @@ def load(
         environment=environment.name if environment else None,
         variables=environment.vars if environment else None,
         variables_file=project_file,
+        fast_schema=len(sources) >= schema.FAST_FROM,
+        locations=locations,
     )
-    loaded = [
-        item
-        for source in discover.find(paths or [Path(".")])
-        for item in _load_file(source, options)
-    ]
+    loaded = [item for source in sources for item in _load_file(source, options)]
     diagnostics = [d for item in loaded for d in item.diagnostics]
     diagnostics.extend(_duplicates(loaded))
     diagnostics.extend(_references(loaded))

@@ -7,6 +7,7 @@ one state). Paths in it are relative to it. Where it is found: ``tavusctl.state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -36,19 +37,20 @@ class State:
     url_env: str | None = None
     workspace: str | None = None
 
-    def identity(self) -> tuple[object, ...]:
-        """What makes two states the same state (for the never-shared rule)."""
+    def identity(self, default_workspace: str) -> tuple[object, ...]:
+        """What makes two states the same state (for the never-shared rule); a store block
+        without ``workspace`` is in ``default_workspace``."""
         if self.backend == "lockfile":
             return ("lockfile", self.path.resolve() if self.path else None)
-        return (self.backend, self.url_env, self.workspace)
+        return (self.backend, self.url_env, self.workspace or default_workspace)
 
-    def describe(self, folder: Path | None = None) -> str:
+    def describe(self, folder: Path | None = None, default_workspace: str = "default") -> str:
         """The state in words; a lockfile's path relative to ``folder`` when inside it."""
         if self.backend == "lockfile" and self.path is not None:
             if folder is not None and self.path.is_relative_to(folder):
                 return str(self.path.relative_to(folder))
             return str(self.path)
-        return f"{self.backend} workspace {self.workspace or 'default'}"
+        return f"{self.backend} workspace {self.workspace or default_workspace}"
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,24 @@ class Project:
     manifests: tuple[Path, ...] = ()
     state: State | None = None
     environments: Mapping[str, Environment] = field(default_factory=dict)
+    name: str | None = None  # ``name:``; default: the folder's name
 
     @property
     def folder(self) -> Path:
         return self.file.parent
+
+    def default_workspace(self, environment: str | None) -> str:
+        """The PostgreSQL workspace of a state block that names none: the project's ``name``
+        (else its folder's name), then ``/ENVIRONMENT`` (``acme-agents/prod``). Two
+        environments of one project, or two projects sharing one database, never share a
+        workspace by accident; ``name`` keeps clones in folders of other names together."""
+        return default_workspace(self.name or self.folder.name, environment)
+
+    def state_of(self, environment: Environment | None) -> State | None:
+        """The state block that applies: the environment's, else the top-level one."""
+        if environment is not None and environment.state is not None:
+            return environment.state
+        return self.state
 
     def environment(self, name: str | None, how: str = "--env") -> Environment | None:
         """The environment ``name`` selects (None without environments); UsageError-free:
@@ -100,6 +116,13 @@ class Project:
                 f"declares {names}."
             )
         return self.environments[name]
+
+
+def default_workspace(project: str, environment: str | None) -> str:
+    """``PROJECT/ENVIRONMENT`` (``PROJECT`` alone without one), from the project folder's name
+    with anything but letters, digits, ``.``, ``_`` and ``-`` made ``-``."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", project).strip("-") or "default"
+    return name if environment is None else f"{name}/{environment}"
 
 
 def read(path: Path, display: str | None = None) -> tuple[Project | None, list[Diagnostic]]:
@@ -143,12 +166,43 @@ def _check(value: object) -> list[schema.Finding]:
         return [schema.Finding("", "error", "The project file must be a mapping (kind: Project).")]
     findings: list[schema.Finding] = []
     for error in _validator().iter_errors(value):
-        if error.validator == "oneOf":
-            tokens = list(error.absolute_path)
+        tokens = list(error.absolute_path)
+        if error.validator == "type" and tokens[-1:] == ["state"]:
             findings.append(schema.Finding(pointer.join(tokens), "error", _state_message(tokens)))
         else:
             findings.extend(_worded(f) for f in schema.translate(error))
+    findings.extend(_misplaced_store_fields(value))
     return list(dict.fromkeys(findings))  # jsonschema repeats one `required` per missing key
+
+
+# The fields of a state block that belong to one backend only.
+_BACKEND_FIELDS = {"path": "lockfile", "url_env": "postgres", "workspace": "postgres"}
+
+
+def _misplaced_store_fields(value: dict[str, Any]) -> list[schema.Finding]:
+    """A state block's field of the other backend (``path`` beside ``backend: postgres``):
+    what a schema can say only as an unreadable ``if``/``then``."""
+    blocks: list[tuple[list[Any], object]] = [(["state"], value.get("state"))]
+    environments = value.get("environments")
+    if isinstance(environments, dict):
+        blocks += [
+            (["environments", name, "state"], body.get("state"))
+            for name, body in environments.items()
+            if isinstance(body, dict)
+        ]
+    found = []
+    for tokens, block in blocks:
+        if not isinstance(block, dict) or block.get("backend") not in ("lockfile", "postgres"):
+            continue
+        for key, backend in _BACKEND_FIELDS.items():
+            if key in block and block["backend"] != backend:
+                name = ".".join(str(t) for t in tokens)
+                message = (
+                    f"{name}.{key} is for backend {backend}, but this state is backend "
+                    f"{block['backend']}: remove {key} (or set backend: {backend})."
+                )
+                found.append(schema.Finding(pointer.join([*tokens, key]), "error", message, True))
+    return found
 
 
 def _worded(finding: schema.Finding) -> schema.Finding:
@@ -183,6 +237,7 @@ def _build(path: Path, display: str, doc: yamlsource.Document) -> Project:
         tuple(folder / p for p in value.get("manifests", ())),
         _state(value.get("state"), folder),
         environments,
+        value.get("name"),
     )
 
 
@@ -215,21 +270,40 @@ def _state(value: object, folder: Path) -> State | None:
 
 
 def _shared_states(project: Project, doc: yamlsource.Document) -> list[Diagnostic]:
-    """Two environments can never share a state: an error at the second."""
+    """Every environment has a state (its own ``state``, else the top-level one), and two
+    environments can never share one: an error at the second."""
     first: dict[tuple[object, ...], str] = {}
     out = []
     for env in project.environments.values():
-        if env.state is None:
+        base = f"/environments/{pointer.escape(env.name)}"
+        state = project.state_of(env)
+        if state is None:
+            message = (
+                f"environments.{env.name} has no state: give it one (state: "
+                f"state/{env.name}.lock), or put a PostgreSQL block at the top level "
+                "(state: {backend: postgres, url_env: NAME}), which gives each environment its "
+                "own workspace."
+            )
+            out.append(Diagnostic(doc.key_location(base), "error", message))
             continue
-        key = env.state.identity()
+        default = project.default_workspace(env.name)
+        key = state.identity(default)
         if key in first:
-            where = doc.value_location(f"/environments/{pointer.escape(env.name)}/state")
+            own = env.state is not None
+            where = doc.value_location(f"{base}/state") if own else doc.key_location(base)
+            name = (
+                f"environments.{env.name}.state"
+                if own
+                else (
+                    f"environments.{env.name} has no state of its own, so its state, the top-level "
+                    "one,"
+                )
+            )
             out.append(
                 Diagnostic(
                     where,
                     "error",
-                    f"environments.{env.name}.state is {env.state.describe(project.folder)}, the "
-                    "state of "
+                    f"{name} is {state.describe(project.folder, default)}, the state of "
                     f"environment {first[key]} too. Two environments can never share a state "
                     "(each would forget or adopt the other's resources): give each its own.",
                 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -65,11 +65,49 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schemas[0], registry=registry)
 
 
-def check(doc: dict[str, object], *, allow_unknown_fields: bool = False) -> list[Finding]:
-    """Every schema problem and deprecation in one manifest document."""
+# Compiling the fast validator costs ~0.15 s (fastjsonschema generates Python code for the
+# schemas); it pays for itself from a few hundred documents: below this many, jsonschema alone.
+FAST_FROM = 300
+
+
+@cache
+def _fast() -> Callable[[object], object]:
+    """The manifest schema compiled to Python once (fastjsonschema): ~10x faster than
+    jsonschema on a valid document. It only says valid or not; jsonschema words the errors."""
+    import fastjsonschema
+
+    names = (MANIFEST_SCHEMA, *sorted({k.spec_schema for k in KINDS.values() if k.spec_schema}))
+    by_id = {load_schema(name)["$id"]: load_schema(name) for name in names}
+    validate: Callable[[object], object] = fastjsonschema.compile(
+        load_schema(MANIFEST_SCHEMA), handlers={"https": by_id.__getitem__}
+    )
+    return validate
+
+
+def _valid(doc: dict[str, object]) -> bool:
+    """Whether the compiled validator finds ``doc`` valid (else jsonschema finds out why)."""
+    import fastjsonschema
+
+    try:
+        _fast()(doc)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def check(
+    doc: dict[str, object], *, allow_unknown_fields: bool = False, fast: bool = False
+) -> list[Finding]:
+    """Every schema problem and deprecation in one manifest document.
+
+    ``fast`` (many documents to check): a document the compiled validator finds valid has no
+    schema problem, and jsonschema runs only on the others, so that the findings, and their
+    words, are jsonschema's in every case.
+    """
     spec_name = _spec_schema(doc.get("kind"))
     findings: list[Finding] = []
-    for error in _validator().iter_errors(doc):
+    errors = () if fast and _valid(doc) else _validator().iter_errors(doc)
+    for error in errors:
         findings.extend(_translate(error, allow_unknown_fields, spec_name))
     spec = doc.get("spec")
     if isinstance(spec, dict):

@@ -158,7 +158,7 @@ def _select(keys: set[str], targets: Sequence[str]) -> set[str]:
     if unknown:
         known = ", ".join(sorted(names)) or "none"
         raise PlanError(
-            f"Unknown target {unknown[0]!r}: no manifest or lockfile entry has that name. "
+            f"Unknown target {unknown[0]!r}: no manifest or state entry has that name. "
             f"Known names: {known}."
         )
     return {t if t in keys else names[t] for t in targets}

@@ -337,14 +337,18 @@ def check_fresh(
     lockfile_fingerprint: str,
     live: Mapping[str, Mapping[str, object]],
     manifests: Mapping[str, str] | None = None,
+    where: str = "the lockfile",
 ) -> None:
     """Refuse a stale plan: manifests, lockfile or a planned persona's live state changed.
 
-    ``manifests`` (each manifest's fingerprint now) lets the message name what changed."""
+    ``manifests`` (each manifest's fingerprint now) lets the message name what changed;
+    ``where``: how it names the state (``the lockfile``)."""
     if manifests_fingerprint != saved.manifests_fingerprint:
         raise PlanError(f"{_changed_manifests(saved, manifests or {})} {_REMAKE}")
     if lockfile_fingerprint != saved.lockfile_fingerprint:
-        raise PlanError(f"The lockfile changed since the plan was saved. {_REMAKE}")
+        raise PlanError(
+            f"{where[:1].upper()}{where[1:]} changed since the plan was saved. {_REMAKE}"
+        )
     for action in saved.plan.actions:
         doc = live.get(action.persona_id) if action.persona_id else None
         now = None if doc is None else key.hash(live_fingerprint(doc, saved.plan.salt))

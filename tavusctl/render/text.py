@@ -98,7 +98,7 @@ def notes(plan: Plan) -> Iterator[str]:
     for action in plan.actions:
         if action.kind is ActionKind.ORPHAN:
             yield (
-                f"Note: {action.key} ({_who(action)}) is in the lockfile but has no "
+                f"Note: {action.key} ({_who(action)}) is in the state but has no "
                 "manifest; it is left alone. Use --prune to delete it."
             )
     for warning in plan.warnings:

@@ -56,6 +56,12 @@ def state_files(environments: Sequence[str]) -> list[str]:
     return [f"state/{env}.lock" for env in environments] or ["tavus.lock"]
 
 
+def committed_files(environments: Sequence[str]) -> list[str]:
+    """What CI commits after an apply: each state file and its journal (left by a killed apply,
+    see tavusctl/state/journal.py)."""
+    return [name for path in state_files(environments) for name in (path, f"{path}.journal")]
+
+
 def key_variable(environment: str | None) -> str:
     """The variable an environment's API key is read from."""
     suffix = "" if environment is None else "_" + environment.upper().replace("-", "_")
@@ -117,7 +123,7 @@ def github_workflow(name: str, options: Options) -> str:
             "SECRETS": "\n".join(secrets),
             "ACTION": ACTION,
             "BRANCH": options.branch,
-            "STATE_FILES": " ".join(state_files(envs)),
+            "STATE_FILES": " ".join(committed_files(envs)),
         },
     )
 
@@ -136,7 +142,7 @@ def gitlab_ci(options: Options) -> str:
             "GITLAB_ENV_SUFFIX": "-$TAVUSCTL_ENV" if envs else "",
             "ENV_KEYS_NOTE": f" (or one per environment: {keys})" if envs else "",
             "PIP_SPEC": f"git+{SOURCE}@v{__version__}",
-            "STATE_FILES": " ".join(state_files(envs)),
+            "STATE_FILES": " ".join(committed_files(envs)),
         },
     )
 

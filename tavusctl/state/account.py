@@ -34,7 +34,8 @@ def check_environment(lock: Lockfile, environment: str, lock_name: str) -> None:
         f"{lock_name} is the state of environment {recorded}, not of environment "
         f"{environment}: using it would plan {environment}'s account against {recorded}'s "
         f"personas, so nothing was read or written. Use --env {recorded} with this state, or "
-        f"fix environments.{environment}.state in tavusctl.yaml (or drop --lockfile)."
+        f"fix environments.{environment}.state in tavusctl.yaml (or drop --lockfile or "
+        "--state-workspace)."
     )
 
 
@@ -76,7 +77,10 @@ def check_bound(
 
 def _check(current: Account) -> str:
     if current.environment is None:
-        return "Check TAVUS_API_KEY, --api-url and --lockfile (or the environment)."
+        return (
+            "Check TAVUS_API_KEY, --api-url and the state used (--lockfile, --state-workspace, "
+            "or the environment)."
+        )
     return (
         f"This is environment {current.environment}: check that its API key variable in "
         "tavusctl.yaml holds that environment's key, and its api_url and state."
@@ -88,9 +92,8 @@ def _cause(recorded: Account | None, current: Account) -> str:
         return "most likely another API key (another account) or another environment."
     if recorded.api_url != current.api_url:
         return (
-            f"the lockfile was last applied at {recorded.api_url}, not here: another "
-            "environment or API URL."
+            f"it was last applied at {recorded.api_url}, not here: another environment or API URL."
         )
     if recorded.key_fingerprint != current.key_fingerprint:
-        return "the lockfile was last applied with a different API key: another account."
+        return "it was last applied with a different API key: another account."
     return "they were deleted outside tavusctl, or the account was emptied."

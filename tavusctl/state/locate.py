@@ -93,7 +93,8 @@ def _dotted(path: Path) -> str:
 
 
 def state_of(project_file: Path) -> Path:
-    """The lockfile a project file names (``state: PATH``, relative to it), else beside it."""
+    """The lockfile a project file names (``state: PATH`` or ``state: {backend: lockfile, path:
+    PATH}``, relative to it), else beside it (also the home of a PostgreSQL state's paths)."""
     import yaml
 
     try:
@@ -104,4 +105,6 @@ def state_of(project_file: Path) -> Path:
             "with --lockfile."
         ) from None
     state = doc.get("state") if isinstance(doc, dict) else None
+    if isinstance(state, dict) and state.get("backend") == "lockfile":
+        state = state.get("path")
     return project_file.parent / (state if isinstance(state, str) and state else LOCKFILE)

@@ -32,6 +32,7 @@ from typing import TypedDict
 from tavusctl.core import jsontext
 from tavusctl.core.errors import LockfileError, LockfileWriteError
 from tavusctl.core.files import write_atomic
+from tavusctl.state import journal
 
 VERSION = 1
 
@@ -200,14 +201,98 @@ def read(path: Path) -> Lockfile:
 
 def read_with_text(path: Path) -> tuple[Lockfile, str]:
     """Like :func:`read`, with the exact text parsed (``""`` when there is no file yet), read
-    once so that the two always agree."""
+    once so that the two always agree.
+
+    What the journal of an interrupted apply recorded on top of this very file
+    (:mod:`tavusctl.state.journal`) is replayed; the text is then the canonical text of the
+    result.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data: bytes | None = path.read_bytes()
     except FileNotFoundError:
-        return Lockfile(), ""
-    except (OSError, UnicodeDecodeError) as exc:
+        data = None
+    except OSError as exc:
         raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
-    return parse(text, str(path)), text
+    try:
+        text = "" if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+    lock = parse(text, str(path)) if text else Lockfile()
+    found = _journal(path)
+    if found is None or not found.continues(data):
+        return lock, text
+    lock = replay(lock, found.records, str(journal.path_for(path)))
+    return lock, dumps(lock)
+
+
+def has_journal(path: Path) -> bool:
+    """Whether a journal continuing ``path`` as it is now waits to be folded into it."""
+    found = _journal(path)
+    if found is None:
+        return False
+    try:
+        return found.continues(path.read_bytes())
+    except FileNotFoundError:
+        return found.continues(None)
+    except OSError as exc:
+        raise LockfileError(f"Cannot read lockfile {path}: {exc}.") from None
+
+
+def _journal(path: Path) -> journal.Journal | None:
+    where = journal.path_for(path)
+    try:
+        return journal.read(where)
+    except OSError as exc:
+        raise LockfileError(f"Cannot read the journal {where}: {exc.strerror or exc}.") from None
+    except journal.JournalError as exc:
+        raise LockfileError(
+            f"Cannot read the journal {where} (what an interrupted apply recorded after {path} "
+            f"was last written): {exc}. Both files were left untouched."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a state since it was last recorded: the entries set (``None``: removed),
+    and the salt and account as they are now."""
+
+    salt: str
+    account: Account | None
+    entries: Mapping[str, LockEntry | None]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "salt": self.salt,
+            "account": None if self.account is None else self.account.to_json(),
+            "set": {k: e.to_json() for k, e in self.entries.items() if e is not None},
+            "drop": sorted(k for k, e in self.entries.items() if e is None),
+        }
+
+
+def replay(lock: Lockfile, records: list[dict[str, object]], name: str) -> Lockfile:
+    """``lock`` with the journal ``records`` (:meth:`Changes.to_json`) applied in order."""
+    entries = dict(lock.entries)
+    salt, account = lock.salt, lock.account
+    try:
+        for record in records:
+            salt_now = record["salt"]
+            if not isinstance(salt_now, str) or not salt_now:
+                raise TypeError("'salt', which must be a non-empty string")
+            salt = salt_now
+            bound = record.get("account")
+            account = None if bound is None else _account(bound)
+            sets, drops = record["set"], record["drop"]
+            if not isinstance(sets, dict) or not isinstance(drops, list):
+                raise TypeError("'set' or 'drop'")
+            for key, item in sets.items():
+                entries[_key(key)] = _entry(key, item)
+            for key in drops:
+                entries.pop(key, None)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise LockfileError(
+            f"The journal {name} is malformed (missing or bad {exc}). It was left untouched."
+        ) from None
+    return Lockfile(salt=salt, entries=entries, account=account)
 
 
 # Never "move it aside": a lockfile started afresh creates every persona a second time.
@@ -259,12 +344,7 @@ def from_json(data: object, name: str, fix: str = "") -> Lockfile:
             raise TypeError("'resources', which must be an object")
         entries = {_key(key): _entry(key, item) for key, item in resources.items()}
         account = data.get("account")
-        bound = None
-        if account is not None:
-            bound = Account(
-                **{k: str(account[k]) for k in _ACCOUNT},
-                environment=_text(account.get("environment"), "environment"),
-            )
+        bound = None if account is None else _account(account)
         return Lockfile(salt=salt, entries=entries, account=bound)
     except (KeyError, TypeError, AttributeError) as exc:
         raise LockfileError(f"Lockfile {name} is malformed (missing or bad {exc}). {fix}") from None
@@ -326,6 +406,15 @@ def _when(text: str | None) -> datetime | None:
 
 
 _ACCOUNT = ("api_url", "key_fingerprint")
+
+
+def _account(account: object) -> Account:
+    if not isinstance(account, dict):
+        raise TypeError("'account', which must be an object")
+    return Account(
+        **{k: str(account[k]) for k in _ACCOUNT},
+        environment=_text(account.get("environment"), "environment"),
+    )
 
 
 def _text(value: object, field: str) -> str | None:

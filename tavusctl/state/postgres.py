@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from tavusctl.core.errors import StateError, StateLost
 from tavusctl.core.secrets import Scrubber
 from tavusctl.state import lockfile
-from tavusctl.state.lockfile import Lockfile
+from tavusctl.state.lockfile import Changes, Lockfile
 from tavusctl.state.store import StateStore
 
 if TYPE_CHECKING:
@@ -250,13 +250,31 @@ class PostgresStore(StateStore):
         conn = self._conn
         if conn is None:
             raise StateError(f"Internal: {self.name} was written without holding its lock.")
-        doc = lock.to_json()
-        meta = _dumps({k: v for k, v in doc.items() if k != "resources"})
         whole = keys is None
         keys = set(lock.entries) if keys is None else set(keys)
-        gone = sorted(k for k in keys if k not in lock.entries)
-        kept = sorted(keys - set(gone))
-        rows = [(self.workspace, k, _dumps(lock.entries[k].to_json())) for k in kept]
+        changed = {k: lock.entries.get(k) for k in keys}
+        self._write(conn, Changes(lock.salt, lock.account, changed), whole=whole)
+
+    def record(self, changes: Changes) -> None:
+        conn = self._conn
+        if conn is None:
+            raise StateError(f"Internal: {self.name} was written without holding its lock.")
+        self._write(conn, changes, whole=False)
+
+    def settle(self, lock: Lockfile) -> None:
+        """Nothing to do: every :meth:`record` already wrote its rows in place."""
+
+    def _write(self, conn: psycopg.Connection[Any], changes: Changes, *, whole: bool) -> None:
+        """One transaction: the entries of ``changes`` set or removed, the meta if it changed;
+        with ``whole``, every other entry removed too."""
+        meta = _dumps(_meta(changes))
+        gone = sorted(k for k, e in changes.entries.items() if e is None)
+        rows = sorted(
+            (self.workspace, k, _dumps(e.to_json()))
+            for k, e in changes.entries.items()
+            if e is not None
+        )
+        kept = [key for _, key, _ in rows]
         try:
             with self._mutex, conn.transaction():
                 if whole:  # exactly ``lock``: nothing else stays
@@ -437,6 +455,13 @@ class PostgresStore(StateStore):
                     "try again, or ask the database administrator to end it."
                 )
         return holder
+
+
+def _meta(changes: Changes) -> dict[str, Any]:
+    """The top level of the lockfile without its resources (what :meth:`Lockfile.to_json`
+    holds beside them), from the salt and account alone: no whole-state encoding per write."""
+    doc = Lockfile(salt=changes.salt, account=changes.account).to_json()
+    return {k: v for k, v in doc.items() if k != "resources"}
 
 
 def _dumps(value: Any) -> str:

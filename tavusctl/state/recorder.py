@@ -1,12 +1,15 @@
 """The one writer of the state during apply.
 
-Every change is applied to the in-memory Lockfile at once and then recorded in the store
-(a lockfile rewritten atomically, or a database transaction); writes are serialized, and a
-caller returns only when a write containing its change is durable. Changes that arrive while a
-write is in progress are coalesced into the next write, and for a patient caller a write starts
-at the earliest ``coalesce`` seconds after the previous one began: rewriting a 6 MB lockfile for
-every few changes cost a sixth of an apply's CPU time. Nothing is reported before it is durable,
-so a kill at any moment loses only changes nobody was told about.
+Every change is applied to the in-memory state at once (one dict, changed in place: no copy of
+the whole state per change) and then recorded in the store: only the entries changed since the
+last write (:meth:`StateStore.record <tavusctl.state.store.StateStore.record>`: a line appended
+to the lockfile's journal and fsynced, or one database transaction), so a write costs what
+changed, not the whole state. Writes are serialized, and a caller returns only when a write
+containing its change is durable. Changes that arrive while a write is in progress are coalesced
+into the next write, and for a patient caller a write starts at the earliest ``coalesce`` seconds
+after the previous one began. Nothing is reported before it is durable, so a kill at any moment
+loses only changes nobody was told about. :meth:`Recorder.finish` hands the whole state to the
+store once at the end (the lockfile is rewritten whole then, and its journal removed).
 
 A write that fails (a lost database connection, a full disk) breaks the recorder: that write and
 every later one raise the same :class:`~tavusctl.core.errors.StateLost`, so that nothing more is
@@ -16,9 +19,10 @@ sent to the API whose result could not be recorded.
 from __future__ import annotations
 
 import asyncio
+from types import MappingProxyType
 
 from tavusctl.core.errors import StateLost
-from tavusctl.state.lockfile import LockEntry, Lockfile
+from tavusctl.state.lockfile import Changes, LockEntry, Lockfile
 from tavusctl.state.store import StateStore
 
 
@@ -29,13 +33,21 @@ class Recorder:
         self.store = store
         self.coalesce = coalesce
         self._last_write = float("-inf")
-        self.lock = lock
+        self._salt, self._account = lock.salt, lock.account
+        self._entries = dict(lock.entries)  # the one copy; changed in place
         self.writes = 0
+        self.longest_wait = 0.0  # the longest a change waited in memory for its write, seconds
         self.failure: StateLost | None = None
         self._changes = 0  # changes made in memory
         self._durable = 0  # changes known to be durable
         self._dirty: set[str] = set()  # keys changed since the last write began
+        self._oldest: float | None = None  # when the oldest change not yet written was made
         self._mutex = asyncio.Lock()
+
+    @property
+    def lock(self) -> Lockfile:
+        """The latest state (a read-only view of the entries, not a copy)."""
+        return Lockfile(self._salt, MappingProxyType(self._entries), self._account)
 
     def check(self) -> None:
         """Raise the failure that broke the recorder, if any."""
@@ -49,17 +61,20 @@ class Recorder:
     async def drop(self, key: str) -> None:
         """Remove ``key`` and wait until that is durable."""
         self.check()
-        self.lock = self.lock.without(key)
-        self._dirty.add(key)
-        self._changes += 1
-        await self.durable(self._changes)
+        self._entries.pop(key, None)
+        await self.durable(self._changed(key))
 
     def stage(self, key: str, entry: LockEntry) -> int:
         """Record ``entry`` in memory only; pass the number returned to :meth:`durable`."""
         self.check()
-        self.lock = self.lock.with_entry(key, entry)
+        self._entries[key] = entry
+        return self._changed(key)
+
+    def _changed(self, key: str) -> int:
         self._dirty.add(key)
         self._changes += 1
+        if self._oldest is None:
+            self._oldest = asyncio.get_running_loop().time()
         return self._changes
 
     async def durable(self, change: int, *, patient: bool = False) -> None:
@@ -77,12 +92,29 @@ class Recorder:
             if wait > 0:  # let more changes join this write
                 await asyncio.sleep(wait)
             self._last_write = loop.time()
-            snapshot, covered, keys = self.lock, self._changes, self._dirty
-            self._dirty = set()
+            changes = Changes(
+                self._salt, self._account, {k: self._entries.get(k) for k in self._dirty}
+            )
+            covered, oldest = self._changes, self._oldest
+            self._dirty, self._oldest = set(), None
             try:
-                await asyncio.to_thread(self.store.write, snapshot, keys)
+                await asyncio.to_thread(self.store.record, changes)
             except StateLost as exc:
                 self.failure = exc
                 raise
             self.writes += 1
             self._durable = covered
+            if oldest is not None:
+                self.longest_wait = max(self.longest_wait, loop.time() - oldest)
+
+    async def finish(self) -> None:
+        """Hand the whole state to the store once every change is durable (the lockfile is
+        rewritten whole from it, its journal removed); nothing after a failure."""
+        async with self._mutex:
+            if self.failure is not None or self._durable < self._changes:
+                return
+            try:
+                whole = Lockfile(self._salt, dict(self._entries), self._account)
+                await asyncio.to_thread(self.store.settle, whole)
+            except StateLost as exc:
+                self.failure = exc

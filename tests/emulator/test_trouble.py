@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -97,11 +99,14 @@ def test_the_request_log_records_method_path_query_status_and_body(api, emulator
     api.patch(f"/v2/personas/{pid}/", json=ops)
     api.get("/v2/personas", params={"limit": 5, "persona_type": "user"})
     emulator.admin.get(f"{emulator.url}/_emulator/config")  # hooks are not logged
-    assert emulator.requests() == [
+    logged = emulator.requests()
+    clients = {entry.pop("client") for entry in logged}
+    assert logged == [
         {"method": "PATCH", "path": f"/v2/personas/{pid}", "query": {}, "status": 200, "body": ops},
         {"method": "GET", "path": "/v2/personas", "query": {"limit": "5", "persona_type": "user"},
          "status": 200, "body": None},
     ]  # fmt: skip
+    assert len(clients) == 1 and re.fullmatch(r"127\.0\.0\.1:\d+", clients.pop() or "")
     emulator.clear_requests()
     assert emulator.requests() == []
 
