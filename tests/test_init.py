@@ -115,6 +115,8 @@ def test_schema_write_copies_the_shipped_schemas(tavusctl: Run, tmp_path: Path) 
         "persona-spec.schema.json",
         "plan.schema.json",
         "project.schema.json",
+        "pronunciation-dictionary-spec.schema.json",
+        "tool-spec.schema.json",
     ]
     printed = tavusctl("schema")
     assert json.loads(printed.stdout) == json.loads(

@@ -275,7 +275,7 @@ CASES = {
     "unknown kind": (
         {"a.yaml": "apiVersion: tavusctl/v1\nkind: Replica\n"},
         [
-            "a.yaml:2:7: kind is 'Replica'; tavusctl manages kind: Persona, Pal, Guardrail, Objectives."
+            "a.yaml:2:7: kind is 'Replica'; tavusctl manages kind: Persona, Pal, Guardrail, Objectives, Tool, PronunciationDictionary."
         ],
     ),
     "python tag": (

@@ -5,12 +5,12 @@ inside a list, a header, an Azure-style query parameter, a TTS key too short to 
 substring), long and short, with characters JSON escapes (``"``, ``\\``, ``é``), and an API key
 of its own. Every command runs at every verbosity, in every output format; then stdout, stderr,
 every file left in the project (plan files, the lockfile, exported manifests) and the emulator's
-request log are searched for each secret in each form it could be written in. A second project
-does the same for the commands that came later: environments (a plan of several, diff), drift,
-fmt, init, and the state moved into PostgreSQL and pulled out again (its password scanned too);
-a third keeps its state in PostgreSQL through tavusctl.yaml and runs every state command on it,
-and its errors, scanning the rows written too. Tools with auth do not exist in tavusctl yet, so
-there is no tool secret to plant.
+request log are searched for each secret in each form it could be written in. A tool (the 2026
+registry) carries a bearer token and a header value too; Tavus reads them back as ``********``,
+which must never be sent back. A second project does the same for the commands that came later:
+environments (a plan of several, diff), drift, fmt, init, and the state moved into PostgreSQL
+and pulled out again (its password scanned too); a third keeps its state in PostgreSQL through
+tavusctl.yaml and runs every state command on it, and its errors, scanning the rows written too.
 """
 
 from __future__ import annotations
@@ -35,7 +35,24 @@ SECRETS = {
     "HDR_TOKEN": "hdr-token-5555aaaa",
     "QUERY_KEY": "qk-77f1",
     "TTS_KEY": "Zq!",
+    "TOOL_TOKEN": 'tool-bearer-"tok"-0f1e2d3c4b',
+    "TOOL_HEADER": "tool-hdr-99887766",
 }
+STARS = "********"
+
+TOOL = """apiVersion: tavusctl/v1
+kind: Tool
+metadata: {name: lookup}
+spec:
+  name: lookup
+  description: Look a patient up.
+  parameters: {type: object, properties: {q: {type: string}}}
+  delivery:
+    api:
+      url: https://clinic.example.com/lookup/{q}
+      headers: {X-Clinic-Key: "${env:TOOL_HEADER}"}
+      auth: {type: bearer, token: "${env:TOOL_TOKEN}"}
+"""
 
 MANIFEST = """apiVersion: tavusctl/v1
 kind: Persona
@@ -100,6 +117,7 @@ def project(tmp_path: Path, emulator: Emulator) -> Project:
 
 def test_no_command_at_any_verbosity_writes_any_secret_anywhere(project: Project) -> None:
     project.write("ann", "Ann")
+    (project.root / "m" / "tool.yaml").write_text(TOOL)
     for fmt in ("text", "json", "github"):
         project.run("-vv", "validate", "m", "--format", fmt)  # validate logs nothing more at -v
     for v in VERBOSITY:
@@ -128,6 +146,15 @@ def test_no_command_at_any_verbosity_writes_any_secret_anywhere(project: Project
     project.write("eve", "Eve")
     project.run("-vv", "import", "eve", eve, "m")
     project.run("-vv", "apply", "m", "--auto-approve")
+    # The tool's URL changes: its delivery is sent whole, with the secrets from the environment.
+    (project.root / "m" / "tool.yaml").write_text(TOOL.replace("/lookup/", "/find/"))
+    for v in VERBOSITY:
+        project.run(*v, "plan", "m", "--detailed-exitcode", ok=(2,))
+    project.run("-vv", "plan", "m", "-o", "third.plan")
+    project.run("-vv", "apply", "third.plan")
+    (tool,) = project.emulator.stored("tools")
+    assert tool["delivery"]["api"]["auth"]["token"] == SECRETS["TOOL_TOKEN"]
+    project.run("-vv", "state", "show", "Tool/lookup", "--format", "json")
     # Errors: a PATCH refused with the request echoed back.
     (project.root / "m" / "ann.yaml").write_text(
         (project.root / "m" / "ann.yaml").read_text().replace("Ann", "Anne")
@@ -141,6 +168,8 @@ def test_no_command_at_any_verbosity_writes_any_secret_anywhere(project: Project
         project.run(*v, "destroy", "--auto-approve")
 
     assert leaks(project, {**SECRETS, "TAVUS_API_KEY": API_KEY}) == []
+    log = project.emulator.admin.get(f"{project.emulator.url}/_emulator/requests").text
+    assert STARS not in log  # the tool's read-back placeholder was never sent
 
 
 def leaks(project: Project, secrets: dict[str, str]) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tavusctl.core import secrets
-from tavusctl.kinds import PERSONA
+from tavusctl.kinds import PERSONA, TOOL
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,24 @@ def test_a_live_secret_is_compared_in_clear_by_its_mask_or_not_at_all(
     live: object, verdict: str
 ) -> None:
     assert secrets.compare_live(live, "sk-live-Qm2xZp9vRw4z", "salt") == verdict
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        ("/delivery/api/auth/token", True),
+        ("/delivery/api/auth/client_secret", True),
+        ("/delivery/api/auth/value", True),
+        ("/delivery/api/headers/X-Clinic-Key", True),
+        ("/delivery/api/auth/type", False),
+        ("/delivery/api/auth/username", False),
+        ("/parameters/properties/token", False),  # a parameter named token is no credential
+        ("/parameters/properties/value/description", False),
+    ],
+)
+def test_a_tools_secrets_are_secret_by_their_exact_place(path: str, secret: bool) -> None:
+    assert TOOL.secrets(path) is secret
+
+
+def test_the_read_back_placeholder_of_a_tool_secret_tells_nothing() -> None:
+    assert secrets.compare_live("********", "booking-token-1234", "salt") == "unknown"

@@ -38,14 +38,15 @@ spec:
 
 
 def test_examples_are_valid(tavusctl: Run) -> None:
-    result = tavusctl("validate", str(EXAMPLES), env={"LLM_API_KEY": "demo"})
-    assert (result.code, result.stdout, result.stderr) == (0, "", "8 manifests valid\n")
+    env = {"LLM_API_KEY": "demo", "BOOKING_TOKEN": "demo"}
+    result = tavusctl("validate", str(EXAMPLES), env=env)
+    assert (result.code, result.stdout, result.stderr) == (0, "", "14 manifests valid\n")
 
 
 def test_examples_validate_offline_without_their_secret_variable(tavusctl: Run) -> None:
     result = tavusctl("validate", str(EXAMPLES))
     assert result.code == 0, result.output
-    assert "secrets were not resolved: LLM_API_KEY is not set" in result.stderr
+    assert "secrets were not resolved: BOOKING_TOKEN, LLM_API_KEY are not set" in result.stderr
 
 
 def test_default_path_is_the_current_folder(tavusctl: Run, tmp_path: Path) -> None:

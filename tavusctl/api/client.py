@@ -29,6 +29,7 @@ import ipaddress
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -116,6 +117,8 @@ class TavusClient:
         if transport is None:
             lean.lighten(self._http)
         self.requests_made = 0
+        # Requests by collection (``/v2/guardrails``): how many each kind took.
+        self.requests_to: Counter[str] = Counter()
         self._log = log  # one line per HTTP request (method, path, status, time); never bodies
         # Secrets seen in clear (the key; fetch adds those the API shows), for the output to hide.
         self.scrubber = Scrubber() if scrubber is None else scrubber
@@ -288,6 +291,7 @@ class TavusClient:
         async with self._gate:
             await self.throttle.wait()
             self.requests_made += 1
+            self.requests_to["/".join(call.path.split("/", 3)[:3])] += 1
             started = time.monotonic()
             outcome = "no answer"
             try:

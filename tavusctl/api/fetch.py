@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tavusctl.api.client import Page, TavusClient
 from tavusctl.core.errors import ApiError, InvalidRequest
@@ -28,10 +28,12 @@ MAX_PAGES = 1000
 
 @dataclass(frozen=True)
 class LiveState:
-    """The objects found, by kind name and then by id, and how many requests it took."""
+    """The objects found, by kind name and then by id, and how many requests it took (in all,
+    and by kind name)."""
 
     by_kind: dict[str, dict[str, dict[str, object]]]
     requests: int
+    requests_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def personas(self) -> dict[str, dict[str, object]]:
@@ -73,7 +75,7 @@ async def fetch_account(
     is kept under the kind that wants it (else the first kind), so that ``objects`` gives each
     recorded id in its own kind's words.
     """
-    start = client.requests_made
+    start, before = client.requests_made, dict(client.requests_to)
     ids = {name: set(found) for name, found in wanted.items()}
     used = {name for name, found in ids.items() if found} | set(mentioned)
     states = await asyncio.gather(
@@ -84,7 +86,12 @@ async def fetch_account(
         )
     )
     by_kind = {name: docs for state in states for name, docs in state.by_kind.items()}
-    return LiveState(_one_view_each(by_kind, ids), client.requests_made - start)
+    counts = {
+        name: client.requests_to[kind.collection] - before.get(kind.collection, 0)
+        for name, kind in KINDS.items()
+        if name in used
+    }
+    return LiveState(_one_view_each(by_kind, ids), client.requests_made - start, counts)
 
 
 def _one_view_each(

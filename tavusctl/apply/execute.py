@@ -102,7 +102,10 @@ async def execute(
     await recorder.finish()
     place = {a.key: i for i, a in enumerate(changing)}  # not list.index per outcome: O(N²)
     outcomes.sort(key=lambda o: place[o.key])
-    warnings = runner.warnings + await read_back(client, plan.actions, outcomes, emit)
+    # Read back what was sent: the references as the ids filled in, not as written.
+    ids = {k: e.id for k, e in recorder.lock.entries.items() if e.id is not None}
+    sent = [order.fill(a, ids) for a in plan.actions]
+    warnings = runner.warnings + await read_back(client, sent, outcomes, emit)
     lost = recorder.failure.message if recorder.failure else None
     return ApplyResult(
         tuple(outcomes),

@@ -33,7 +33,14 @@ async def run(
     ``no_lockfile``: see :func:`prepare`.
     """
     planned = await prepare(client, inputs, store, console, no_lockfile)
-    console.out(render.render_text(planned.plan, color=console.color, requests=planned.requests))
+    console.out(
+        render.render_text(
+            planned.plan,
+            color=console.color,
+            requests=planned.requests,
+            by_kind=planned.requests_by_kind,
+        )
+    )
     if not planned.plan.has_changes:
         record_matches(planned.plan, store, planned.lock, console, write=planned.rebound)
         return ExitCode.OK

@@ -59,6 +59,7 @@ class Planned:
     rebound: bool = False  # the lockfile exists and its recorded account changed (key rotation)
     # The account as the plan saw it: by kind name, then by id.
     live: Mapping[str, Mapping[str, Mapping[str, object]]] = field(default_factory=dict)
+    requests_by_kind: Mapping[str, int] = field(default_factory=dict)
 
 
 def load(inputs: Inputs, console: Console) -> tuple[Resource, ...]:
@@ -104,7 +105,16 @@ async def prepare(
     )
     rebound = bool(text) and lock.account != account
     fingerprint = plan_file.fingerprint(text)
-    return Planned(plan, resources, lock, fingerprint, live.requests, rebound, live.by_kind)
+    return Planned(
+        plan,
+        resources,
+        lock,
+        fingerprint,
+        live.requests,
+        rebound,
+        live.by_kind,
+        live.requests_by_kind,
+    )
 
 
 def bound(

@@ -62,10 +62,12 @@ async def run(
 def show(planned: Planned, fmt: str, color: bool) -> str:
     """The plan rendered in ``fmt``."""
     if fmt == "json":
-        return render_json(planned.plan, planned.requests)
+        return render_json(planned.plan, planned.requests, planned.requests_by_kind)
     if fmt == "markdown":
         return render_markdown(planned.plan, requests=planned.requests, labels=labels(planned))
-    return render_text(planned.plan, color=color, requests=planned.requests)
+    return render_text(
+        planned.plan, color=color, requests=planned.requests, by_kind=planned.requests_by_kind
+    )
 
 
 def save(planned: Planned, inputs: Inputs, path: Path, store: StateStore, api_key: str) -> None:

@@ -29,13 +29,15 @@ IsSecret = Callable[[str], bool]
 class SecretRule:
     """Which JSON Pointers of a spec name secret fields: the one answer to "is this secret?".
 
-    Secret: a key named one of ``keys`` at any depth, and every value of an object found at one
-    of ``under`` (e.g. custom LLM auth headers). Each kind carries its rule
-    (:attr:`tavusctl.kinds.Kind.secrets`); this class is the only place that reads it.
+    Secret: a key named one of ``keys`` at any depth, the exact pointers of ``fields`` (a
+    tool's ``/delivery/api/auth/token``: a ``token`` elsewhere is not secret), and every value
+    of an object found at one of ``under`` (e.g. custom LLM auth headers). Each kind carries its
+    rule (:attr:`tavusctl.kinds.Kind.secrets`); this class is the only place that reads it.
     """
 
     keys: frozenset[str] = frozenset()
     under: tuple[str, ...] = ()
+    fields: frozenset[str] = frozenset()
 
     def __call__(self, path: str) -> bool:
         """Whether the JSON Pointer ``path`` (relative to a spec) names a secret field."""
@@ -62,6 +64,8 @@ def _by_rule(rule: SecretRule, path: str) -> bool:
     # Resources of a kind share their paths: caching makes a 1,000-persona plan several times faster.
     tokens = pointer.split(path)
     if tokens and tokens[-1].lower() in rule.keys:  # keys are compared without case
+        return True
+    if path in rule.fields:
         return True
     return any(pointer.below(path, parent) for parent in rule.under)
 

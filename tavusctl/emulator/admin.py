@@ -113,6 +113,14 @@ def list_personas(emu: Emulator, req: Request) -> Response:
     return Response(200, {"data": list(acct.personas.values())})
 
 
+def list_objects(emu: Emulator, req: Request) -> Response:
+    """Every object of one 2026 collection (``/_emulator/objects/tools``) of the account, as
+    stored: a tool's secrets included, which no API read shows."""
+    acct = emu.store.account(_api_key(req))
+    name = req.path.rsplit("/", 1)[1]
+    return Response(200, {"data": list(acct.objects.get(name, {}).values())})
+
+
 def edit_persona(emu: Emulator, req: Request) -> Response:
     """Someone edits the persona in the dashboard: same rules as PATCH, but not logged."""
     acct = emu.store.account(_api_key(req))
@@ -128,6 +136,7 @@ HOOKS: dict[tuple[str, str], Callable[[Emulator, Request], Response]] = {
     ("DELETE", "requests"): clear_requests,
     ("POST", "inject"): inject,
     ("GET", "config"): get_config,
+    ("GET", "objects/{id}"): list_objects,
     ("POST", "config"): set_config,
     ("POST", "seed"): seed,
     ("GET", "personas"): list_personas,

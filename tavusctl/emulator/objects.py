@@ -1,5 +1,5 @@
 """The 2026 resources that hang off a PAL by id (tavus-api-2026.md), one :class:`Collection`
-each: guardrails so far. Each collection says how it differs (id field, page base, how a PATCH
+each: guardrails, objectives sets, tools. Each collection says how it differs (id field, page base, how a PATCH
 is read, its validation); the store, the routes and the views here are shared.
 
 The emulator's own model: nothing here imports tavusctl's client code.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ from tavusctl.emulator.store import Account, Store
 
 Handler = Callable[[Store, EmulatorConfig, Account, Request, str], Response]
 Validator = Callable[[dict[str, Any], bool], None]
+View = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def as_stored(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,10 @@ class Collection:
 
     ``defaults`` fill a created object; ``server_fields`` are the server's (never taken from a
     body; a PATCH of them is a no-op). A PATCH is a strict RFC 6902 JSON Patch (``replace`` of
-    a missing field fails). Fields that are empty (``""``, ``[]``, ``{}``, ``null``) are not
-    stored, so they read as absent.
+    a missing field fails), or with ``plain_patch`` a JSON object whose fields replace (``null``
+    removes one). Fields that are empty (``""``, ``[]``, ``{}``, ``null``) are not stored, so
+    they read as absent. ``view`` is how a stored object is shown on every read (a tool's
+    secrets as ``********``).
     """
 
     name: str
@@ -40,8 +48,11 @@ class Collection:
     defaults: dict[str, object]
     server_fields: tuple[str, ...]
     name_field: str = "name"
-    id_prefix: str | None = None  # ids are prefix + 11 hex (None: a UUID)
+    id_prefix: str | None = None  # ids are prefix + id_digits hex (None: a UUID)
+    id_digits: int = 11
     validate_route: bool = False  # POST /v2/{name}/validate checks a body, stores nothing
+    plain_patch: bool = False
+    view: View = as_stored
 
 
 def _empty(value: object) -> bool:
@@ -83,11 +94,14 @@ def create(
     col.validate(doc, cfg.unknown_fields == "reject")
     now = store.clock.now(cfg.timestamps)
     taken = _objects(acct, col)
-    ident = store.new_uuid() if col.id_prefix is None else store.new_id(col.id_prefix, taken)
+    if col.id_prefix is None:
+        ident = store.new_uuid()
+    else:
+        ident = store.new_id(col.id_prefix, taken, col.id_digits)
     stored = {col.id_field: ident, **doc, "owner_id": 1, "created_at": now, "updated_at": now}
     _objects(acct, col)[ident] = stored
     store.changed()
-    return Response(200, stored)
+    return Response(200, col.view(stored))
 
 
 def listing(
@@ -114,7 +128,7 @@ def listing(
         items.reverse()
     size = min(limit, cfg.max_page_size)
     start = (page - 1) * size
-    shown = list(itertools.islice(items, start, start + size))
+    shown = [col.view(o) for o in itertools.islice(items, start, start + size)]
     return Response(200, {"data": shown, "total_count": len(items)})
 
 
@@ -135,24 +149,18 @@ def _positive(req: Request, name: str, default: str) -> int:
 def get(
     col: Collection, store: Store, cfg: EmulatorConfig, acct: Account, req: Request, ident: str
 ) -> Response:
-    return Response(200, _one(acct, col, ident, cfg))
+    return Response(200, col.view(_one(acct, col, ident, cfg)))
 
 
 def patch(
     col: Collection, store: Store, cfg: EmulatorConfig, acct: Account, req: Request, ident: str
 ) -> Response:
-    """Strict RFC 6902 against the stored object (empty fields absent); operations on the
-    server's fields change nothing. 304 when nothing changed."""
+    """Strict RFC 6902 against the stored object (empty fields absent), or a plain JSON body
+    (``plain_patch``); the server's fields change nothing. 304 when nothing changed."""
     stored = _one(acct, col, ident, cfg)
-    try:
-        raw = req.json()
-    except ValueError:
-        raw = None
-    if not isinstance(raw, list):
-        raise error(400, "Invalid patch: a JSON Patch (a list of operations) is expected")
-    kept = [op for op in raw if _is_test(op) or not _on_server_field(op, col)]
-    ops = check_ops(kept, cfg.patch_error_status)
-    result = apply_ops(stored, ops, cfg.patch_error_status)
+    result = (
+        _plain_patched(col, stored, req) if col.plain_patch else _patched(col, stored, req, cfg)
+    )
     result = _without_empty({**result, **{k: stored[k] for k in col.server_fields if k in stored}})
     col.validate({k: v for k, v in result.items() if k not in col.server_fields},
                  cfg.unknown_fields == "reject")  # fmt: skip
@@ -161,7 +169,36 @@ def patch(
     result["updated_at"] = store.clock.now(cfg.timestamps)
     _objects(acct, col)[ident] = result
     store.changed()
-    return Response(200, result)
+    return Response(200, col.view(result))
+
+
+def _patched(
+    col: Collection, stored: dict[str, Any], req: Request, cfg: EmulatorConfig
+) -> dict[str, Any]:
+    try:
+        raw = req.json()
+    except ValueError:
+        raw = None
+    if not isinstance(raw, list):
+        raise error(400, "Invalid patch: a JSON Patch (a list of operations) is expected")
+    kept = [op for op in raw if _is_test(op) or not _on_server_field(op, col)]
+    ops = check_ops(kept, cfg.patch_error_status)
+    return apply_ops(stored, ops, cfg.patch_error_status)
+
+
+def _plain_patched(col: Collection, stored: dict[str, Any], req: Request) -> dict[str, Any]:
+    """Each field of the body replaces the stored one (``null`` removes it), as sent: a secret
+    sent as ``********`` is stored as ``********``."""
+    body = _body(req)
+    out = copy.deepcopy(stored)
+    for key, value in body.items():
+        if key in col.server_fields:
+            continue
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def _is_test(op: object) -> bool:
@@ -349,4 +386,159 @@ OBJECTIVES = Collection(
     validate_route=True,
 )
 
-COLLECTIONS = (GUARDRAILS, OBJECTIVES)
+
+# Tools: the 2026 registry (tavus-api-2026.md "Tools registry").
+
+TOOL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,63}")
+TOOL_FIELDS = {
+    "name", "description", "parameters", "delivery", "origin", "on_call", "on_resolve",
+    "static_filler", "tags",
+}  # fmt: skip
+API_FIELDS = {
+    "url", "method", "timeout", "headers", "auth", "body_template", "query_params",
+    "content_type",
+}  # fmt: skip
+AUTH_TYPES = ("none", "bearer", "basic", "api_key", "hmac", "oauth2_client_credentials")
+# What Tavus scrubs on every read: the credential fields of delivery.api.auth, every header value.
+AUTH_SECRETS = ("token", "password", "value", "secret", "client_secret")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+STARS = "********"
+
+
+def validate_tool(doc: dict[str, Any], strict: bool) -> None:
+    """400 for a tool the server refuses."""
+    unknown = sorted(set(doc) - TOOL_FIELDS)
+    if strict and unknown:
+        raise _bad_tool(f"unknown field {unknown[0]}")
+    if not isinstance(doc.get("name"), str) or not TOOL_NAME.fullmatch(doc["name"]):
+        raise _bad_tool("name must match ^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+    if not isinstance(doc.get("description"), str):
+        raise _bad_tool("description is required")
+    params = doc.get("parameters", {})
+    props = params.get("properties", {}) if isinstance(params, dict) else None
+    if not isinstance(props, dict):
+        raise _bad_tool("parameters must be a JSON Schema object")
+    if any(str(k).startswith("tavus_") for k in props):
+        raise _bad_tool("parameter names may not start with tavus_")
+    if len(doc["description"]) + len(json.dumps(params)) > 10_000:
+        raise _bad_tool("description and parameters exceed 10000 characters")
+    _check_delivery(doc.get("delivery"), set(props))
+    for field, allowed in (("origin", ("llm", "vision", "audio")),
+                           ("on_call", ("generate_filler", "static_filler", "silent", "passthrough")),
+                           ("on_resolve", ("generate_response", "response_in_result",
+                                           "add_to_context", "fire_and_forget"))):  # fmt: skip
+        if field in doc and doc[field] not in allowed:
+            raise _bad_tool(f"{field} must be one of {', '.join(allowed)}")
+    if not all(isinstance(t, str) and t for t in doc.get("tags", [])):
+        raise _bad_tool("tags must be non-empty strings")
+
+
+def _check_delivery(delivery: object, params: set[str]) -> None:
+    if not isinstance(delivery, dict):
+        raise _bad_tool("delivery is required")
+    channels = [c for c in ("app_message", "api") if c in delivery]
+    if len(channels) != 1 or set(delivery) - {"app_message", "api"}:
+        raise _bad_tool("delivery must have exactly one of app_message or api")
+    if "app_message" in delivery:
+        if delivery["app_message"] is not True:
+            raise _bad_tool("delivery.app_message must be true")
+        return
+    api = delivery["api"]
+    if not isinstance(api, dict) or set(api) - API_FIELDS:
+        raise _bad_tool("delivery.api has unknown fields")
+    if not isinstance(api.get("url"), str) or not api["url"].startswith("https://"):
+        raise _bad_tool("delivery.api.url must be an https URL")
+    if api.get("method", "POST") not in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"):
+        raise _bad_tool("delivery.api.method is not a valid method")
+    timeout = api.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
+        raise _bad_tool("delivery.api.timeout must be in (0, 60]")
+    auth = api.get("auth", {"type": "none"})
+    if not isinstance(auth, dict) or auth.get("type") not in AUTH_TYPES:
+        raise _bad_tool("delivery.api.auth.type is not a valid auth type")
+    templated = [api.get("url"), json.dumps(api.get("query_params", {})),
+                 json.dumps(api.get("body_template", ""))]  # fmt: skip
+    for text in templated:
+        for name in PLACEHOLDER.findall(str(text)):
+            if name not in params:
+                raise _bad_tool(f"placeholder {{{name}}} is not a declared parameter")
+
+
+def _bad_tool(why: str) -> HttpError:
+    return error(400, f"Invalid tool: {why}")
+
+
+def tool_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A tool as every read shows it: its credentials scrubbed as exactly ``********``."""
+    api = doc.get("delivery", {}).get("api") if isinstance(doc.get("delivery"), dict) else None
+    if not isinstance(api, dict):
+        return doc
+    shown = copy.deepcopy(doc)
+    api = shown["delivery"]["api"]
+    if isinstance(api.get("headers"), dict):
+        api["headers"] = {k: STARS for k in api["headers"]}
+    auth = api.get("auth")
+    if isinstance(auth, dict):
+        api["auth"] = {k: STARS if k in AUTH_SECRETS else v for k, v in auth.items()}
+    return shown
+
+
+TOOLS = Collection(
+    name="tools",
+    noun="tool",
+    id_field="tool_id",
+    validate=validate_tool,
+    defaults={},
+    server_fields=("tool_id", "owner_id", "created_at", "updated_at"),
+    id_prefix="t",
+    id_digits=12,
+    plain_patch=True,
+    view=tool_view,
+)
+
+
+# Pronunciation dictionaries (tavus-api-2026.md "Pronunciation dictionaries").
+
+RULE_FIELDS = {"text", "pronunciation", "type", "alphabet", "case_sensitive", "word_boundaries"}
+
+
+def validate_dictionary(doc: dict[str, Any], strict: bool) -> None:
+    """400 for a dictionary the server refuses."""
+    unknown = sorted(set(doc) - {"name", "rules"})
+    if strict and unknown:
+        raise _bad_dictionary(f"unknown field {unknown[0]}")
+    if not isinstance(doc.get("name"), str) or len(doc["name"]) > 255:
+        raise _bad_dictionary("name is required (at most 255 characters)")
+    rules = doc.get("rules", [])
+    if not isinstance(rules, list) or len(rules) > 10_000:
+        raise _bad_dictionary("rules must be a list of at most 10000 rules")
+    for rule in rules:
+        if not isinstance(rule, dict) or (strict and set(rule) - RULE_FIELDS):
+            raise _bad_dictionary("each rule must be an object of known fields")
+        text, said = rule.get("text"), rule.get("pronunciation")
+        if not isinstance(text, str) or not 0 < len(text) <= 200:
+            raise _bad_dictionary("rule text is required (at most 200 characters)")
+        if not isinstance(said, str) or not 0 < len(said) <= 500:
+            raise _bad_dictionary("rule pronunciation is required (at most 500 characters)")
+        if rule.get("type", "alias") not in ("alias", "ipa"):
+            raise _bad_dictionary("rule type must be alias or ipa")
+    texts = [r["text"] for r in rules]
+    if len(set(texts)) != len(texts):
+        raise _bad_dictionary("rule texts must be unique")
+
+
+def _bad_dictionary(why: str) -> HttpError:
+    return error(400, f"Invalid pronunciation dictionary: {why}")
+
+
+DICTIONARIES = Collection(
+    name="pronunciation-dictionaries",
+    noun="pronunciation dictionary",
+    id_field="uuid",
+    validate=validate_dictionary,
+    defaults={},
+    server_fields=SERVER_FIELDS,
+    plain_patch=True,
+)
+
+COLLECTIONS = (GUARDRAILS, OBJECTIVES, TOOLS, DICTIONARIES)

@@ -82,10 +82,11 @@ class Store:
         """The account for ``api_key``, created empty on first use."""
         return self.accounts.setdefault(account_id(api_key), Account())
 
-    def new_id(self, prefix: str, taken: Mapping[str, object]) -> str:
-        """A fresh ``prefix`` + 11 lowercase hex id (§2.6, §11), unique within ``taken``."""
+    def new_id(self, prefix: str, taken: Mapping[str, object], digits: int = 11) -> str:
+        """A fresh ``prefix`` + ``digits`` lowercase hex id (§2.6, §11: 11; a 2026 tool: 12),
+        unique within ``taken``."""
         while True:
-            candidate = prefix + f"{self._ids.getrandbits(44):011x}"
+            candidate = prefix + f"{self._ids.getrandbits(4 * digits):0{digits}x}"
             if candidate not in taken and candidate not in self.system_personas:
                 return candidate
 

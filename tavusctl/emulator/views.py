@@ -135,7 +135,8 @@ def _logged_op(op: dict[str, object]) -> dict[str, object]:
 
 def _masked_everywhere(value: object, tokens: tuple[str, ...]) -> object:
     if _is_secret(tokens):
-        return LOGGED_SECRET
+        # The read-back placeholder is no secret; logged as sent, a test can see it was sent.
+        return STARS if value == STARS else LOGGED_SECRET
     if isinstance(value, dict):
         return {k: _masked_everywhere(v, (*tokens, str(k))) for k, v in value.items()}
     if isinstance(value, list):
@@ -154,5 +155,12 @@ _CREDENTIALS = frozenset(
 def _is_secret(tokens: tuple[str, ...]) -> bool:
     return bool(tokens) and (
         tokens[-1].lower() in _CREDENTIALS
-        or (len(tokens) >= 4 and tokens[:3] == ("layers", "llm", "headers"))
+        or (len(tokens) >= 4 and tokens[:3] in (("layers", "llm", "headers"), _TOOL_HEADERS))
+        or (len(tokens) == 4 and tokens[:3] == _TOOL_AUTH and tokens[3] in _TOOL_AUTH_SECRETS)
     )
+
+
+# A tool's credentials (tavus-api-2026.md "Tools registry").
+_TOOL_HEADERS = ("delivery", "api", "headers")
+_TOOL_AUTH = ("delivery", "api", "auth")
+_TOOL_AUTH_SECRETS = frozenset({"token", "password", "value", "secret", "client_secret"})

@@ -6,14 +6,18 @@ Adding a kind is one step: describe it as a :class:`Kind` in a module of its own
 
 from __future__ import annotations
 
+from tavusctl.kinds.dictionary import PRONUNCIATION_DICTIONARY
 from tavusctl.kinds.guardrail import GUARDRAIL
 from tavusctl.kinds.kind import KeyOrder, Kind, UpdateStyle
 from tavusctl.kinds.objectives import OBJECTIVES
 from tavusctl.kinds.pal import PAL
 from tavusctl.kinds.persona import PERSONA
+from tavusctl.kinds.tool import TOOL
 
 # Every kind tavusctl manages, by name. Order matters only for output: fetched in this order.
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (PERSONA, PAL, GUARDRAIL, OBJECTIVES, TOOL, PRONUNCIATION_DICTIONARY)
+}
 
 
 def of(name: str) -> Kind:
@@ -32,6 +36,8 @@ __all__ = [
     "OBJECTIVES",
     "PAL",
     "PERSONA",
+    "PRONUNCIATION_DICTIONARY",
+    "TOOL",
     "KeyOrder",
     "Kind",
     "UpdateStyle",

@@ -42,9 +42,12 @@ def make_plan(
     lives (default: every entry). Pure: no I/O.
     """
     scope = scope or Scope()
-    resources = _resolved(_by_key(desired), lock, live)
+    by_key = _by_key(desired)
+    resources = _resolved(by_key, lock, live)
     covered = {k for k in lock.entries if scope.covers(k)}
     keys = _select(set(resources) | covered, targets)
+    if targets:
+        keys = _with_dependencies(keys, by_key)
     actions = tuple(
         _with_twins(_action(k, resources.get(k), lock, live, prune, scope), lock, live, scope)
         for k in sorted(keys)
@@ -131,6 +134,19 @@ def _still_named(action: Action, resource: Resource, path: str) -> str:
         f"to it at spec{path.replace('/', '.')} ({where}). Remove the reference from "
         f"{resource.key} first, or keep the manifest of {action.key}."
     )
+
+
+def _with_dependencies(keys: set[str], resources: Mapping[str, Resource]) -> set[str]:
+    """``keys`` and every resource their manifests refer to, transitively: a targeted referrer
+    is planned with what it needs (as Terraform's ``-target`` does)."""
+    out, todo = set(keys), list(keys)
+    while todo:
+        resource = resources.get(todo.pop())
+        for _, needed in refs.refs_in(resource.spec) if resource else ():
+            if needed in resources and needed not in out:
+                out.add(needed)
+                todo.append(needed)
+    return out
 
 
 def _select(keys: set[str], targets: Sequence[str]) -> set[str]:

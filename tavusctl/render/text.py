@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, TypedDict
 
 from tavusctl.core import refs
@@ -39,7 +39,13 @@ class Line(NamedTuple):
     depth: int = 0
 
 
-def render_text(plan: Plan, *, color: bool, requests: int | None) -> str:
+def render_text(
+    plan: Plan,
+    *,
+    color: bool,
+    requests: int | None,
+    by_kind: Mapping[str, int] | None = None,
+) -> str:
     """The plan as a person reads it at a terminal, Terraform style."""
     lines: list[Line] = []
     for action in plan.actions:
@@ -47,7 +53,7 @@ def render_text(plan: Plan, *, color: bool, requests: int | None) -> str:
             lines += [*action_lines(action), Line("", "")]
     extra = [Line("", note) for note in notes(plan)]
     lines += [*extra, Line("", "")] if extra else []
-    lines.append(Line("#", summary(plan, requests)))
+    lines.append(Line("#", summary(plan, requests, by_kind)))
     return "\n".join(_paint(line, color) for line in lines) + "\n"
 
 
@@ -62,8 +68,9 @@ def _indent(line: Line) -> str:
     return "    " * line.depth + line.text
 
 
-def summary(plan: Plan, requests: int | None) -> str:
-    """``Plan: 1 to create, ...`` or the no-changes sentence, with the request count."""
+def summary(plan: Plan, requests: int | None, by_kind: Mapping[str, int] | None = None) -> str:
+    """``Plan: 1 to create, ...`` or the no-changes sentence, with the request count (and, when
+    more than one kind was read, the count of each: ``3 API requests: Persona 1, Tool 2``)."""
     counts = plan.counts()
     blocked = len(plan.blocked)
     for action in plan.blocked:
@@ -81,7 +88,9 @@ def summary(plan: Plan, requests: int | None) -> str:
         )
         text += f", {blocked} blocked (see above)." if blocked else "."
     if requests is not None:
-        text += f" ({requests} API request{'' if requests == 1 else 's'})"
+        each = ", ".join(f"{name} {n}" for name, n in (by_kind or {}).items())
+        each = f": {each}" if by_kind and len(by_kind) > 1 else ""
+        text += f" ({requests} API request{'' if requests == 1 else 's'}{each})"
     return text
 
 
@@ -195,7 +204,7 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def render_json(plan: Plan, requests: int | None) -> str:
+def render_json(plan: Plan, requests: int | None, by_kind: Mapping[str, int] | None = None) -> str:
     """The plan as versioned JSON (``format_version`` "1"; schema: schemas/plan.schema.json)."""
     doc = {
         "format_version": FORMAT_VERSION,
@@ -205,6 +214,7 @@ def render_json(plan: Plan, requests: int | None) -> str:
             "blocked": len(plan.blocked),
         },
         "requests": requests,
+        "requests_by_kind": dict(by_kind or {}),
         "prune": plan.prune,
         "targets": list(plan.targets),
         "warnings": list(plan.warnings),

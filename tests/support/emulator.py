@@ -97,6 +97,10 @@ class Emulator:
         """Every user persona of the test account, oldest first, as stored."""
         return list(self._call("GET", "personas", key=True).json()["data"])
 
+    def stored(self, collection: str) -> list[dict[str, Any]]:
+        """Every object of a 2026 collection (``tools``) of the test account, as stored."""
+        return list(self._call("GET", f"objects/{collection}", key=True).json()["data"])
+
     def _call(self, method: str, hook: str, *, key: bool = False, **kwargs: Any) -> httpx.Response:
         headers = {"x-api-key": self.api_key} if key else {}
         response = self.admin.request(
