@@ -1339,7 +1339,7 @@ def import_(
         if not path.exists():
             raise UsageError(f"Path '{path}' does not exist.")
     if not by_name:
-        lifecycle.check_persona_id(args[1])
+        lifecycle.check_id(args[0], args[1])
     resources = load_or_raise(
         paths,
         allow_unknown_fields=allow_unknown_fields,
