@@ -63,7 +63,9 @@ def make_repo(root: Path, project: str, persona: str = PERSONA) -> Path:
     return root
 
 
-def run(root: Path, postgres_url: str, *args: str, cwd: Path | None = None, **env: str) -> Result:
+def run(
+    root: Path, postgres_url: str, *args: str, cwd: Path | str | None = None, **env: str
+) -> Result:
     base = {
         "TAVUS_API_KEY_STAGING": STAGING_KEY,
         "TAVUS_API_KEY_PROD": PROD_KEY,
@@ -71,7 +73,7 @@ def run(root: Path, postgres_url: str, *args: str, cwd: Path | None = None, **en
         URL_ENV: postgres_url,
         "TAVUSCTL_TIMEOUT": "5",
     }
-    result = run_cli(*args, cwd=cwd or root, env={**base, **env})
+    result = run_cli(*args, cwd=Path(cwd or root), env={**base, **env})
     for secret in (STAGING_KEY, PROD_KEY, PASSWORD):
         assert secret not in result.output, (args, result.output)
     assert "Traceback" not in result.output

@@ -1339,7 +1339,7 @@ def import_(
         if not path.exists():
             raise UsageError(f"Path '{path}' does not exist.")
     if not by_name:
-        lifecycle.check_persona_id(args[1])
+        lifecycle.check_id(args[0], args[1])
     resources = load_or_raise(
         paths,
         allow_unknown_fields=allow_unknown_fields,
@@ -1376,19 +1376,22 @@ def import_(
 )
 @click.option(
     "--kind",
-    type=click.Choice(["Persona", "Pal"]),
+    type=click.Choice(["Persona", "Pal", "Guardrail", "Objectives", "Tool",
+                       "PronunciationDictionary"]),
     default="Persona",
     show_default=True,
-    help="Write kind: Persona manifests (/v2/personas names) or kind: Pal (/v2/pals, the "
-    "2026 names pal_name, default_face_id...).",
-)
+    help="The kind to export: Persona manifests (/v2/personas names), Pal (/v2/pals, the "
+    "2026 names pal_name, default_face_id...), or one of the graph's kinds. Ids of managed or "
+    "exported objects are written as ${ref:Kind/name}.",
+)  # fmt: skip
 @click.argument("persona_ids", nargs=-1)
 @_env_option
 @click.pass_obj
 def export_(
     opts: GlobalOptions, out: Path, kind: str, persona_ids: tuple[str, ...], envs: tuple[str, ...]
 ) -> None:
-    """Write manifests from live personas (default: every user persona) and manage them.
+    """Write manifests from live objects of one kind (default: every unmanaged one) and manage
+    them.
 
     Secrets become ${env:...} references (the variables to set are listed); an existing file
     is never overwritten.

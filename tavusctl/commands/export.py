@@ -69,15 +69,21 @@ async def export_personas(
     Without ``ids``: every user persona not yet managed (under any kind). A managed persona
     named in ``ids`` is written under its recorded name and its lockfile entry is left as it
     is; one managed under another kind (a Persona exported as a Pal) is refused. Existing files
-    are never overwritten. ``kind`` is the vocabulary written: Persona or Pal.
+    are never overwritten. ``kind`` is the kind written: Persona or Pal (two vocabularies of
+    one object), or one of the graph's kinds. Ids of managed or exported objects in a spec are
+    written as ``${ref:Kind/name}``.
     """
     with holding(store, timeout) as lock:
         managed = {e.id: k for k, e in lock.entries.items() if e.id}
         _refuse_other_kind(ids, managed, kind)
         objects = (await fetch_live(client, list(ids), kind)).by_kind[kind.name]
-        personas = _chosen(objects, ids or [i for i in objects if i not in managed])
+        personas = _chosen(objects, ids or [i for i in objects if i not in managed], kind)
         names = _names(lock, personas, kind)
-        drafts = [_draft(out, names[str(p[kind.id_field])], p, kind) for p in personas]
+        # Ids of managed and exported objects are written as ${ref:Kind/name}.
+        known = dict(managed)
+        for exported in (str(p[kind.id_field]) for p in personas):
+            known.setdefault(exported, kind.key(names[exported]))
+        drafts = [_draft(out, names[str(p[kind.id_field])], p, kind, known) for p in personas]
         _refuse_existing(drafts)
         done = _write_all(store, lock, drafts)
     skipped = () if ids else tuple(sorted(k for i, k in managed.items() if i in objects))
@@ -99,16 +105,18 @@ def _refuse_other_kind(ids: Sequence[str], managed: Mapping[str, str], kind: Kin
             )
 
 
-def _chosen(live: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+def _chosen(
+    live: Mapping[str, dict[str, Any]], ids: Sequence[str], kind: Kind
+) -> list[dict[str, Any]]:
     missing = [i for i in ids if i not in live]
     if missing:
         raise NotFound(
-            f"Persona {', '.join(missing)} does not exist on the Tavus account; nothing was "
+            f"{kind.noun.capitalize()} {', '.join(missing)} does not exist on the Tavus account; nothing was "
             "exported. Check the ids.",
             status=404,
         )
     wanted = sorted(dict.fromkeys(ids))
-    personas = [live[i] for i in wanted if not _is_system(live[i])]
+    personas = [live[i] for i in wanted if kind.is_ours(live[i])]
     if len(personas) != len(wanted):
         raise UsageError(
             "Tavus system personas cannot be exported or managed; nothing was exported. "
@@ -135,9 +143,23 @@ class _Draft:
     kind: Kind = PERSONA
 
 
-def _draft(out: Path, name: str, live: Mapping[str, Any], kind: Kind) -> _Draft:
-    text, notes = from_live.to_manifest(name, live, schema.reference(out), kind)
-    return _Draft(out / f"{name}.yaml", name, live, text, tuple(notes), kind)
+def _draft(
+    out: Path, name: str, live: Mapping[str, Any], kind: Kind, managed: Mapping[str, str]
+) -> _Draft:
+    own = str(live[kind.id_field])
+    others = {i: k for i, k in managed.items() if i != own}
+    text, notes = from_live.to_manifest(name, live, schema.reference(out), kind, others)
+    # Personas and PALs as NAME.yaml (as always); the graph's kinds prefixed by their kind.
+    file = (
+        f"{name}.yaml"
+        if kind.id_field in ("persona_id", "pal_id")
+        else f"{_file_kind(kind)}-{name}.yaml"
+    )
+    return _Draft(out / file, name, live, text, tuple(notes), kind)
+
+
+def _file_kind(kind: Kind) -> str:
+    return kind.name.lower()
 
 
 def _refuse_existing(drafts: Sequence[_Draft]) -> None:
@@ -191,8 +213,3 @@ def _record(lock: Lockfile, draft: _Draft, where: str) -> tuple[Lockfile, Export
         applied, _ = from_live.applied_from_live(spec, lock.salt, kind)
         lock = lock.with_entry(key, LockEntry(persona_id, applied))
     return lock, Exported(draft.path, draft.name, persona_id, notes)
-
-
-def _is_system(doc: Mapping[str, object]) -> bool:
-    """Whether a persona is one of Tavus's own (read-only) system personas."""
-    return PERSONA.system_field is not None and doc.get(PERSONA.system_field) == "system"

@@ -94,6 +94,20 @@ def _adopted(
 
 
 PERSONA_ID = re.compile(r"p[a-z0-9][a-z0-9-]*")
+# Any other kind's id: letters, digits and '-' (a 2026 uuid, t0123456789ab, o12345...).
+OBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def check_id(name: str, object_id: str) -> None:
+    """Refuse what cannot be the id of NAME's kind before asking the API about it."""
+    kind = kinds.of_key(state.key_of(name))
+    if kind.id_field in ("persona_id", "pal_id"):
+        check_persona_id(object_id)
+    elif not OBJECT_ID.fullmatch(object_id):
+        raise UsageError(
+            f"{object_id!r} is not a {kind.noun} id: Tavus ids are letters, digits and '-' "
+            f"(the {kind.id_field} of GET {kind.collection})."
+        )
 
 
 def check_persona_id(persona_id: str) -> None:

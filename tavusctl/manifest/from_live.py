@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from tavusctl.core import display, pointer
+from tavusctl.core import display, pointer, refs
 from tavusctl.core.secrets import hash_secret, is_masked
 from tavusctl.core.timestamps import parse_time
 from tavusctl.kinds import PERSONA, KeyOrder, Kind
@@ -54,15 +54,21 @@ def env_var(name: str, path: str) -> str:
 
 
 def to_manifest(
-    name: str, live: Mapping[str, object], schema: str | None = SCHEMA_ID, kind: Kind = PERSONA
+    name: str,
+    live: Mapping[str, object],
+    schema: str | None = SCHEMA_ID,
+    kind: Kind = PERSONA,
+    managed: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """The manifest text for ``live`` under ``metadata.name`` ``name``, and notes for the user.
 
-    Secrets become ``${env:…}`` references; the notes name each variable to set. ``schema`` is
-    where the first-line comment points editors (a path relative to the file, ideally); with
-    ``None`` there is no such comment, and a note says how to get one.
+    Secrets become ``${env:…}`` references; the notes name each variable to set. A value that
+    is the id of a managed (or exported) object, by ``managed`` (id -> ``Kind/name``), becomes
+    ``${ref:Kind/name}``. ``schema`` is where the first-line comment points editors (a path
+    relative to the file, ideally); with ``None`` there is no such comment, and a note says how
+    to get one.
     """
-    spec = _escaped(spec_of(live, kind))
+    spec = _referring(_escaped(spec_of(live, kind)), managed or {})
     notes = _refer_to_secrets(name, spec, kind)
     metadata: dict[str, object] = {"name": name}
     unknown = unknown_fields(spec, kind)
@@ -99,6 +105,16 @@ def unknown_fields(spec: Mapping[str, object], kind: Kind = PERSONA) -> list[str
     findings = check({**envelope, "spec": dict(spec)})
     paths = [f.path for f in findings if f.at_key and f.path.startswith("/spec/")]
     return [".".join(pointer.split(p)[1:]) for p in paths]
+
+
+def _referring(spec: Any, managed: Mapping[str, str]) -> Any:
+    """``spec`` with each string that is the id of a managed object written as a reference."""
+    return pointer.map_leaves(
+        spec,
+        lambda _, value: (
+            refs.written(managed[value]) if isinstance(value, str) and value in managed else value
+        ),
+    )
 
 
 def _escaped(doc: object) -> Any:
