@@ -4,39 +4,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-import yaml
-
 from tests.support.emulator import Emulator
-from tests.support.workspace import API_KEY, Workspace
+from tests.support.workspace import Workspace
 
 RULES = [
     {"text": "Tavus", "pronunciation": "TAH-vus"},
     {"text": "PAL", "pronunciation": "pal", "case_sensitive": True},
 ]
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, name: str, spec: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 def writes(emu: Emulator) -> list[tuple[str, str]]:
@@ -46,8 +20,12 @@ def writes(emu: Emulator) -> list[tuple[str, str]]:
 def test_a_dictionary_is_created_before_its_pal_edited_in_one_patch_and_destroyed_after(
     ws: Workspace, emu: Emulator
 ) -> None:
-    write(ws, "PronunciationDictionary", "brand-names", {"name": "Brand names", "rules": RULES})
-    write(ws, "Pal", "intake", {
+    ws.write(
+        "brand-names",
+        kind="PronunciationDictionary",
+        persona={"name": "Brand names", "rules": RULES},
+    )
+    ws.write("intake", kind="Pal", persona={
         "pal_name": "Intake", "system_prompt": "You take intake calls.",
         "layers": {"tts": {"pronunciation_dictionary_id":
                            "${ref:PronunciationDictionary/brand-names}"}},
@@ -64,7 +42,11 @@ def test_a_dictionary_is_created_before_its_pal_edited_in_one_patch_and_destroye
     assert ws.run("plan", "manifests", "--detailed-exitcode").code == 0
 
     edited = [*RULES, {"text": "Gemma", "pronunciation": "JEM-uh"}]
-    write(ws, "PronunciationDictionary", "brand-names", {"name": "Brand names", "rules": edited})
+    ws.write(
+        "brand-names",
+        kind="PronunciationDictionary",
+        persona={"name": "Brand names", "rules": edited},
+    )
     emu.clear_requests()
     assert ws.apply().code == 0
     did = ids["PronunciationDictionary/brand-names"]
@@ -83,7 +65,11 @@ def test_a_dictionary_is_created_before_its_pal_edited_in_one_patch_and_destroye
 
 def test_a_text_with_two_rules_is_a_located_validate_error(ws: Workspace) -> None:
     rules = [*RULES, {"text": "Tavus", "pronunciation": "TAY-vus"}]
-    write(ws, "PronunciationDictionary", "brand-names", {"name": "Brand names", "rules": rules})
+    ws.write(
+        "brand-names",
+        kind="PronunciationDictionary",
+        persona={"name": "Brand names", "rules": rules},
+    )
     result = ws.run("validate", "manifests")
     assert result.code == 1, result.output
     assert "pronunciationdictionary-brand-names.yaml:" in result.output
@@ -91,8 +77,12 @@ def test_a_text_with_two_rules_is_a_located_validate_error(ws: Workspace) -> Non
 
 
 def test_the_dictionary_field_refuses_a_reference_to_another_kind(ws: Workspace) -> None:
-    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
-    write(ws, "Pal", "intake", {
+    ws.write(
+        "no-pii",
+        kind="Guardrail",
+        persona={"guardrail_name": "no_pii", "guardrail_prompt": "No PII."},
+    )
+    ws.write("intake", kind="Pal", persona={
         "pal_name": "Intake", "system_prompt": "You take intake calls.",
         "layers": {"tts": {"pronunciation_dictionary_id": "${ref:Guardrail/no-pii}"}},
     })  # fmt: skip

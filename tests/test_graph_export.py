@@ -4,29 +4,13 @@ managed) objects are written as ``${ref:Kind/name}``, and the project re-plans e
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, Workspace
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
 
 
 def post(emu: Emulator, path: str, body: dict[str, Any], id_field: str) -> str:

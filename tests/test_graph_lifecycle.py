@@ -5,14 +5,11 @@ shown, moved and forgotten with ``state``."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, Workspace
@@ -22,23 +19,11 @@ STARS = "********"
 
 
 @pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-    assert not any(TOKEN in r.output for r in workspace.results)
+def ws(ws: Workspace, emu: Emulator) -> Iterator[Workspace]:
+    """The shared workspace (its leak check included), and more checks of this module."""
+    yield ws
+    assert not any(TOKEN in r.output for r in ws.results)
     assert STARS not in emu.admin.get(f"{emu.url}/_emulator/requests").text
-
-
-def write(ws: Workspace, kind: str, name: str, spec: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 def tool(token: str) -> dict[str, Any]:
@@ -64,8 +49,8 @@ def test_a_tool_and_a_guardrail_made_in_the_dashboard_are_imported_and_kept_by_s
     tid = post(emu, "/v2/tools", tool(TOKEN), "tool_id")
     guardrail = {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."}
     gid = post(emu, "/v2/guardrails", guardrail, "uuid")
-    write(ws, "Tool", "lookup", tool("${env:LOOKUP_TOKEN}"))
-    write(ws, "Guardrail", "no-pii", guardrail)
+    ws.write("lookup", kind="Tool", persona=tool("${env:LOOKUP_TOKEN}"))
+    ws.write("no-pii", kind="Guardrail", persona=guardrail)
     env = {"LOOKUP_TOKEN": TOKEN}
 
     imported = ws.run("import", "Tool/lookup", tid, "manifests", **env)
@@ -97,7 +82,11 @@ def test_a_tool_and_a_guardrail_made_in_the_dashboard_are_imported_and_kept_by_s
 
 
 def test_import_refuses_what_cannot_be_an_id_of_the_kind(ws: Workspace) -> None:
-    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
+    ws.write(
+        "no-pii",
+        kind="Guardrail",
+        persona={"guardrail_name": "no_pii", "guardrail_prompt": "No PII."},
+    )
     refused = ws.run("import", "Guardrail/no-pii", "../etc/passwd", "manifests")
     assert refused.code == 1 and "is not a guardrail id" in refused.output, refused.output
     persona = ws.run("import", "Persona/x", "t0123456789ab", "manifests")

@@ -4,45 +4,25 @@ does not record, and says in its summary line how many requests each kind took."
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
-import yaml
 
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, Workspace
 
 
-@pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-
-
-def write(ws: Workspace, kind: str, name: str, spec: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
 def graph(ws: Workspace) -> None:
-    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
-    write(ws, "Tool", "notify", {
+    ws.write(
+        "no-pii",
+        kind="Guardrail",
+        persona={"guardrail_name": "no_pii", "guardrail_prompt": "No PII."},
+    )
+    ws.write("notify", kind="Tool", persona={
         "name": "notify", "description": "Tell the app.", "delivery": {"app_message": True},
     })  # fmt: skip
-    write(ws, "Pal", "intake", {
+    ws.write("intake", kind="Pal", persona={
         "pal_name": "Intake", "system_prompt": "You take intake calls.",
         "guardrail_ids": ["${ref:Guardrail/no-pii}"], "tool_ids": ["${ref:Tool/notify}"],
     })  # fmt: skip
@@ -82,7 +62,11 @@ def test_pages_of_a_kind_are_counted_for_that_kind_only(ws: Workspace, emu: Emul
 
 
 def test_a_single_kind_project_keeps_the_plain_count(ws: Workspace, emu: Emulator) -> None:
-    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
+    ws.write(
+        "no-pii",
+        kind="Guardrail",
+        persona={"guardrail_name": "no_pii", "guardrail_prompt": "No PII."},
+    )
     plan = ws.run("plan", "manifests")
     assert plan.code == 0 and "(1 API request)" in plan.stdout, plan.output
     assert [r["path"] for r in emu.requests()] == ["/v2/guardrails"]
@@ -92,7 +76,11 @@ def test_a_targeted_referrer_is_planned_and_applied_with_what_it_refers_to(
     ws: Workspace, emu: Emulator
 ) -> None:
     graph(ws)
-    write(ws, "Guardrail", "unrelated", {"guardrail_name": "unrelated", "guardrail_prompt": "X."})
+    ws.write(
+        "unrelated",
+        kind="Guardrail",
+        persona={"guardrail_name": "unrelated", "guardrail_prompt": "X."},
+    )
     doc = json.loads(ws.run("plan", "manifests", "--format", "json", "--target", "intake").stdout)
     keys = sorted(a["key"] for a in doc["actions"])
     assert keys == ["Guardrail/no-pii", "Pal/intake", "Tool/notify"]

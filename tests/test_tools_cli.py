@@ -5,15 +5,12 @@ writes holds a credential. A PAL names the tool with ``${ref:Tool/name}``."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.support.emulator import Emulator
 from tests.support.workspace import API_KEY, Workspace, changing
@@ -25,17 +22,11 @@ STARS = "********"
 
 
 @pytest.fixture
-def emu(emulator: Emulator) -> Emulator:
-    return dataclasses.replace(emulator, api_key=API_KEY)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, emu: Emulator) -> Iterator[Workspace]:
-    workspace = Workspace(tmp_path, emu.url)
-    yield workspace
-    assert workspace.leaks() == []
-    written = [r.stdout + r.stderr for r in workspace.results]
-    files = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+def ws(ws: Workspace, emu: Emulator) -> Iterator[Workspace]:
+    """The shared workspace (its leak check included), and more checks of this module."""
+    yield ws
+    written = [r.stdout + r.stderr for r in ws.results]
+    files = [p.read_text(errors="replace") for p in ws.root.rglob("*") if p.is_file()]
     for secret in ENV.values():
         assert not any(secret in text for text in [*written, *files])
     log = emu.admin.get(f"{emu.url}/_emulator/requests").text
@@ -70,12 +61,6 @@ def booking(**more: Any) -> dict[str, Any]:
     }
 
 
-def write(ws: Workspace, kind: str, name: str, spec: dict[str, Any]) -> None:
-    doc = {"apiVersion": "tavusctl/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
-    ws.manifests.mkdir(exist_ok=True)
-    (ws.manifests / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
 def writes(emu: Emulator) -> list[tuple[str, str]]:
     return [(r["method"], r["path"]) for r in emu.requests() if r["method"] != "GET"]
 
@@ -88,7 +73,7 @@ def stored_tool(emu: Emulator) -> dict[str, Any]:
 def test_a_tool_applies_with_its_secrets_from_env_and_replans_empty(
     ws: Workspace, emu: Emulator
 ) -> None:
-    write(ws, "Tool", "book-appointment", booking())
+    ws.write("book-appointment", kind="Tool", persona=booking())
     assert ws.run("validate", "manifests", **ENV).code == 0
     planned = ws.run("plan", "manifests", "--format", "json", **ENV)
     assert changing(json.loads(planned.stdout)) == [("create", "Tool/book-appointment")]
@@ -111,12 +96,12 @@ def test_a_tool_applies_with_its_secrets_from_env_and_replans_empty(
 def test_an_edit_is_one_plain_json_patch_that_carries_the_real_secret_never_the_stars(
     ws: Workspace, emu: Emulator
 ) -> None:
-    write(ws, "Tool", "book-appointment", booking())
+    ws.write("book-appointment", kind="Tool", persona=booking())
     assert ws.apply(**ENV).code == 0
     tool_id = ws.ids()["Tool/book-appointment"]
     edited = booking()
     edited["delivery"]["api"]["timeout"] = 20
-    write(ws, "Tool", "book-appointment", edited)
+    ws.write("book-appointment", kind="Tool", persona=edited)
     emu.clear_requests()
     applied = ws.apply(**ENV)
     assert applied.code == 0 and "1 updated" in applied.output, applied.output
@@ -127,7 +112,7 @@ def test_an_edit_is_one_plain_json_patch_that_carries_the_real_secret_never_the_
     assert api["timeout"] == 20 and api["auth"]["token"] == TOKEN
     assert api["headers"] == {"X-Clinic-Key": CLINIC_KEY}
 
-    write(ws, "Tool", "book-appointment", {**edited, "tags": ["clinic"]})
+    ws.write("book-appointment", kind="Tool", persona={**edited, "tags": ["clinic"]})
     emu.clear_requests()
     assert ws.apply(**ENV).code == 0
     (body,) = [r["body"] for r in emu.requests() if r["method"] == "PATCH"]
@@ -137,7 +122,7 @@ def test_an_edit_is_one_plain_json_patch_that_carries_the_real_secret_never_the_
 
 
 def test_a_rotated_secret_is_sent_and_shown_only_as_sensitive(ws: Workspace, emu: Emulator) -> None:
-    write(ws, "Tool", "book-appointment", booking())
+    ws.write("book-appointment", kind="Tool", persona=booking())
     assert ws.apply(**ENV).code == 0
     rotated = {**ENV, "BOOKING_TOKEN": "rotated-bearer-token-0011223344"}
     plan = ws.run("plan", "manifests", "--detailed-exitcode", **rotated)
@@ -149,7 +134,7 @@ def test_a_rotated_secret_is_sent_and_shown_only_as_sensitive(ws: Workspace, emu
 
 
 def test_a_saved_plan_of_a_tool_holds_no_secret_and_applies(ws: Workspace, emu: Emulator) -> None:
-    write(ws, "Tool", "book-appointment", booking())
+    ws.write("book-appointment", kind="Tool", persona=booking())
     assert ws.run("plan", "manifests", "-o", "tool.plan", **ENV).code == 0
     saved = (ws.root / "tool.plan").read_text()
     assert TOKEN not in saved and CLINIC_KEY not in saved
@@ -161,8 +146,8 @@ def test_a_saved_plan_of_a_tool_holds_no_secret_and_applies(ws: Workspace, emu: 
 
 
 def test_a_pal_names_its_tool_by_reference(ws: Workspace, emu: Emulator) -> None:
-    write(ws, "Tool", "book-appointment", booking())
-    write(ws, "Pal", "intake", {
+    ws.write("book-appointment", kind="Tool", persona=booking())
+    ws.write("intake", kind="Pal", persona={
         "pal_name": "Intake", "system_prompt": "You book appointments.",
         "tool_ids": ["${ref:Tool/book-appointment}"],
     })  # fmt: skip
@@ -201,7 +186,7 @@ def test_an_invalid_tool_is_a_located_validate_error(
 ) -> None:
     spec = booking()
     change(spec)
-    write(ws, "Tool", "book-appointment", spec)
+    ws.write("book-appointment", kind="Tool", persona=spec)
     result = ws.run("validate", "manifests", **ENV)
     assert result.code == 1, result.output
     assert "tool-book-appointment.yaml" in result.output and expected in result.output
@@ -210,16 +195,20 @@ def test_an_invalid_tool_is_a_located_validate_error(
 def test_a_credential_written_in_clear_is_refused(ws: Workspace) -> None:
     spec = booking()
     spec["delivery"]["api"]["auth"]["token"] = "plain-token-in-git-0000"
-    write(ws, "Tool", "book-appointment", spec)
+    ws.write("book-appointment", kind="Tool", persona=spec)
     result = ws.run("validate", "manifests", **ENV)
     assert result.code == 1 and "secret written in the manifest" in result.output, result.output
     assert "plain-token-in-git-0000" not in result.output
 
 
 def test_tool_ids_refuse_a_reference_to_another_kind(ws: Workspace) -> None:
-    write(ws, "Tool", "book-appointment", booking())
-    write(ws, "Guardrail", "no-pii", {"guardrail_name": "no_pii", "guardrail_prompt": "No PII."})
-    write(ws, "Pal", "intake", {
+    ws.write("book-appointment", kind="Tool", persona=booking())
+    ws.write(
+        "no-pii",
+        kind="Guardrail",
+        persona={"guardrail_name": "no_pii", "guardrail_prompt": "No PII."},
+    )
+    ws.write("intake", kind="Pal", persona={
         "pal_name": "Intake", "system_prompt": "You book appointments.",
         "tool_ids": ["${ref:Guardrail/no-pii}"],
     })  # fmt: skip
