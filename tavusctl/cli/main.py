@@ -76,24 +76,12 @@ class GlobalOptions:
     @property
     def store_choice(self) -> Choice:
         """Which store: the ``--state-*`` options, else the project file's block that applies
-        (see ``tavusctl.state.select``)."""
-        from tavusctl.state.select import DEFAULT_WORKSPACE, choose
+        (see ``tavusctl.commands.common.store_choice``)."""
+        from tavusctl.commands.common import store_choice
 
-        proj, env = self.project, self.environment
-        block = proj.state_of(env) if proj is not None else None
-        own = env is not None and env.state is not None
-        where = f"environments.{env.name}.state" if env is not None and own else "state"
-        return choose(
-            url_env_option=self.state_url_env,
-            workspace_option=self.workspace,
-            backend=block.backend if block else None,
-            url_env=block.url_env if block else None,
-            workspace=block.workspace if block else None,
-            lockfile_given=self.state.how in ("--lockfile", "TAVUSCTL_LOCKFILE"),
-            default_workspace=(
-                proj.default_workspace(env.name if env else None) if proj else DEFAULT_WORKSPACE
-            ),
-            block_name=f"{where} in {proj.display if proj else 'tavusctl.yaml'}",
+        given = self.state.how in ("--lockfile", "TAVUSCTL_LOCKFILE")
+        return store_choice(
+            self.project, self.environment, self.state_url_env, self.workspace, given
         )
 
     deadline: float | None = None  # seconds the API part of a run may take in all

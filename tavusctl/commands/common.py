@@ -13,12 +13,13 @@ from tavusctl.commands import state
 from tavusctl.core.model import Resource
 from tavusctl.core.secrets import Scrubber
 from tavusctl.manifest import load as manifest
-from tavusctl.manifest.project import Environment
+from tavusctl.manifest.project import Environment, Project
 from tavusctl.plan import saved as plan_file
 from tavusctl.plan.model import Plan
 from tavusctl.plan.planner import Scope, make_plan
 from tavusctl.state.account import bind, check_bound
 from tavusctl.state.lockfile import Account, Lockfile
+from tavusctl.state.select import DEFAULT_WORKSPACE, Choice, choose
 from tavusctl.state.store import StateStore
 
 
@@ -180,3 +181,29 @@ def recorded_ids(lock: Lockfile) -> dict[str, list[str]]:
         if entry.id is not None:
             out.setdefault(key.split("/", 1)[0], []).append(entry.id)
     return out
+
+
+def store_choice(
+    project: Project | None,
+    env: Environment | None,
+    url_env_option: str | None,
+    workspace_option: str | None,
+    lockfile_given: bool,
+) -> Choice:
+    """Which state store a run uses: the ``--state-*`` options, else the block of the project
+    file that applies to ``env`` (its own, else the top level); see ``state.select.choose``."""
+    block = project.state_of(env) if project is not None else None
+    own = env is not None and env.state is not None
+    where = f"environments.{env.name}.state" if env is not None and own else "state"
+    return choose(
+        url_env_option=url_env_option,
+        workspace_option=workspace_option,
+        backend=block.backend if block else None,
+        url_env=block.url_env if block else None,
+        workspace=block.workspace if block else None,
+        lockfile_given=lockfile_given,
+        default_workspace=(
+            project.default_workspace(env.name if env else None) if project else DEFAULT_WORKSPACE
+        ),
+        block_name=f"{where} in {project.display if project else 'tavusctl.yaml'}",
+    )
